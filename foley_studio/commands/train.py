@@ -1,0 +1,23 @@
+"""``foley-studio train STAGE ...``: train one model stage on a dataset folder.
+
+Each trainer module in ``TRAINERS`` defines ``add_train_arguments(parser)`` and
+``run_train(args) -> int``. Every stage runs unchanged under ``torchrun`` for DDP.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+
+TRAINERS: dict[str, str] = {}
+"""Stage name → trainer module (filled in by each generator package)."""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``train`` subcommand."""
+    parser = sub.add_parser("train", help="train a model stage on a dataset folder")
+    stages = parser.add_subparsers(dest="stage", required=True, metavar="STAGE")
+    for name, module in TRAINERS.items():
+        mod = importlib.import_module(module)
+        sp = stages.add_parser(name, help=(mod.__doc__ or "").strip().splitlines()[0])
+        mod.add_train_arguments(sp)
+        sp.set_defaults(func=mod.run_train)

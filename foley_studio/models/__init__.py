@@ -1,0 +1,1 @@
+"""The generators' neural networks (IM2WAV, Visual Echoes) and the weight-bundle format."""

@@ -1,0 +1,1 @@
+"""Training loops for every model, sharing one runtime (DDP, EMA, resume, progress)."""
