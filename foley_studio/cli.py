@@ -23,7 +23,8 @@ COMMANDS = [
 
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser with every subcommand registered."""
-    parser = argparse.ArgumentParser(prog="foley-studio", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="foley-studio", description="Foley Studio: generate, edit and place Foley for video.")
     parser.add_argument("--version", action="version", version=f"foley-studio {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:

@@ -61,9 +61,9 @@ def samples_to_seconds(samples: int, rate: int) -> float:
 
 
 def timecode(seconds: float, fps: float) -> str:
-    """SMPTE non-drop timecode ``HH:MM:SS:FF`` for ``seconds`` at a nominal ``fps``."""
+    """SMPTE non-drop timecode ``HH:MM:SS:FF`` of the frame that contains ``seconds``."""
     nominal = max(1, int(round(fps)))
-    frames = int(round(seconds * nominal))
+    frames = int(math.floor(seconds * nominal + 1e-6))
     ff = frames % nominal
     total_s = frames // nominal
     return f"{total_s // 3600:02d}:{total_s // 60 % 60:02d}:{total_s % 60:02d}:{ff:02d}"
