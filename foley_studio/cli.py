@@ -15,6 +15,7 @@ from foley_studio.errors import FoleyStudioError
 from foley_studio.version import __version__
 
 COMMANDS = [
+    "foley_studio.commands.demo",
     "foley_studio.commands.generate",
     "foley_studio.commands.weights",
     "foley_studio.commands.train",
