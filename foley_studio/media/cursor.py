@@ -1,0 +1,109 @@
+"""Forward decoding from keyframe seeks: "which frame is on screen at time t" without reading
+the whole file.
+
+A :class:`FrameCursor` keeps the decoder where the last answer left it. A later time close
+ahead is reached by decoding on; a time behind, or far ahead, by seeking to the keyframe at
+or before it (PyAV ``container.seek``) and decoding forward. Frame times come from the
+decoded frames' timestamps, so variable-frame-rate files are answered exactly.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Optional
+
+import av
+import numpy as np
+from av.video.reformatter import Interpolation
+
+from foley_studio.errors import CorruptMediaError
+from foley_studio.media.container import decoding
+
+SEEK_AHEAD = 2.0
+"""Seconds: a wanted frame further ahead than this is reached by seeking, nearer by decoding."""
+EPSILON = 1e-6
+"""Seconds of slack when comparing times, so ``frame_at(k / fps)`` is frame k despite rounding."""
+FIRST_BACKOFF = 1.0
+"""Seconds to back off when a seek lands after the wanted time (doubled on each retry)."""
+
+
+@dataclass
+class Shown:
+    """A decoded frame and the clip time from which it is shown."""
+
+    time: float
+    frame: av.VideoFrame
+
+
+class FrameCursor:
+    """Answers :meth:`at` for one video stream of an open container."""
+
+    def __init__(self, path: Path, container: av.container.InputContainer,
+                 stream: av.video.stream.VideoStream, origin: float, fps: float) -> None:
+        self._path, self._container, self._stream = path, container, stream
+        self._origin, self._period = origin, 1.0 / fps if fps > 0 else 0.04
+        self._frames: Optional[Iterator[av.VideoFrame]] = None
+        self._prev: Optional[Shown] = None
+        self._next: Optional[Shown] = None
+        self._from_start = False
+
+    def at(self, t: float) -> Shown:
+        """The frame whose presentation interval contains clip time ``t``."""
+        if self._needs_seek(t):
+            self._seek(t)
+        self._advance(t)
+        backoff = FIRST_BACKOFF
+        while (self._prev is None or self._prev.time > t + EPSILON) and not self._from_start:
+            self._seek(t - backoff)  # the seek landed after t: start from an earlier keyframe
+            self._advance(t)
+            backoff *= 2
+        if self._prev is not None:
+            return self._prev
+        if self._next is not None:  # t lies before the first frame: that frame is shown
+            return self._next
+        raise CorruptMediaError(
+            f"{self._path}: no picture could be decoded at {t:.3f} s; the file is probably "
+            "damaged or cut short there. Export or copy it again.")
+
+    def reset(self) -> None:
+        """Forget the decoder position (the container was used for something else)."""
+        self._frames, self._prev, self._next = None, None, None
+
+    def _needs_seek(self, t: float) -> bool:
+        if self._frames is None or self._prev is None or t + EPSILON < self._prev.time:
+            return True
+        return self._next is not None and t - self._next.time > SEEK_AHEAD
+
+    def _seek(self, target: float) -> None:
+        self._from_start = target <= 0
+        offset = math.floor((max(target, 0.0) + self._origin) / self._stream.time_base)
+        if self._from_start:
+            offset = min(offset, self._stream.start_time or 0)
+        with decoding(self._path, target):
+            self._container.seek(offset, stream=self._stream, backward=True)
+        self._frames = self._container.decode(self._stream)
+        self._prev, self._next = None, self._pull(target)
+
+    def _advance(self, t: float) -> None:
+        while self._next is not None and self._next.time <= t + EPSILON:
+            self._prev, self._next = self._next, self._pull(t)
+
+    def _pull(self, t: float) -> Optional[Shown]:
+        with decoding(self._path, t):
+            frame = next(self._frames, None)
+        if frame is None:
+            return None
+        if frame.pts is None:  # no timestamp: assume it follows the previous frame
+            last = self._next or self._prev
+            return Shown(last.time + self._period if last else 0.0, frame)
+        return Shown(float(frame.pts * frame.time_base) - self._origin, frame)
+
+
+def to_rgb(frame: av.VideoFrame, width: int, height: int) -> np.ndarray:
+    """``frame`` scaled to ``width``×``height`` as ``(H, W, 3)`` uint8 RGB (scaled in swscale,
+    so a full-size RGB copy of a huge frame is never made)."""
+    interpolation = Interpolation.AREA if width < frame.width else Interpolation.BICUBIC
+    scaled = frame.reformat(width=width, height=height, format="rgb24",
+                            interpolation=interpolation)
+    return np.ascontiguousarray(scaled.to_ndarray())  # (H, W, 3)

@@ -1,0 +1,195 @@
+"""A video file as frames at times and a soundtrack, read with PyAV.
+
+Times are clip seconds taken from the timestamps (``pts × time_base``), never from a frame
+counter, so variable-frame-rate files work. Frames come back as ``(H, W, 3)`` uint8 RGB, no
+side longer than ``max_side`` (scaled while converting, so a huge frame never becomes a
+full-size RGB array).
+
+Damage: a file whose header or index cannot be read, or whose index runs past the end of the
+file, is refused when opened (:class:`CorruptMediaError`). Inside a readable file, whatever the
+decoder delivers is returned (H.264 conceals many damaged slices); a packet it rejects, or a
+time where no picture can be decoded at all, raises :class:`CorruptMediaError` naming the time.
+"""
+from __future__ import annotations
+
+import math
+import os
+from typing import Any
+
+import av
+import numpy as np
+
+from foley_studio.errors import ConfigError, CorruptMediaError, EmptyMediaError, NoStreamError
+from foley_studio.errors import SelectionError
+from foley_studio.media.audio import read_audio
+from foley_studio.media.container import (check_path, decoding, open_media, stream_span,
+                                          time_origin)
+from foley_studio.media.cursor import FrameCursor, to_rgb
+from foley_studio.timeline import TimeRange
+
+MAX_FRAMES = 4096
+"""Most frames one :meth:`VideoClip.frames_in` call returns."""
+MAX_FRAME_BYTES = 2 * 1024**3
+"""Most bytes one :meth:`VideoClip.frames_in` call allocates."""
+MAX_THUMBNAILS = 2000
+
+
+class VideoClip:
+    """Frames and soundtrack of one video file; a context manager (or call :meth:`close`)."""
+
+    def __init__(self, path: str | os.PathLike, *, max_side: int = 1024) -> None:
+        if int(max_side) != max_side or max_side < 8:
+            raise ConfigError(f"max_side must be a whole number of pixels ≥ 8 (got {max_side}).")
+        self.path = check_path(path)
+        self._container = open_media(self.path)
+        try:
+            self._read_header(int(max_side))
+        except BaseException:
+            self._container.close()
+            raise
+
+    def _read_header(self, max_side: int) -> None:
+        container = self._container
+        if not container.streams.video:
+            sound = " (it holds only sound)" if container.streams.audio else ""
+            raise NoStreamError(f"{self.path} has no picture (no video stream){sound}; open a "
+                                "video file, or use the file as audio instead.")
+        self._stream = stream = container.streams.video[0]
+        self.source_width, self.source_height = stream.codec_context.width, stream.codec_context.height
+        if self.source_width <= 0 or self.source_height <= 0:
+            raise CorruptMediaError(f"{self.path}: the video stream has no picture size; "
+                                    "the file is probably damaged. Export it again.")
+        self.width, self.height = fit_size(self.source_width, self.source_height, max_side)
+        self._origin = time_origin(container)
+        self._times: np.ndarray | None = None
+        self.duration = self._find_duration()
+        rate = stream.average_rate or stream.guessed_rate
+        self.fps = float(rate) if rate else self.frame_count / self.duration
+        audio = container.streams.audio
+        self.has_audio = bool(audio)
+        self.audio_rate: int | None = audio[0].codec_context.sample_rate if audio else None
+        self.video_codec = stream.codec_context.name
+        self.audio_codec: str | None = audio[0].codec_context.name if audio else None
+        self._cursor = FrameCursor(self.path, container, stream, self._origin, self.fps)
+
+    def _find_duration(self) -> float:
+        duration = stream_span(self._container, self._stream)
+        if duration > 0 and self._stream.frames > 0:
+            return duration
+        times = self.frame_times()
+        if len(times) == 0:
+            raise EmptyMediaError(f"{self.path} has a video stream with no frames in it; "
+                                  "export the clip again.")
+        step = float(np.median(np.diff(times))) if len(times) > 1 else 1 / 25
+        return max(duration, float(times[-1]) + step)
+
+    @property
+    def frame_count(self) -> int:
+        """Frames in the video stream (from the header when it records it, else counted)."""
+        return self._stream.frames or len(self.frame_times())
+
+    def frame_times(self) -> np.ndarray:
+        """``(frame_count,)`` presentation times in clip seconds, ascending (demuxed, not decoded)."""
+        if self._times is None:
+            with open_media(self.path) as container, decoding(self.path):
+                stream = container.streams.video[0]
+                pts = [p.pts for p in container.demux(stream)
+                       if p.pts is not None and p.size > 0 and not p.is_discard]
+            self._times = np.sort(np.asarray(pts, np.float64)) * float(stream.time_base) - self._origin
+        return self._times.copy()
+
+    def frame_at(self, t: float) -> np.ndarray:
+        """``(H, W, 3)`` uint8 RGB: the frame whose presentation interval contains ``t``."""
+        self._check_time(t)
+        return self._picture(t, self.width, self.height)
+
+    def frames_in(self, start: float, end: float, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """``n`` frames at the centres of ``n`` equal slices of ``[start, end)``.
+
+        Returns ``((n, H, W, 3) uint8, (n,) seconds)``; the times are the sampling instants.
+        """
+        region = self._check_region(start, end)
+        self._check_count(n)
+        times = region.start + (np.arange(n) + 0.5) * region.duration / n  # (n,)
+        frames = np.empty((n, self.height, self.width, 3), np.uint8)  # (n, H, W, 3)
+        for i, t in enumerate(times):
+            frames[i] = self._picture(float(t), self.width, self.height)
+        return frames, times
+
+    def thumbnails(self, n: int, height: int = 64) -> list[tuple[float, np.ndarray]]:
+        """``n`` small frames spread over the clip: ``(time, (height, w, 3) uint8)`` pairs."""
+        if int(n) != n or not 1 <= n <= MAX_THUMBNAILS:
+            raise SelectionError(f"Ask for between 1 and {MAX_THUMBNAILS} thumbnails (got {n}).")
+        if int(height) != height or not 8 <= height <= 1024:
+            raise ConfigError(f"Thumbnail height must be 8–1024 pixels (got {height}).")
+        width = max(1, round(self.source_width * height / self.source_height))
+        times = (np.arange(n) + 0.5) * self.duration / n
+        return [(float(t), self._picture(float(t), width, int(height))) for t in times]
+
+    def audio(self, rate: int, start: float = 0.0, end: float | None = None) -> np.ndarray:
+        """``(S,)`` float32 mono soundtrack of ``[start, end)`` at ``rate`` Hz.
+
+        Exactly ``round((end - start) * rate)`` samples, zeros past the audio stream's end.
+        """
+        if not self.has_audio:
+            raise NoStreamError(f"{self.path} has no soundtrack (the clip is silent); choose a "
+                                "clip with sound, or a mode that needs only the picture.")
+        region = self._check_region(start, self.duration if end is None else end)
+        return read_audio(self.path, rate, region.start, region.end)
+
+    def info(self) -> dict[str, Any]:
+        """What this clip reads, as plain values (see :func:`foley_studio.media.probe`)."""
+        return {"path": str(self.path), "format": self._container.format.name,
+                "video_codec": self.video_codec, "audio_codec": self.audio_codec,
+                "fps": self.fps, "frame_count": self.frame_count, "duration": self.duration,
+                "width": self.width, "height": self.height, "source_width": self.source_width,
+                "source_height": self.source_height, "has_audio": self.has_audio,
+                "audio_rate": self.audio_rate}
+
+    def close(self) -> None:
+        """Release the file."""
+        self._container.close()
+
+    def __enter__(self) -> "VideoClip":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return (f"VideoClip({str(self.path)!r}, {self.width}x{self.height}, {self.fps:.3f} fps, "
+                f"{self.duration:.3f} s, audio={self.has_audio})")
+
+    def _picture(self, t: float, width: int, height: int) -> np.ndarray:
+        shown = self._cursor.at(t)
+        with decoding(self.path, t):
+            return to_rgb(shown.frame, width, height)
+
+    def _check_time(self, t: float) -> None:
+        if not math.isfinite(t) or not 0 <= t < self.duration:
+            raise SelectionError(f"{t} s is outside {self.path}, which lasts {self.duration:.3f} s; "
+                                 f"choose a time from 0 to {self.duration:.3f} s.")
+
+    def _check_region(self, start: float, end: float) -> TimeRange:
+        region = TimeRange(start, end).within(self.duration, what=str(self.path))
+        if region.duration <= 0:
+            raise SelectionError(f"Selection {start:.3f}–{end:.3f} s of {self.path} is empty; "
+                                 "drag out a region longer than zero.")
+        return region
+
+    def _check_count(self, n: int) -> None:
+        if int(n) != n or n < 1:
+            raise SelectionError(f"Ask for at least one frame (got {n}).")
+        size = n * self.height * self.width * 3
+        if n > MAX_FRAMES or size > MAX_FRAME_BYTES:
+            fit = min(MAX_FRAMES, MAX_FRAME_BYTES // (self.height * self.width * 3))
+            raise SelectionError(
+                f"{n} frames of {self.width}x{self.height} from {self.path} is too many "
+                f"({size / 1024**3:.1f} GiB); ask for at most {fit} frames, a shorter region, "
+                "or open the clip with a smaller max_side.")
+
+
+def fit_size(width: int, height: int, max_side: int) -> tuple[int, int]:
+    """``(width, height)`` scaled down, aspect kept, so that neither exceeds ``max_side``."""
+    scale = min(1.0, max_side / max(width, height))
+    return max(1, round(width * scale)), max(1, round(height * scale))
