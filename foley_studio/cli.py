@@ -19,6 +19,7 @@ COMMANDS = [
     "foley_studio.commands.generate",
     "foley_studio.commands.weights",
     "foley_studio.commands.train",
+    "foley_studio.commands.probe",
 ]
 
 
