@@ -1,0 +1,282 @@
+"""OSC over UDP: one socket that sends requests and hears the host's replies.
+
+The socket is bound to the reply port the host answers to (AbletonOSC always answers on
+11001, whatever port the request came from), so replies and the host's unsolicited error
+messages arrive on it; requests go out from the same socket, which also covers hosts that
+answer the sender's port. A background thread parses each datagram with python-osc and files
+the message; :meth:`OscLink.request` sends, waits on a condition for the reply, resends on
+silence and never waits longer than its timeout. Only paths and numbers travel, never audio.
+"""
+from __future__ import annotations
+
+import ipaddress
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Optional, Sequence
+
+from pythonosc.osc_bundle import OscBundle
+from pythonosc.osc_message import OscMessage, ParseError
+from pythonosc.osc_message_builder import BuildError, OscMessageBuilder
+
+from foley_studio.errors import BridgeError
+
+MAX_DATAGRAM = 65536
+"""Largest datagram read; requests stay far below the 8 KiB that UDP servers accept."""
+MAX_REQUEST = 8192
+_POLL_S = 0.05
+
+
+@dataclass(frozen=True)
+class Arg:
+    """One OSC argument with an explicit type tag (``i``, ``h``, ``f``, ``d``, ``s``, ``T``, ``F``)."""
+
+    value: Any
+    tag: str
+
+
+@dataclass(frozen=True)
+class Message:
+    """A received OSC message."""
+
+    address: str
+    args: tuple
+    sender: tuple[str, int]
+
+
+def i(value: int) -> Arg:
+    """A 32-bit int argument."""
+    return Arg(int(value), "i")
+
+
+def f(value: float) -> Arg:
+    """A 32-bit float argument (what REAPER reads)."""
+    return Arg(float(value), "f")
+
+
+def d(value: float) -> Arg:
+    """A 64-bit float argument (AbletonOSC parses it; keeps beat positions exact)."""
+    return Arg(float(value), "d")
+
+
+def s(value: str) -> Arg:
+    """A UTF-8 string argument."""
+    return Arg(str(value), "s")
+
+
+def encode(address: str, args: Sequence[Arg] = ()) -> bytes:
+    """The datagram for ``address`` with typed ``args``; refuses blobs and oversized messages."""
+    builder = OscMessageBuilder(address)
+    for arg in args:
+        if arg.tag == "b" or isinstance(arg.value, (bytes, bytearray)):
+            raise BridgeError(f"Refusing to send binary data to {address}; send a file path instead.")
+        builder.add_arg(arg.value, arg.tag)
+    try:
+        dgram = builder.build().dgram
+    except BuildError as exc:
+        raise BridgeError(f"Could not encode the OSC message {address}: {exc}.") from exc
+    if len(dgram) > MAX_REQUEST:
+        raise BridgeError(f"The OSC message {address} is {len(dgram)} bytes, over {MAX_REQUEST}; "
+                          "use a shorter file path or name.")
+    return dgram
+
+
+def resolve_host(host: str, timeout: float) -> str:
+    """The IPv4 address for ``host`` ("localhost" is 127.0.0.1), looked up within ``timeout``."""
+    if host == "localhost":
+        return "127.0.0.1"
+    try:
+        return str(ipaddress.IPv4Address(host))
+    except ValueError:
+        pass
+    found: list[str] = []
+    worker = threading.Thread(target=_lookup, args=(host, found), daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if not found or found[0] == "":
+        raise BridgeError(f"Cannot find the host {host!r} (no IPv4 address within {timeout:g} s); "
+                          "check the host name in the target preset, or use an IP address.")
+    return found[0]
+
+
+def _lookup(host: str, found: list[str]) -> None:
+    try:
+        found.append(socket.getaddrinfo(host, None, socket.AF_INET, socket.SOCK_DGRAM)[0][4][0])
+    except OSError:
+        found.append("")
+
+
+class OscLink:
+    """A UDP OSC endpoint talking to one host: send, and wait for replies with timeouts.
+
+    ``bind_port`` is where replies arrive (0 picks a free port). Thread-safe: requests are
+    serialised so one caller's reply is never handed to another. Use as a context manager or
+    call :meth:`close`; closing stops the listener thread and closes the socket.
+    """
+
+    def __init__(self, host: str, port: int, *, bind_host: str = "127.0.0.1", bind_port: int = 0,
+                 label: str = "the host", resolve_timeout: float = 1.0) -> None:
+        self.label = label
+        self.address = (resolve_host(host, resolve_timeout), _check_port(port, "port"))
+        self._sock = _bind(bind_host, _check_port(bind_port, "reply port", allow_zero=True), label)
+        self.bind_address = self._sock.getsockname()
+        self._inbox: list[Message] = []
+        self._unreadable = 0
+        self._cond = threading.Condition()
+        self._request_lock = threading.RLock()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._listen, name=f"osc-listen-{self.bind_address[1]}",
+                                        daemon=True)
+        self._thread.start()
+
+    # lifecycle -------------------------------------------------------------------------
+    def close(self) -> None:
+        """Stop listening and release the socket (idempotent)."""
+        self._stop.set()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join(timeout=2.0)
+        self._sock.close()
+
+    def __enter__(self) -> "OscLink":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` has been called."""
+        return self._stop.is_set()
+
+    # sending and receiving -------------------------------------------------------------
+    def send(self, address: str, args: Sequence[Arg] = ()) -> None:
+        """Send one message; a refused or unroutable destination becomes a :class:`BridgeError`."""
+        if self.closed:
+            raise BridgeError(f"The connection to {self.label} is closed; connect again.")
+        dgram = encode(address, args)
+        try:
+            self._sock.sendto(dgram, self.address)
+        except OSError as exc:
+            raise BridgeError(f"Cannot send to {self.label} at {self._where()}: {exc.strerror or exc}. "
+                              "Check the host and port in the target preset.") from exc
+
+    def request(self, address: str, args: Sequence[Arg] = (), *, reply: Optional[str] = None,
+                match: Optional[Callable[[Message], bool]] = None, timeout: float = 1.0,
+                retries: int = 1, error_address: Optional[str] = None) -> Message:
+        """Send ``address`` and return the first reply on ``reply`` (default: the same address).
+
+        Resends up to ``retries`` times on silence; the whole call never exceeds ``timeout``.
+        A message on ``error_address`` that arrives meanwhile is raised as a :class:`BridgeError`.
+        """
+        reply = reply or address
+        deadline = time.monotonic() + timeout
+        attempts = max(1, retries + 1)
+        with self._request_lock:
+            self.drain(reply)
+            for attempt in range(attempts):
+                self.send(address, args)
+                slice_end = time.monotonic() + (deadline - time.monotonic()) / (attempts - attempt)
+                got = self.wait_for(reply, until=slice_end, match=match, error_address=error_address)
+                if got is not None:
+                    return got
+        raise BridgeError(self._silence(address, timeout, attempts))
+
+    def wait_for(self, address: str, *, until: float, match: Optional[Callable[[Message], bool]] = None,
+                 error_address: Optional[str] = None) -> Optional[Message]:
+        """The first filed message on ``address`` (and passing ``match``) before ``until``, or None."""
+        with self._cond:
+            while True:
+                self._raise_pending(error_address)
+                for msg in self._inbox:
+                    if msg.address == address and (match is None or match(msg)):
+                        self._inbox.remove(msg)
+                        return msg
+                left = until - time.monotonic()
+                if left <= 0 or self.closed:
+                    return None
+                self._cond.wait(min(left, _POLL_S * 4))
+
+    def drain(self, address: Optional[str] = None) -> list[Message]:
+        """Remove and return filed messages (all, or those on ``address``); forget unreadable ones."""
+        with self._cond:
+            taken = [m for m in self._inbox if address is None or m.address == address]
+            self._inbox = [m for m in self._inbox if m not in taken]
+            self._unreadable = 0
+            return taken
+
+    # internals -------------------------------------------------------------------------
+    def _raise_pending(self, error_address: Optional[str]) -> None:
+        if self._unreadable:
+            self._unreadable = 0
+            raise BridgeError(f"{self.label} at {self._where()} sent a reply that is not OSC; "
+                              "check that the port belongs to the right program.")
+        for msg in self._inbox:
+            if error_address and msg.address == error_address:
+                self._inbox.remove(msg)
+                text = " ".join(str(a) for a in msg.args) or "(no message)"
+                raise BridgeError(f"{self.label} reported an error: {text}")
+
+    def _listen(self) -> None:
+        while not self._stop.is_set():
+            try:
+                data, sender = self._sock.recvfrom(MAX_DATAGRAM)
+            except (socket.timeout, BlockingIOError):
+                continue
+            except OSError:
+                if self._stop.is_set():
+                    return
+                continue  # ICMP "port unreachable" echoes on some systems; keep listening
+            self._file(data, sender)
+
+    def _file(self, data: bytes, sender: tuple[str, int]) -> None:
+        try:
+            messages = list(_parse(data))
+        except (ParseError, ValueError, IndexError, TypeError):
+            messages = []
+        with self._cond:
+            if messages:
+                self._inbox.extend(Message(m.address, tuple(m.params), sender) for m in messages)
+            else:
+                self._unreadable += 1
+            self._cond.notify_all()
+
+    def _where(self) -> str:
+        return f"{self.address[0]}:{self.address[1]}"
+
+    def _silence(self, address: str, timeout: float, attempts: int) -> str:
+        return (f"No answer from {self.label} at {self._where()} to {address} within {timeout:g} s "
+                f"({attempts} tries, replies expected on port {self.bind_address[1]}). Check that it "
+                "is running, that its OSC control is enabled on that port, and that no firewall "
+                "blocks UDP.")
+
+
+def _parse(data: bytes):
+    """Yield the messages in a datagram (bundles are flattened, time tags ignored)."""
+    if OscBundle.dgram_is_bundle(data):
+        for content in OscBundle(data):
+            yield from _parse(content.dgram)
+    elif OscMessage.dgram_is_message(data):
+        yield OscMessage(data)
+    else:
+        raise ParseError("not an OSC message")
+
+
+def _check_port(port: int, what: str, allow_zero: bool = False) -> int:
+    if not isinstance(port, int) or isinstance(port, bool) or not (0 if allow_zero else 1) <= port <= 65535:
+        raise BridgeError(f"The {what} {port!r} is not a UDP port; use a number from 1 to 65535.")
+    return port
+
+
+def _bind(host: str, port: int, label: str) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise BridgeError(
+            f"Cannot listen for replies from {label} on {host}:{port}: {exc.strerror or exc}. "
+            "Another program (another OSC client of the same host?) may hold the port; close it or "
+            "change the reply port in the target preset.") from exc
+    sock.settimeout(_POLL_S)
+    return sock
