@@ -11,6 +11,8 @@ Detection has two stages:
 
    Peaks are frames that are the maximum within ``±peak_s``, exceed the local mean within
    ``±mean_s`` by ``delta_db`` and lie at least ``min_gap_s`` after the previous onset.
+   Frames whose window reaches past either end of the clip are skipped: there a sound that
+   was already playing cannot be told from one that starts.
 2. **Refinement** in the time domain: near the peak frame (see :func:`_refine`), the onset is the sample where the log of a causal short-time energy (``energy_s`` box) rises
    fastest, which places a click at its first sample rather than at a frame centre.
 
@@ -35,7 +37,7 @@ class OnsetConfig:
     window_s: float = 0.0232
     hop_s: float = 0.0029
     floor_db: float = -90.0
-    delta_db: float = 2.0
+    delta_db: float = 3.0
     peak_s: float = 0.02
     mean_s: float = 0.06
     min_gap_s: float = 0.03
@@ -50,7 +52,7 @@ def spectral_flux(audio: np.ndarray, rate: int, config: OnsetConfig = OnsetConfi
     x = _mono(audio, rate)
     n_fft = max(16, int(round(config.window_s * rate)))
     hop = max(1, int(round(config.hop_s * rate)))
-    padded = np.pad(x, (n_fft // 2, n_fft // 2))
+    padded = np.pad(x, (n_fft // 2, n_fft // 2), mode="reflect")  # no false onset at the ends
     n_frames = 1 + (len(padded) - n_fft) // hop
     idx = np.arange(n_fft)[None, :] + hop * np.arange(n_frames)[:, None]
     spec = np.abs(np.fft.rfft(padded[idx] * np.hanning(n_fft + 2)[1:-1], axis=1))  # (T, K)
@@ -67,7 +69,7 @@ def pick_peaks(flux: np.ndarray, frame_rate: float, config: OnsetConfig = OnsetC
     mean = max(1, int(round(config.mean_s * frame_rate)))
     gap = int(round(config.min_gap_s * frame_rate))
     is_max = flux == maximum_filter1d(flux, 2 * peak + 1, mode="constant")
-    loud = flux >= uniform_filter1d(flux, 2 * mean + 1, mode="constant") + config.delta_db
+    loud = flux >= uniform_filter1d(flux, 2 * mean + 1, mode="nearest") + config.delta_db
     picked: list[int] = []
     for n in np.flatnonzero(is_max & loud):
         if not picked or n - picked[-1] > gap:
@@ -79,7 +81,8 @@ def detect_onsets(audio: np.ndarray, rate: int, config: OnsetConfig = OnsetConfi
     """Onset times in seconds ``(K,)`` of mono ``audio`` ``(S,)`` at ``rate`` Hz."""
     flux, times = spectral_flux(audio, rate, config)
     peaks = pick_peaks(flux, rate / max(1, int(round(config.hop_s * rate))), config)
-    onsets = times[peaks]
+    inside = (times[peaks] >= config.window_s / 2) & (times[peaks] <= len(audio) / rate - config.window_s / 2)
+    onsets = times[peaks][inside]  # the clip's own start and end are no onsets
     if config.refine and len(onsets):
         onsets = np.array([_refine(np.asarray(audio, np.float64), rate, t, config) for t in onsets])
     return onsets
