@@ -20,6 +20,7 @@ COMMANDS = [
     "foley_studio.commands.weights",
     "foley_studio.commands.train",
     "foley_studio.commands.probe",
+    "foley_studio.commands.send",
 ]
 
 
