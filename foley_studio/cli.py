@@ -21,6 +21,7 @@ COMMANDS = [
     "foley_studio.commands.train",
     "foley_studio.commands.probe",
     "foley_studio.commands.send",
+    "foley_studio.commands.synth",
 ]
 
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from foley_studio.atomic import atomic_path
 from foley_studio.data.manifest import Row, write_manifest
-from foley_studio.data.world import CLASSES, SECONDS, Clip, render_clip
+from foley_studio.data.world import CLASSES, SECONDS, Clip, check_settings, render_clip
 from foley_studio.errors import ConfigError
 from foley_studio.progress import CancelToken, ProgressFn, check_cancel, report
 
@@ -105,6 +105,7 @@ def render_dataset(root: str | os.PathLike, clips: int, seed: int = 0, *, second
     """Render ``clips`` clips into ``root`` (videos and manifest), using ``workers`` processes
     (default: all cores). Returns the manifest rows, in clip order."""
     root = Path(root)
+    check_settings(seconds=seconds)
     specs = plan_dataset(clips, seed)
     jobs = [(root, spec, float(seconds)) for spec in specs]
     workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))

@@ -72,7 +72,7 @@ def render_clip(seed: int, cls: str | None = None, seconds: float = SECONDS, *,
     ``cls`` picks the main class (default: drawn from the seed). ``second`` is True/False to
     force a second object on or off, a class name to choose it, or None to let the seed decide.
     """
-    n_frames, spf = _check(cls, seconds, second, size, fps, sample_rate)
+    n_frames, spf = check_settings(cls, seconds, second, size, fps, sample_rate)
     scene_rng, main_rng, second_rng, audio_rng = (np.random.default_rng(s) for s in
                                                   np.random.SeedSequence(seed).spawn(4))
     label = cls if cls is not None else CLASSES[int(scene_rng.integers(len(CLASSES)))]
@@ -92,8 +92,9 @@ def render_clip(seed: int, cls: str | None = None, seconds: float = SECONDS, *,
                 objects=[t.name for t in things])
 
 
-def _check(cls, seconds, second, size, fps, sample_rate) -> tuple[int, int]:
-    """Validate the arguments; return (frames, samples per frame)."""
+def check_settings(cls: str | None = None, seconds: float = SECONDS, second: bool | str | None = None,
+                   size: int = FRAME_SIZE, fps: int = FPS, sample_rate: int = SAMPLE_RATE) -> tuple[int, int]:
+    """Validate :func:`render_clip`'s arguments; return (frames, samples per frame)."""
     for name in (cls, second if isinstance(second, str) else None):
         if name is not None and name not in THINGS:
             raise ConfigError(f"Unknown sound class {name!r}; choose one of {', '.join(CLASSES)}.")
