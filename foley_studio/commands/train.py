@@ -8,7 +8,9 @@ from __future__ import annotations
 import argparse
 import importlib
 
-TRAINERS: dict[str, str] = {}
+TRAINERS: dict[str, str] = {
+    "world-classifier": "foley_studio.evaluation.train_world",
+}
 """Stage name → trainer module (filled in by each generator package)."""
 
 
