@@ -1,0 +1,357 @@
+"""The Visual Echoes generator: Foley, inpainting, extension and storyboards from one model.
+
+Every audio mode is "fill the unknown columns of a token canvas": Foley starts from an all-unknown
+canvas, inpainting marks the gap's columns unknown in the encoded soundtrack, extension appends
+unknown columns after a context taken from the end of the soundtrack, and audio longer than the
+model's window is made by windowed outpainting (see :mod:`.canvas`). The waveform is decoded in
+overlapping windows joined by crossfades; inpainting then splices the original waveform back
+outside the gap, so audio there is sample-exact. Storyboards run the same model the other way
+(audio → image).
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+import torch
+
+from foley_studio.errors import CheckpointError, ConfigError
+from foley_studio.generation import Conditioning, Generator
+from foley_studio.progress import CancelToken, ProgressFn, check_cancel, report, wrap_progress
+from foley_studio.requests import SamplerSettings
+from foley_studio.sampling.maskgit import UnmaskSettings
+from foley_studio.models.echoes import bundle as bundle_io
+from foley_studio.models.echoes.canvas import (WindowImages, fill_audio, fill_window, to_grid,
+                                               to_sequence)
+from foley_studio.models.echoes.codec import AudioCodec, ImageCodec
+from foley_studio.models.echoes.mel import MelConfig
+from foley_studio.models.echoes.melgan import GriffinLimVocoder, MelGANConfig, MelGANGenerator
+from foley_studio.models.echoes.transformer import EchoesConfig, EchoesTransformer
+from foley_studio.models.echoes.vqgan import VQGAN, VQGANConfig
+
+VOCODERS = ("melgan", "griffin-lim")
+SEAM_SECONDS = 0.02
+"""Length of the crossfades that join an inpainted gap to the original soundtrack."""
+
+
+def seeded_generators(seed: int, takes: int) -> list[torch.Generator]:
+    """One CPU generator per take; take ``i`` uses ``seed + i``."""
+    return [torch.Generator().manual_seed(seed + i) for i in range(takes)]
+
+
+def splice(original: np.ndarray, generated: np.ndarray, start: int, stop: int,
+           fade: int) -> np.ndarray:
+    """``generated`` ``(B, S)`` inside ``[start, stop)``, ``original`` ``(S,)`` outside.
+
+    Linear crossfades of ``fade`` samples sit just inside the gap's edges, so every sample
+    outside ``[start, stop)`` is the original's.
+    """
+    out = np.repeat(original[None].astype(np.float32), len(generated), 0)
+    fade = max(0, min(fade, (stop - start) // 2))
+    ramp = np.ones(stop - start, dtype=np.float32)
+    if fade:
+        edge = np.linspace(0.0, 1.0, fade + 2, dtype=np.float32)[1:-1]
+        ramp[:fade], ramp[len(ramp) - fade:] = edge, edge[::-1]
+    out[:, start:stop] = ramp * generated[:, start:stop] + (1.0 - ramp) * out[:, start:stop]
+    return out
+
+
+class EchoesGenerator(Generator):
+    """Image/video-conditioned audio, audio inpainting and extension, audio-to-image storyboards."""
+
+    name = "echoes"
+    sample_rate = 22050
+    modes = frozenset({"foley", "inpaint", "extend", "storyboard"})
+    frame_rate = 8.0
+
+    def __init__(self, transformer: EchoesTransformer, audio_vqgan: VQGAN, image_vqgan: VQGAN,
+                 vocoder: torch.nn.Module, *, mel: MelConfig = MelConfig(), image_size: int = 256,
+                 name: str = "echoes") -> None:
+        self.model = transformer.eval()
+        self.audio = AudioCodec(audio_vqgan.eval(), vocoder.eval(), mel)
+        self.image = ImageCodec(image_vqgan.eval(), image_size)
+        self.sample_rate = mel.sample_rate
+        self.name = name
+        self._check_parts()
+
+    # ---- construction ------------------------------------------------------------------------
+
+    @classmethod
+    def from_bundle(cls, path: Path, *, vocoder: Optional[str] = None,
+                    device: Optional[str] = None) -> "EchoesGenerator":
+        """Load a bundle folder; ``vocoder="griffin-lim"`` picks the labelled fallback."""
+        path = Path(path)
+        meta = bundle_io.read_bundle_json(path)
+        choice = vocoder or meta.get("vocoder", "melgan")
+        if choice not in VOCODERS:
+            raise ConfigError(f"Unknown vocoder {choice!r} in {path}; choose one of {VOCODERS}.")
+        for part in ("transformer", "audio_vqgan", "image_vqgan"):
+            if not bundle_io.has_component(path, part):
+                raise CheckpointError(f"Bundle {path} has no {part}; import or train it first "
+                                      "('foley-studio weights import' / 'foley-studio train').")
+        device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        parts = [bundle_io.load_component(path, p, device) for p in ("transformer", "audio_vqgan", "image_vqgan")]
+        mel = MelConfig(**meta.get("mel", {}))
+        voc = cls._vocoder(path, choice, mel, device)
+        name = meta.get("name", path.name) + (" (Griffin-Lim)" if choice == "griffin-lim" else "")
+        return cls(*parts, voc, mel=mel, image_size=int(meta.get("image_size", 256)), name=name)
+
+    @staticmethod
+    def _vocoder(path: Path, choice: str, mel: MelConfig, device: str) -> torch.nn.Module:
+        if choice == "griffin-lim":
+            return GriffinLimVocoder(mel).to(device)
+        if not bundle_io.has_component(path, "vocoder"):
+            raise CheckpointError(
+                f"Bundle {path} has no vocoder weights. Import SpecVQGAN's MelGAN with "
+                "'foley-studio weights import melgan best_netG.pt --bundle ...', or choose the "
+                "lower-quality Griffin-Lim fallback by setting \"vocoder\": \"griffin-lim\" in "
+                "its bundle.json.")
+        return bundle_io.load_component(path, "vocoder", device)
+
+    @classmethod
+    def tiny(cls, seed: int = 0, frames: int = 1) -> "EchoesGenerator":
+        """A randomly initialised tiny model set (for tests; its sound is noise)."""
+        torch.manual_seed(seed)
+        audio_vq = VQGAN(VQGANConfig(ch=8, ch_mult=(1, 2, 2, 2, 2), num_res_blocks=1,
+                                     attn_resolutions=(8,), resolution=128, z_channels=8,
+                                     embed_dim=8, n_embed=32))
+        image_vq = VQGAN(VQGANConfig(in_channels=3, out_channels=3, ch=8, ch_mult=(1, 2, 2),
+                                     num_res_blocks=1, attn_resolutions=(4,), resolution=16,
+                                     z_channels=8, embed_dim=8, n_embed=24))
+        cfg = EchoesConfig(audio_vocab=32, image_vocab=24, audio_rows=5, audio_cols=8,
+                           image_tokens=16, frames=frames, dim=32, depth=2, heads=2,
+                           decoder_dim=32, decoder_depth=1, decoder_heads=2, dropout=0.0)
+        vocoder = MelGANGenerator(MelGANConfig(ngf=4, n_residual_layers=1))
+        return cls(EchoesTransformer(cfg), audio_vq, image_vq, vocoder, image_size=16,
+                   name="echoes-tiny")
+
+    def save(self, folder: Path, name: str, description: str = "Visual Echoes") -> None:
+        """Write this generator as a bundle folder (requires MelGAN, not Griffin-Lim)."""
+        if not isinstance(self.audio.vocoder, MelGANGenerator):
+            raise ConfigError("Only a generator with MelGAN vocoder weights can be saved.")
+        for part, module in (("transformer", self.model), ("audio_vqgan", self.audio.vqgan),
+                             ("image_vqgan", self.image.vqgan), ("vocoder", self.audio.vocoder)):
+            bundle_io.save_component(folder, part, module)
+        bundle_io.update_bundle(folder, name=name, description=description, vocoder="melgan",
+                                image_size=self.image.size, mel=self.audio.mel_config.to_dict(),
+                                sample_rate=self.sample_rate)
+
+    def _check_parts(self) -> None:
+        c, a, v = self.model.config, self.audio, self.image
+        problems = [f"{what}: transformer {x}, tokenizer {y}" for what, x, y in (
+            ("audio rows", c.audio_rows, a.rows), ("audio codes", c.audio_vocab, a.vqgan.config.n_embed),
+            ("image tokens", c.image_tokens, v.tokens_per_image),
+            ("image codes", c.image_vocab, v.vqgan.config.n_embed)) if x != y]
+        if problems:
+            raise CheckpointError("The bundle's parts do not fit together (" + "; ".join(problems)
+                                  + "); retrain the transformer on these tokenizers.")
+
+    # ---- geometry ----------------------------------------------------------------------------
+
+    @property
+    def window_cols(self) -> int:
+        """Audio token columns per model window."""
+        return self.model.config.audio_cols
+
+    @property
+    def col_seconds(self) -> float:
+        """Seconds of audio per token column."""
+        return self.audio.samples_per_col / self.sample_rate
+
+    @property
+    def window_seconds(self) -> float:
+        """Seconds of audio per model window (≈9.85 s for the paper's 53 columns)."""
+        return self.window_cols * self.col_seconds
+
+    @property
+    def context_cols(self) -> int:
+        """Columns of already-known audio each outpainting window keeps."""
+        return self.window_cols // 2
+
+    @property
+    def device(self) -> torch.device:
+        """Where the transformer runs."""
+        return next(self.model.parameters()).device
+
+    def _settings(self, sampler: SamplerSettings) -> UnmaskSettings:
+        return UnmaskSettings(steps=sampler.steps, choice_temperature=sampler.choice_temperature,
+                              temperature=sampler.temperature, top_k=sampler.top_k, top_p=sampler.top_p)
+
+    # ---- conditioning images -----------------------------------------------------------------
+
+    def _frame_tokens(self, cond: Conditioning) -> Optional[torch.Tensor]:
+        if cond.frames is None or len(cond.frames) == 0:
+            return None
+        return self.image.tokenize(cond.frames)  # (F, T)
+
+    def images_for(self, cond: Conditioning, batch: int, offset: float, content_end: float):
+        """Window start column → :class:`WindowImages` holding the frames nearest the window's times.
+
+        ``offset`` is the canvas's start in the conditioning's time; ``content_end`` is where the
+        wanted audio ends (frames are aimed at the middle of the wanted part of each window).
+        """
+        c, tokens = self.model.config, self._frame_tokens(cond)
+        times = np.zeros(1) if cond.frame_times is None else np.asarray(cond.frame_times, float)
+
+        def images(start: int) -> WindowImages:
+            if tokens is None:
+                empty = torch.zeros(batch, c.image_len, dtype=torch.long, device=self.device)
+                return WindowImages(empty, torch.zeros_like(empty, dtype=torch.bool), absent=True)
+            t0 = offset + start * self.col_seconds
+            t1 = max(t0, min(t0 + self.window_seconds, content_end))
+            targets = t0 + (np.arange(c.frames) + 0.5) / c.frames * (t1 - t0)
+            idx = np.abs(times[None, :] - targets[:, None]).argmin(1)  # (K,)
+            seq = tokens[torch.as_tensor(idx)].flatten()[None].expand(batch, -1).to(self.device)
+            cols = np.clip(((targets - t0) / self.col_seconds).astype(int), 0, c.audio_cols - 1)
+            frame_cols = torch.as_tensor(cols, device=self.device)[None].expand(batch, -1)
+            return WindowImages(seq, torch.zeros_like(seq, dtype=torch.bool),
+                                frame_cols=frame_cols if c.frames > 1 else None)
+
+        return images
+
+    # ---- audio modes -------------------------------------------------------------------------
+
+    @torch.no_grad()
+    def generate(self, cond: Conditioning, *, takes: int, seed: int, sampler: SamplerSettings,
+                 progress: Optional[ProgressFn] = None,
+                 cancel: Optional[CancelToken] = None) -> np.ndarray:
+        """Sound for ``cond.frames`` (the frame nearest each window's middle, or K frames at their times)."""
+        if cond.frames is None:
+            raise ConfigError("Visual Echoes makes sound for pictures: give it a video region "
+                              "or an image (text prompts need IM2WAV).")
+        n = max(1, math.ceil(cond.duration / self.col_seconds - 1e-9))
+        width = max(n, self.window_cols)
+        canvas = torch.zeros(takes, self.audio.rows, width, dtype=torch.long, device=self.device)
+        unknown = torch.ones(width, dtype=torch.bool)
+        wave = self._fill_and_decode(canvas, unknown, self.images_for(cond, takes, 0.0, cond.duration),
+                                     takes, seed, sampler, progress, cancel)
+        return wave[:, : int(round(cond.duration * self.sample_rate))]
+
+    @torch.no_grad()
+    def inpaint(self, cond: Conditioning, *, takes: int, seed: int, sampler: SamplerSettings,
+                progress: Optional[ProgressFn] = None,
+                cancel: Optional[CancelToken] = None) -> np.ndarray:
+        """``cond.audio`` with ``cond.gap`` regenerated; outside the gap the samples are the original's."""
+        audio = self._context(cond, "inpaint")
+        if cond.gap is None:
+            raise ConfigError("Inpainting needs a gap: select the part of the soundtrack to replace.")
+        start, stop = (min(len(audio), max(0, int(round(t * self.sample_rate)))) for t in cond.gap)
+        if stop <= start:
+            raise ConfigError(f"The gap {cond.gap[0]:.3f}–{cond.gap[1]:.3f} s holds no audio of "
+                              f"the {len(audio) / self.sample_rate:.3f}-s soundtrack.")
+        canvas, unknown = self.inpaint_canvas(audio, start, stop, takes)
+        wave = self._fill_and_decode(canvas, unknown, self.images_for(cond, takes, 0.0, cond.duration),
+                                     takes, seed, sampler, progress, cancel)
+        return splice(audio, wave[:, : len(audio)], start, stop, int(SEAM_SECONDS * self.sample_rate))
+
+    def inpaint_canvas(self, audio: np.ndarray, start: int, stop: int,
+                       takes: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Encoded soundtrack ``(B, rows, N)`` and unknown columns ``(N,)`` for a gap in samples."""
+        tokens = self.audio.tokenize(torch.from_numpy(audio).float()[None])  # (1, R, n)
+        n, spc = tokens.shape[-1], self.audio.samples_per_col
+        width = max(n, self.window_cols)
+        canvas = torch.nn.functional.pad(tokens, (0, width - n)).expand(takes, -1, -1).clone()
+        unknown = torch.zeros(width, dtype=torch.bool)
+        unknown[start // spc: -(-stop // spc)] = True
+        unknown[n:] = True
+        return canvas.to(self.device), unknown
+
+    @torch.no_grad()
+    def extend(self, cond: Conditioning, *, takes: int, seed: int, sampler: SamplerSettings,
+               progress: Optional[ProgressFn] = None,
+               cancel: Optional[CancelToken] = None) -> np.ndarray:
+        """``cond.duration`` s continuing ``cond.audio`` from a context window at its end."""
+        audio = self._context(cond, "extend")
+        spc, w = self.audio.samples_per_col, self.window_cols
+        new = max(1, math.ceil(cond.duration / self.col_seconds - 1e-9))
+        ctx = min(len(audio) // spc, max(self.context_cols, w - new))
+        if ctx == 0:
+            raise ConfigError(f"Extending needs at least {self.col_seconds:.2f} s of soundtrack "
+                              f"before the end point; got {len(audio) / self.sample_rate:.2f} s.")
+        tail = torch.from_numpy(audio[len(audio) - ctx * spc:]).float()[None]
+        width = max(ctx + new, w)
+        canvas = torch.zeros(takes, self.audio.rows, width, dtype=torch.long, device=self.device)
+        canvas[..., :ctx] = self.audio.tokenize(tail).to(self.device)
+        unknown = torch.arange(width) >= ctx
+        offset = len(audio) / self.sample_rate - ctx * self.col_seconds
+        images = self.images_for(cond, takes, offset, offset + (ctx + new) * self.col_seconds)
+        wave = self._fill_and_decode(canvas, unknown, images, takes, seed, sampler, progress, cancel)
+        return wave[:, ctx * spc: ctx * spc + int(round(cond.duration * self.sample_rate))]
+
+    def _context(self, cond: Conditioning, mode: str) -> np.ndarray:
+        if cond.audio is None or len(cond.audio) == 0:
+            raise ConfigError(f"{mode} works on an existing soundtrack; the selected region has none.")
+        return np.asarray(cond.audio, dtype=np.float32)
+
+    def _fill_and_decode(self, canvas: torch.Tensor, unknown: torch.Tensor, images, takes: int,
+                         seed: int, sampler: SamplerSettings, progress: Optional[ProgressFn],
+                         cancel: Optional[CancelToken]) -> np.ndarray:
+        filled = fill_audio(self.model, canvas, unknown, images, context=self.context_cols,
+                            settings=self._settings(sampler), guidance=sampler.guidance,
+                            generators=seeded_generators(seed, takes),
+                            progress=wrap_progress(progress, 0.0, 0.95), cancel=cancel)
+        check_cancel(cancel)
+        wave = self.decode_audio(filled)
+        report(progress, 1000, 1000)
+        return wave
+
+    def decode_audio(self, canvas: torch.Tensor) -> np.ndarray:
+        """Token canvas ``(B, rows, N)`` → waveform ``(B, N · samples_per_col)`` float32."""
+        wave = self.audio.waveform(canvas, self.window_cols, max(1, self.window_cols // 8))
+        return wave.clamp(-1.0, 1.0).float().cpu().numpy()
+
+    # ---- image modes -------------------------------------------------------------------------
+
+    @torch.no_grad()
+    def storyboard(self, cond: Conditioning, *, takes: int, seed: int, sampler: SamplerSettings,
+                   window: float = 1.0, progress: Optional[ProgressFn] = None,
+                   cancel: Optional[CancelToken] = None) -> np.ndarray:
+        """One picture per ``window`` s of ``cond.audio``: ``(takes, pictures, H, W, 3)`` uint8."""
+        audio = self._context(cond, "storyboard")
+        if window <= 0:
+            raise ConfigError(f"The storyboard window must be positive (got {window} s).")
+        seconds = len(audio) / self.sample_rate
+        count = max(1, math.ceil(seconds / window - 1e-9))
+        spc, w = self.audio.samples_per_col, self.window_cols
+        padded = np.pad(audio, (0, max(0, w * spc - len(audio))))
+        canvas = self.audio.tokenize(torch.from_numpy(padded)[None]).to(self.device)  # (1, R, N)
+        gens, pictures = seeded_generators(seed, takes), []
+        for j in range(count):
+            sub = wrap_progress(progress, j / count, (j + 1) / count)
+            pictures.append(self._picture(canvas, (j + 0.5) * window, takes, gens, sampler, sub, cancel))
+        return np.stack(pictures, 1)
+
+    def _picture(self, canvas: torch.Tensor, centre: float, takes: int, gens, sampler: SamplerSettings,
+                 progress: Optional[ProgressFn], cancel: Optional[CancelToken]) -> np.ndarray:
+        c, w = self.model.config, self.window_cols
+        start = int(np.clip(round(centre / self.col_seconds) - w // 2, 0, canvas.shape[-1] - w))
+        audio = to_sequence(canvas[..., start: start + w]).expand(takes, -1)
+        image = torch.zeros(takes, c.image_len, dtype=torch.long, device=self.device)
+        cols = self.model.default_frame_cols(takes, self.device) if c.frames > 1 else None
+        _, tokens = fill_window(self.model, audio, torch.zeros_like(audio, dtype=torch.bool),
+                                WindowImages(image, torch.ones_like(image, dtype=torch.bool),
+                                             frame_cols=cols),
+                                settings=self._settings(sampler), guidance=sampler.guidance,
+                                generators=gens, progress=progress, cancel=cancel)
+        centres = ((np.arange(c.frames) + 0.5) * w / c.frames + start) * self.col_seconds
+        k = int(np.abs(centres - centre).argmin())
+        return self.image.pictures(tokens.view(takes, c.frames, -1)[:, k])
+
+    @torch.no_grad()
+    def cogenerate(self, *, takes: int, seed: int, sampler: SamplerSettings,
+                   progress: Optional[ProgressFn] = None,
+                   cancel: Optional[CancelToken] = None) -> tuple[np.ndarray, np.ndarray]:
+        """Sound and pictures together from nothing: ``(takes, S)`` and ``(takes, K, H, W, 3)``."""
+        c = self.model.config
+        audio = torch.zeros(takes, c.audio_len, dtype=torch.long, device=self.device)
+        image = torch.zeros(takes, c.image_len, dtype=torch.long, device=self.device)
+        cols = self.model.default_frame_cols(takes, self.device) if c.frames > 1 else None
+        a, v = fill_window(self.model, audio, torch.ones_like(audio, dtype=torch.bool),
+                           WindowImages(image, torch.ones_like(image, dtype=torch.bool), frame_cols=cols),
+                           settings=self._settings(sampler), guidance=sampler.guidance,
+                           generators=seeded_generators(seed, takes), progress=progress, cancel=cancel)
+        wave = self.decode_audio(to_grid(a, c.audio_rows))
+        pictures = self.image.pictures(v.reshape(takes * c.frames, -1))
+        return wave, pictures.reshape(takes, c.frames, *pictures.shape[1:])
