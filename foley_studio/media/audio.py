@@ -19,7 +19,7 @@ from foley_studio.errors import ConfigError, EmptyMediaError, NoStreamError
 from foley_studio.media.container import decoding, open_media, stream_span, time_origin
 
 EDGE = 1024
-"""Extra native samples decoded on each side of a window so the resampler has real context."""
+"""At least this many extra native samples decoded on each side of a window so the resampler has real context."""
 PREROLL = 0.5
 """Seconds decoded before a seek target: lapped codecs need a frame or two to settle."""
 
@@ -66,7 +66,7 @@ def read_audio(path: str | os.PathLike, rate: int, start: float = 0.0,
     """``[start, end)`` of the first audio stream, exactly ``round((end-start)*rate)`` samples.
 
     Samples are placed by timestamp; the part past the stream's end is zeros. ``end=None``
-    reads to the last decoded sample.
+    reads to the stream's end (per the header, else the last decoded sample).
     """
     path = Path(path)
     with open_media(path) as container:
@@ -76,9 +76,12 @@ def read_audio(path: str | os.PathLike, rate: int, start: float = 0.0,
         stream = container.streams.audio[0]
         native = stream.codec_context.sample_rate
         chunks = _decode_window(path, container, stream, start, end)
-    window0 = math.floor(start * native) - EDGE
+        span = stream_span(container, stream)
+    step = native // math.gcd(native, int(rate))  # buffer starts on the shared sample grid,
+    window0 = (math.floor(start * native) - EDGE) // step * step  # so output j is at j / rate
     mono, stop = _assemble(chunks, window0)  # (W,) native rate from sample window0
-    end = stop / native if end is None else end
+    if end is None:  # the header's length (decoders leave the encoder's end padding in)
+        end = span if span > 0 else stop / native
     out = resample(mono, native, rate)
     offset = int(round((start - window0 / native) * rate))
     length = max(0, int(round((end - start) * rate)))
@@ -96,17 +99,20 @@ def _decode_window(path: Path, container: av.container.InputContainer,
         with decoding(path, start):
             container.seek(target, stream=stream, backward=True)
     chunks: list[_Chunk] = []
+    frames = container.decode(stream)
     position = None  # clip seconds where the next frame starts, for frames without a pts
-    with decoding(path, start):
-        for frame in container.decode(stream):
-            t0 = float(frame.pts * frame.time_base) - origin if frame.pts is not None else position
-            if t0 is None:
-                t0 = 0.0
-            position = t0 + frame.samples / frame.sample_rate
-            if t0 >= hi:
-                break
-            if position > lo:
-                chunks.append(_Chunk(int(round(t0 * native)), frame_to_mono(frame)))
+    while True:
+        with decoding(path, start if position is None else position):
+            frame = next(frames, None)
+        if frame is None:
+            break
+        t0 = float(frame.pts * frame.time_base) - origin if frame.pts is not None else position
+        t0 = t0 or 0.0
+        position = t0 + frame.samples / frame.sample_rate
+        if t0 >= hi:
+            break
+        if position > lo:
+            chunks.append(_Chunk(int(round(t0 * native)), frame_to_mono(frame)))
     return chunks
 
 
@@ -140,9 +146,3 @@ def _fit(x: np.ndarray, length: int) -> np.ndarray:
         return np.ascontiguousarray(x[:length], dtype=np.float32)
     return np.concatenate([x, np.zeros(length - len(x), np.float32)])
 
-
-def audio_span(container: av.container.InputContainer) -> float | None:
-    """End of the first audio stream in clip seconds per the header (``None`` if no audio)."""
-    if not container.streams.audio:
-        return None
-    return stream_span(container, container.streams.audio[0])

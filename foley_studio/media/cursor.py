@@ -50,6 +50,13 @@ class FrameCursor:
 
     def at(self, t: float) -> Shown:
         """The frame whose presentation interval contains clip time ``t``."""
+        try:
+            return self._find(t)
+        except CorruptMediaError:
+            self.reset()  # the decoder stopped at the damage; the next call seeks afresh
+            raise
+
+    def _find(self, t: float) -> Shown:
         if self._needs_seek(t):
             self._seek(t)
         self._advance(t)

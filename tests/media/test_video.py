@@ -1,0 +1,141 @@
+"""VideoClip: header values, frames by timestamp (constant and variable rate), seeking,
+thumbnails and downscaling."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from helpers_media import frame_index, make_video
+
+from foley_studio.errors import ConfigError, SelectionError
+from foley_studio.media import MAX_FRAMES, VideoClip
+from foley_studio.media import cursor as cursor_module
+
+VFR_TIMES = [0.0, 0.1, 0.15, 0.5, 0.55, 0.9]
+
+
+@pytest.fixture(scope="module")
+def vfr_mp4(media_dir: Path) -> Path:
+    return make_video(media_dir / "vfr.mp4", seconds=1.0, with_audio=False, times=VFR_TIMES)
+
+
+def test_header_values(clip_mp4: Path) -> None:
+    with VideoClip(clip_mp4) as clip:
+        assert clip.path == clip_mp4
+        assert (clip.width, clip.height) == (64, 48)
+        assert clip.fps == pytest.approx(24.0)
+        assert clip.frame_count == 48
+        assert clip.duration == pytest.approx(2.0, abs=1e-3)
+        assert clip.has_audio and clip.audio_rate == 44100
+        assert (clip.video_codec, clip.audio_codec) == ("h264", "aac")
+
+
+def test_frame_at_is_the_frame_on_screen(clip_mp4: Path) -> None:
+    with VideoClip(clip_mp4) as clip:
+        for k in (0, 1, 11, 12, 13, 30, 47):
+            frame = clip.frame_at(k / 24)
+            assert frame.shape == (48, 64, 3) and frame.dtype == np.uint8
+            assert frame_index(frame) == k
+            assert frame_index(clip.frame_at((k + 0.9) / 24)) == k
+
+
+def test_frame_at_in_any_order_matches_a_forward_pass(clip_mp4: Path) -> None:
+    order = [1.9, 0.3, 1.2, 0.0, 1.25, 0.8, 1.95, 0.04]
+    with VideoClip(clip_mp4) as clip:
+        assert [frame_index(clip.frame_at(t)) for t in order] == [int(t * 24) for t in order]
+
+
+def test_far_targets_are_reached_by_seeking(clip_mp4: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    decoded = []
+    original = cursor_module.FrameCursor._pull
+
+    def counting(self, t):
+        shown = original(self, t)
+        decoded.append(shown)
+        return shown
+
+    monkeypatch.setattr(cursor_module.FrameCursor, "_pull", counting)
+    monkeypatch.setattr(cursor_module, "SEEK_AHEAD", 0.2)
+    with VideoClip(clip_mp4) as clip:
+        assert frame_index(clip.frame_at(0.0)) == 0
+        decoded.clear()
+        assert frame_index(clip.frame_at(1.9)) == 45
+        assert len(decoded) <= 12  # from the keyframe at 1.5 s, not on from frame 0
+        decoded.clear()
+        assert frame_index(clip.frame_at(1.95)) == 46
+        assert len(decoded) == 1  # near ahead: decoding on
+
+
+def test_variable_frame_rate_times(vfr_mp4: Path) -> None:
+    with VideoClip(vfr_mp4) as clip:
+        np.testing.assert_allclose(clip.frame_times(), VFR_TIMES, atol=1e-6)
+        assert clip.frame_count == len(VFR_TIMES)
+        assert clip.duration == pytest.approx(1.0, abs=1e-3)
+
+
+@pytest.mark.parametrize("t, expected", [(0.0, 0), (0.099, 0), (0.1, 1), (0.149, 1), (0.15, 2),
+                                         (0.49, 2), (0.5, 3), (0.56, 4), (0.89, 4), (0.9, 5),
+                                         (0.99, 5)])
+def test_variable_frame_rate_frame_at(vfr_mp4: Path, t: float, expected: int) -> None:
+    with VideoClip(vfr_mp4) as clip:
+        assert frame_index(clip.frame_at(t)) == expected
+
+
+def test_frames_in_samples_slice_centres(clip_mp4: Path) -> None:
+    with VideoClip(clip_mp4) as clip:
+        frames, times = clip.frames_in(0.5, 1.5, 4)
+    assert frames.shape == (4, 48, 64, 3) and frames.dtype == np.uint8
+    np.testing.assert_allclose(times, [0.625, 0.875, 1.125, 1.375])
+    assert [frame_index(f) for f in frames] == [int(t * 24) for t in times]
+
+
+def test_frames_in_more_frames_than_the_region_holds_repeats_frames(vfr_mp4: Path) -> None:
+    with VideoClip(vfr_mp4) as clip:
+        frames, times = clip.frames_in(0.0, 0.2, 8)
+    assert [frame_index(f) for f in frames] == [0, 0, 0, 0, 1, 1, 2, 2]
+
+
+@pytest.mark.parametrize("start, end", [(-0.1, 0.5), (1.5, 2.5), (1.0, 0.5), (0.7, 0.7),
+                                        (float("nan"), 1.0)])
+def test_frames_in_refuses_regions_outside_the_clip(clip_mp4: Path, start: float, end: float) -> None:
+    with VideoClip(clip_mp4) as clip, pytest.raises(SelectionError):
+        clip.frames_in(start, end, 3)
+
+
+@pytest.mark.parametrize("t", [-0.01, 2.0, 5.0, float("inf")])
+def test_frame_at_refuses_times_outside_the_clip(clip_mp4: Path, t: float) -> None:
+    with VideoClip(clip_mp4) as clip, pytest.raises(SelectionError, match="outside"):
+        clip.frame_at(t)
+
+
+def test_frames_in_refuses_an_unbounded_count(clip_mp4: Path) -> None:
+    with VideoClip(clip_mp4) as clip:
+        with pytest.raises(SelectionError, match="at most"):
+            clip.frames_in(0.0, 2.0, MAX_FRAMES + 1)
+        with pytest.raises(SelectionError):
+            clip.frames_in(0.0, 2.0, 0)
+
+
+def test_thumbnails_are_small_and_spread(clip_mp4: Path) -> None:
+    with VideoClip(clip_mp4) as clip:
+        thumbs = clip.thumbnails(4, height=24)
+    assert [t for t, _ in thumbs] == pytest.approx([0.25, 0.75, 1.25, 1.75])
+    assert all(image.shape == (24, 32, 3) for _, image in thumbs)
+    assert [frame_index(image) for _, image in thumbs] == [6, 18, 30, 42]
+
+
+def test_huge_frames_are_downscaled_on_read(media_dir: Path) -> None:
+    path = make_video(media_dir / "wide.mp4", seconds=3 / 24, size=(4000, 16), with_audio=False)
+    with VideoClip(path, max_side=500) as clip:
+        assert (clip.source_width, clip.source_height) == (4000, 16)
+        assert (clip.width, clip.height) == (500, 2)
+        frames, _ = clip.frames_in(0.0, clip.duration, 3)
+        assert frames.shape == (3, 2, 500, 3)
+        assert [frame_index(f) for f in frames] == [0, 1, 2]
+
+
+def test_max_side_must_be_sane(clip_mp4: Path) -> None:
+    with pytest.raises(ConfigError):
+        VideoClip(clip_mp4, max_side=0)
+
