@@ -1,0 +1,1 @@
+"""Frame and text encoders that condition the generators (open_clip CLIP)."""

@@ -1,0 +1,251 @@
+"""IM2WAV as a Foley Studio generator: frames or a prompt in, 16 kHz takes out.
+
+Pipeline: CLIP features of the frames (or of the prompt) → LOW tokens (guided, windowed) → UP
+tokens conditioned on them (windowed) → ``decoders[0]`` of the VQ-VAE. Audio longer than one
+context is sampled window by window, each primed with the overlap of the one before; every
+token of a window sees the frame nearest to it in time, and the window's start vector is the
+mean of those frames. A still image is one frame at t = 0 and conditions any length.
+
+A bundle folder holds ``bundle.json`` and ``vqvae``/``low``/``up`` weights (safetensors + JSON),
+plus either a local encoder (``encoder.*``) or the name of an open_clip model.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+import torch
+
+from foley_studio.atomic import write_text_atomic
+from foley_studio.encoders.clip import ClipEncoder
+from foley_studio.errors import CheckpointError, ConfigError
+from foley_studio.generation import Conditioning, Generator
+from foley_studio.models.im2wav.prior import LowPrior, UpPrior
+from foley_studio.models.im2wav.stepper import PriorStepper
+from foley_studio.models.im2wav.vqvae import VQVAE
+from foley_studio.models.im2wav.windows import Window, hop_for, nearest_frames, plan_windows
+from foley_studio.models.weights import load_module, save_module
+from foley_studio.progress import CancelToken, ProgressFn, check_cancel, report
+from foley_studio.requests import SamplerSettings
+from foley_studio.sampling.autoregressive import TokenSampling, sample_tokens, seeded_generators
+from foley_studio.version import __version__
+
+OFFICIAL_TOTAL_LENGTH = 160000
+"""The total length (samples) the released sampler always feeds the LOW prior's time signal."""
+
+
+@dataclass
+class _Job:
+    """What one generate call shares between its stages."""
+
+    features: torch.Tensor   # (F, C) unit CLIP vectors
+    times: np.ndarray        # (F,) seconds
+    samples: int
+    takes: int
+    generators: list
+    progress: Optional[ProgressFn]
+    cancel: Optional[CancelToken]
+    total_steps: int
+    done: int = 0
+
+    def sub_progress(self) -> Optional[ProgressFn]:
+        """A callback for one window that advances the job's bar."""
+        if self.progress is None:
+            return None
+        base = self.done
+        return lambda d, _t: report(self.progress, base + d, self.total_steps)
+
+
+class Im2WavGenerator(Generator):
+    """Image- and video-conditioned Foley with IM2WAV (modes ``foley`` and ``text``)."""
+
+    name = "im2wav"
+    sample_rate = 16000
+    frame_rate = 25.0
+    modes = frozenset({"foley", "text"})
+
+    def __init__(self, vqvae: VQVAE, low: LowPrior, up: UpPrior, encoder: ClipEncoder, *,
+                 name: str = "im2wav", total_length: int = OFFICIAL_TOTAL_LENGTH,
+                 overlap: float = 0.5, encoder_spec: Optional[dict] = None,
+                 device: Optional[str] = None) -> None:
+        self._check_sizes(vqvae, low, up, encoder)
+        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        self.vqvae, self.low, self.up = (m.eval().to(self.device) for m in (vqvae, low, up))
+        self.encoder = encoder.to(self.device)
+        self.name, self.total_length, self.overlap = name, total_length, overlap
+        self.encoder_spec = encoder_spec or {"type": "bundle", "path": "encoder"}
+        self.hop_up, self.hop_low = vqvae.hops[0], vqvae.hops[1]
+
+    @staticmethod
+    def _check_sizes(vqvae: VQVAE, low: LowPrior, up: UpPrior, encoder: ClipEncoder) -> None:
+        if vqvae.levels != 2 or vqvae.hops[1] != low.hop or vqvae.hops[0] != up.hop:
+            raise CheckpointError(f"The VQ-VAE hops {vqvae.hops} do not match the priors' "
+                                  f"(UP {up.hop}, LOW {low.hop}); use the three files of one model.")
+        if low.hop != up.hop * up.ratio or not low.bins == up.bins == vqvae.l_bins:
+            raise CheckpointError("The LOW and UP priors do not fit each other or the VQ-VAE codebook.")
+        if low.config["clip_dim"] != encoder.dim or up.config["clip_dim"] != encoder.dim:
+            raise CheckpointError(f"The priors expect {low.config['clip_dim']}-d CLIP features but "
+                                  f"the encoder {encoder.name} gives {encoder.dim}-d ones.")
+
+    # ----------------------------------------------------------------- generation
+    @torch.no_grad()
+    def generate(self, cond: Conditioning, *, takes: int, seed: int, sampler: SamplerSettings,
+                 progress: Optional[ProgressFn] = None,
+                 cancel: Optional[CancelToken] = None) -> np.ndarray:
+        """``takes`` waveforms (takes, S) for the frames (or the prompt) of ``cond``."""
+        features, times = self.condition_features(cond)
+        samples = int(round(cond.duration * self.sample_rate))
+        n_low = math.ceil(samples / self.hop_low)
+        low_plan, up_plan = self.plans(n_low)
+        steps = sum(w.new for w in low_plan) + sum(w.new for w in up_plan) + takes
+        job = _Job(features.to(self.device), times, samples, takes, seeded_generators(seed, takes),
+                   progress, cancel, steps)
+        low_tokens = self.sample_low(job, low_plan, sampler)  # (N, n_low)
+        up_tokens = self.sample_up(job, up_plan, low_tokens, sampler)  # (N, 4·n_low)
+        return self.decode(job, up_tokens)
+
+    def condition_features(self, cond: Conditioning) -> tuple[torch.Tensor, np.ndarray]:
+        """CLIP vectors (F, C) and their times (F,) for the frames, or the prompt at t = 0."""
+        if cond.frames is not None and len(cond.frames):
+            times = cond.frame_times if cond.frame_times is not None else np.zeros(len(cond.frames))
+            return self.encoder.embed_frames(cond.frames), np.asarray(times, dtype=np.float64)
+        if cond.prompt:
+            return self.encoder.embed_text(cond.prompt)[None], np.zeros(1)
+        raise ConfigError("IM2WAV needs a picture or a text prompt to make sound for.")
+
+    def plans(self, n_low: int) -> tuple[list[Window], list[Window]]:
+        """LOW and UP windows for ``n_low`` LOW tokens (UP windows align with LOW tokens)."""
+        ratio = self.up.ratio
+        low = plan_windows(n_low, self.low.n_ctx, hop_for(self.low.n_ctx, self.overlap))
+        up = plan_windows(n_low * ratio, self.up.n_ctx, hop_for(self.up.n_ctx, self.overlap, ratio))
+        return low, up
+
+    def _window_frames(self, job: _Job, start: int, length: int, hop: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """The frames a window uses (U, C) and each token's index into them (length,)."""
+        token_times = (start + np.arange(length)) * hop / self.sample_rate
+        index = nearest_frames(job.times, token_times)
+        used, local = np.unique(index, return_inverse=True)
+        return job.features[torch.from_numpy(used).to(self.device)], torch.from_numpy(local).to(self.device)
+
+    def _low_settings(self, sampler: SamplerSettings) -> TokenSampling:
+        guided = self.low.guidance and sampler.guidance != 1.0
+        return TokenSampling(sampler.temperature, sampler.top_k, sampler.top_p,
+                             sampler.guidance if guided else None)
+
+    def _low_conditioning(self, job: _Job, window: Window, guided: bool):
+        feats, frames = self._window_frames(job, window.start, self.low.n_ctx, self.hop_low)
+        rows = job.takes * (2 if guided else 1)
+        null = torch.arange(rows, device=self.device) >= job.takes if guided else None
+        full = lambda v: torch.full((rows,), float(v), device=self.device)  # noqa: E731
+        total = max(job.samples, self.total_length, (window.start + self.low.n_ctx) * self.hop_low)
+        return self.low.conditioning(feats[None].expand(rows, -1, -1), frames[None].expand(rows, -1),
+                                     full(total), full(window.start * self.hop_low), null)
+
+    def sample_low(self, job: _Job, plan: list[Window], sampler: SamplerSettings) -> torch.Tensor:
+        """LOW tokens (N, T_low), window by window, with classifier-free guidance."""
+        settings = self._low_settings(sampler)
+        tokens = torch.zeros(job.takes, plan[-1].end, dtype=torch.long, device=self.device)
+        for window in plan:
+            check_cancel(job.cancel)
+            start, x_cond = self._low_conditioning(job, window, settings.guidance is not None)
+            prefix = tokens[:, window.start:window.start + window.known]
+            tokens[:, window.start:window.end] = sample_tokens(
+                PriorStepper(self.low, start, x_cond), prefix, window.end - window.start,
+                job.generators, settings, progress=job.sub_progress(), cancel=job.cancel)
+            job.done += window.new
+        return tokens
+
+    def sample_up(self, job: _Job, plan: list[Window], low_tokens: torch.Tensor,
+                  sampler: SamplerSettings) -> torch.Tensor:
+        """UP tokens (N, 4·T_low), window by window, conditioned on the LOW tokens (no guidance)."""
+        settings = TokenSampling(sampler.temperature, sampler.top_k, sampler.top_p, None)
+        ratio = self.up.ratio
+        tokens = torch.zeros(job.takes, plan[-1].end, dtype=torch.long, device=self.device)
+        for window in plan:
+            check_cancel(job.cancel)
+            lo, hi = window.start // ratio, window.end // ratio
+            feats, _ = self._window_frames(job, lo, hi - lo, self.hop_low)
+            start, x_cond = self.up.conditioning(feats.mean(0, keepdim=True).expand(job.takes, -1),
+                                                 low_tokens[:, lo:hi])
+            prefix = tokens[:, window.start:window.start + window.known]
+            tokens[:, window.start:window.end] = sample_tokens(
+                PriorStepper(self.up, start, x_cond), prefix, window.end - window.start,
+                job.generators, settings, progress=job.sub_progress(), cancel=job.cancel)
+            job.done += window.new
+        return tokens
+
+    def decode(self, job: _Job, up_tokens: torch.Tensor) -> np.ndarray:
+        """UP tokens → (N, S) float32 waveforms, cut to length and clipped to [-1, 1]."""
+        out = np.zeros((job.takes, job.samples), dtype=np.float32)
+        for i in range(job.takes):
+            check_cancel(job.cancel)
+            wave = self.vqvae.decode(up_tokens[i:i + 1], level=0)[0, :job.samples]
+            out[i] = wave.clamp(-1, 1).float().cpu().numpy()
+            job.done += 1
+            report(job.progress, job.done, job.total_steps)
+        return out
+
+    # ----------------------------------------------------------------- bundles
+    def save_bundle(self, folder: str | Path, name: Optional[str] = None, description: str = "") -> Path:
+        """Write a bundle folder loadable by :meth:`from_bundle` and the registry."""
+        folder = Path(folder)
+        for stem, model, kind in (("vqvae", self.vqvae, "im2wav-vqvae"), ("low", self.low, "im2wav-low"),
+                                  ("up", self.up, "im2wav-up")):
+            save_module(model, model.config, folder / stem, kind=kind)
+        if self.encoder_spec.get("type") == "bundle":
+            self.encoder.save(folder / self.encoder_spec.get("path", "encoder"))
+        meta = {"kind": "im2wav", "name": name or self.name, "description": description,
+                "sample_rate": self.sample_rate, "total_length": self.total_length,
+                "overlap": self.overlap, "encoder": self.encoder_spec, "code_version": __version__}
+        write_text_atomic(folder / "bundle.json", json.dumps(meta, indent=2))
+        return folder
+
+    @classmethod
+    def from_bundle(cls, path: str | Path, device: Optional[str] = None) -> "Im2WavGenerator":
+        """Load a bundle folder (``bundle.json`` + weights)."""
+        path = Path(path)
+        try:
+            meta = json.loads((path / "bundle.json").read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            raise CheckpointError(f"{path} is not a readable IM2WAV bundle ({exc}).") from exc
+        if meta.get("kind") != "im2wav":
+            raise CheckpointError(f"{path} holds a {meta.get('kind')!r} bundle, not an IM2WAV one.")
+        vqvae = load_module(VQVAE, path / "vqvae", kind="im2wav-vqvae")
+        low = load_module(LowPrior, path / "low", kind="im2wav-low")
+        up = load_module(UpPrior, path / "up", kind="im2wav-up")
+        spec = meta.get("encoder", {"type": "bundle", "path": "encoder"})
+        return cls(vqvae, low, up, _load_encoder(path, spec), name=meta.get("name", "im2wav"),
+                   total_length=int(meta.get("total_length", OFFICIAL_TOTAL_LENGTH)),
+                   overlap=float(meta.get("overlap", 0.5)), encoder_spec=spec, device=device)
+
+    @classmethod
+    def tiny(cls, seed: int = 0) -> "Im2WavGenerator":
+        """A random tiny model set (hops 64/256, 64 codes, 32-wide priors) for tests."""
+        torch.manual_seed(seed)
+        vqvae = VQVAE(**TINY_VQVAE)
+        low, up = LowPrior(**TINY_LOW), UpPrior(**TINY_UP)
+        for level in vqvae.bottleneck.level_blocks:  # random codebooks so decoding makes sound
+            level.k.normal_()
+        return cls(vqvae, low, up, ClipEncoder.tiny(seed, TINY_LOW["clip_dim"]), name="im2wav-tiny",
+                   total_length=4 * 16000, device="cpu")
+
+
+TINY_VQVAE = dict(levels=2, downs_t=(2, 1), strides_t=(8, 4), emb_width=16, l_bins=64, width=16,
+                  depth=2, stft_resolutions=((256, 64, 256), (128, 32, 128)))
+TINY_LOW = dict(bins=64, width=32, depth=3, n_ctx=64, heads=2, attn_order=2, blocks=4, clip_dim=32,
+                hop=256)
+TINY_UP = dict(bins=64, width=32, depth=3, n_ctx=128, heads=2, attn_order=2, blocks=4, clip_dim=32,
+               cond_width=16, cond_depth=2, cond_down=1, cond_stride=4, hop=64)
+
+
+def _load_encoder(bundle: Path, spec: dict) -> ClipEncoder:
+    if spec.get("type") == "bundle":
+        return ClipEncoder.from_bundle(bundle / spec.get("path", "encoder"))
+    if spec.get("type") == "open_clip":
+        return ClipEncoder.pretrained(spec.get("model", "ViT-B-32"), spec.get("pretrained", "openai"))
+    raise CheckpointError(f"{bundle / 'bundle.json'}: unknown encoder type {spec.get('type')!r}; "
+                          "use 'bundle' or 'open_clip'.")

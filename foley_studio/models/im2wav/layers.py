@@ -1,0 +1,108 @@
+"""Convolution stacks shared by the VQ-VAE and the UP prior's token upsampler.
+
+The module names (``model``, ``blocks``) follow the Jukebox layout so that released state dicts
+map onto these modules one to one: a residual stack is ``model.{d}.model.{1,3}`` (two convs
+around ReLUs), a downsampling stage is ``model.{i}.{0: conv, 1: residual stack}`` and an
+upsampling stage ``model.{i}.{0: residual stack, 1: transposed conv}``.
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+def quick_gelu(x: torch.Tensor) -> torch.Tensor:
+    """The activation of the official priors: ``x·σ(1.702·x)``."""
+    return x * torch.sigmoid(1.702 * x)
+
+
+class FP32LayerNorm(nn.LayerNorm):
+    """LayerNorm (eps 1e-5) computed in float32 whatever the input dtype."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        weight = None if self.weight is None else self.weight.float()
+        bias = None if self.bias is None else self.bias.float()
+        out = nn.functional.layer_norm(x.float(), self.normalized_shape, weight, bias, self.eps)
+        return out.type_as(x)
+
+
+class ResConv1D(nn.Module):
+    """``x + conv1x1(relu(conv3_dilated(relu(x))))`` with padding equal to the dilation."""
+
+    def __init__(self, channels: int, hidden: int, dilation: int) -> None:
+        super().__init__()
+        self.model = nn.Sequential(
+            nn.ReLU(),
+            nn.Conv1d(channels, hidden, 3, 1, dilation, dilation),
+            nn.ReLU(),
+            nn.Conv1d(hidden, channels, 1, 1, 0),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, C, T) → (B, C, T)
+        return x + self.model(x)
+
+
+def dilations(depth: int, growth: int, cycle: int | None, reverse: bool) -> list[int]:
+    """Dilation of each residual block: ``growth**(d mod cycle)``, optionally reversed."""
+    out = [growth ** (d % cycle if cycle else d) for d in range(depth)]
+    return out[::-1] if reverse else out
+
+
+class Resnet1D(nn.Module):
+    """A stack of dilated residual blocks, held as ``model`` or (``list_layout``) as ``blocks``."""
+
+    def __init__(self, channels: int, depth: int, m_conv: float = 1.0, growth: int = 3,
+                 cycle: int | None = None, reverse: bool = False, list_layout: bool = False) -> None:
+        super().__init__()
+        hidden = int(m_conv * channels)
+        layers = [ResConv1D(channels, hidden, d) for d in dilations(depth, growth, cycle, reverse)]
+        self.list_layout = list_layout
+        if list_layout:
+            self.blocks = nn.ModuleList(layers)
+        else:
+            self.model = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, C, T)
+        if not self.list_layout:
+            return self.model(x)
+        for block in self.blocks:
+            x = block(x)
+        return x
+
+
+class DownStack(nn.Module):
+    """``down`` strided convs (each followed by a residual stack), then a k3 conv to ``out_ch``."""
+
+    def __init__(self, in_ch: int, out_ch: int, down: int, stride: int, width: int, depth: int,
+                 m_conv: float, growth: int, cycle: int | None) -> None:
+        super().__init__()
+        kernel, pad = 2 * stride, stride // 2
+        stages: list[nn.Module] = [
+            nn.Sequential(nn.Conv1d(in_ch if i == 0 else width, width, kernel, stride, pad),
+                          Resnet1D(width, depth, m_conv, growth, cycle))
+            for i in range(down)]
+        stages.append(nn.Conv1d(width, out_ch, 3, 1, 1))
+        self.model = nn.Sequential(*stages)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, in, T) → (B, out, T / stride**down)
+        return self.model(x)
+
+
+class UpStack(nn.Module):
+    """A k3 conv from ``in_ch`` to ``width``, then ``down`` × (residual stack, transposed conv)."""
+
+    def __init__(self, in_ch: int, out_ch: int, down: int, stride: int, width: int, depth: int,
+                 m_conv: float, growth: int, cycle: int | None, reverse: bool,
+                 list_layout: bool = False) -> None:
+        super().__init__()
+        kernel, pad = 2 * stride, stride // 2
+        stages: list[nn.Module] = [nn.Conv1d(in_ch, width, 3, 1, 1)]
+        for i in range(down):
+            last = i == down - 1
+            stages.append(nn.Sequential(
+                Resnet1D(width, depth, m_conv, growth, cycle, reverse, list_layout),
+                nn.ConvTranspose1d(width, out_ch if last else width, kernel, stride, pad)))
+        self.model = nn.Sequential(*stages)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, in, T) → (B, out, T · stride**down)
+        return self.model(x)

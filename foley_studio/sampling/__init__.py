@@ -1,0 +1,1 @@
+"""Token samplers shared by the generators (iterative unmasking, autoregressive decoding)."""
