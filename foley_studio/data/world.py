@@ -24,7 +24,8 @@ FRAME_SIZE = 128
 SECONDS = 4.0
 CLASSES: list[str] = sorted(THINGS)
 EVENT_KINDS: dict[str, str] = {n: t.event_kind for n, t in THINGS.items() if t.event_kind}
-SECOND_LEVEL_DB = (-14.0, -8.0)   # the second object's level relative to the main one
+SECOND_LEVEL_DB = (-20.0, -12.0)   # the second object's level relative to the main one
+SECOND_CHANCE = 0.35               # how many scenes have a second object
 ROOM_TONE_DB = -52.0              # a faint noise floor under every clip
 PEAK = 0.8                        # the mix is scaled to this peak
 
@@ -111,7 +112,7 @@ def check_settings(cls: str | None = None, seconds: float = SECONDS, second: boo
 
 
 def _second_class(rng: np.random.Generator, label: str, second: bool | str | None) -> str | None:
-    wanted = rng.random() < 0.5 if second is None else second  # always draw: stable streams
+    wanted = rng.random() < SECOND_CHANCE if second is None else second  # always draw: stable streams
     others = [c for c in CLASSES if c != label]
     pick = others[int(rng.integers(len(others)))]
     if isinstance(wanted, str):
@@ -132,9 +133,19 @@ def _mix(rng: np.random.Generator, things: list[Thing], n: int, sr: int, spf: in
     out = np.zeros(n, np.float32)
     for thing, gain in zip(things, gains):
         part = thing.sound(rng, n, sr, spf)
-        out += gain * part / (np.max(np.abs(part)) + 1e-9)
+        out += gain * part / (active_level(part, spf) + 1e-9)
     out += 10 ** (ROOM_TONE_DB / 20) * snd.band_noise(rng, n, sr, 40, sr / 2, tilt=1.0)
     return (out * (PEAK / np.max(np.abs(out)))).astype(np.float32)
+
+
+def active_level(x: np.ndarray, spf: int) -> float:
+    """Loudness while sounding: RMS over the loudest quarter of the frames ``(n,)`` → float.
+
+    Levels compare this, so a sparse ball and a steady stream mixed "10 dB apart" sound so.
+    """
+    energy = np.mean(x[: len(x) // spf * spf].reshape(-1, spf).astype(np.float64) ** 2, axis=1)
+    loudest = np.sort(energy)[-max(1, len(energy) // 4):]
+    return float(np.sqrt(np.mean(loudest)))
 
 
 def _caption(things: list[Thing], place: str) -> str:
