@@ -42,8 +42,6 @@ def osc_datagram(address: str, *args: Any) -> bytes:
     return builder.build().dgram
 
 
-
-
 # --------------------------------------------------------------------------------------
 # AbletonOSC double
 # --------------------------------------------------------------------------------------
@@ -164,8 +162,6 @@ class LiveDouble:
             self.cues.sort(key=lambda c: c[1])
 
 
-
-
 def live_target(double: LiveDouble, **changes: Any) -> Target:
     fields = dict(kind="ableton", port=double.port, reply_port=double.reply_port, track="Dialog",
                   timeout=1.0, retries=1)
@@ -229,8 +225,6 @@ class OscDump:
         self.proc.wait(timeout=5)
 
 
-
-
 # --------------------------------------------------------------------------------------
 # REAPER double: an OSC listener that runs the companion script when its action arrives
 # --------------------------------------------------------------------------------------
@@ -244,7 +238,8 @@ def run_lua(spool: Path, tracks: str, state: Path) -> subprocess.CompletedProces
 
 class ReaperDouble:
     """REAPER's OSC surface, reduced to what the bridge uses: on ``/action/<id>`` it runs the
-    companion script (as REAPER runs a bound action). ``run=False`` only records messages."""
+    companion script (as REAPER runs a bound action). ``run=False`` only records messages;
+    ``delay`` holds the run back (a busy REAPER); ``before_run`` is called just before it."""
 
     def __init__(self, spool: Path, state: Path, *, action: str = "_FOLEY_STUDIO_BRIDGE",
                  tracks: str = "Dialog,Music", run: bool = True) -> None:
@@ -252,6 +247,8 @@ class ReaperDouble:
         self.action, self.run = action, run
         self.received: list[tuple[str, tuple]] = []
         self.results: list[subprocess.CompletedProcess] = []
+        self.delay = 0.0
+        self.before_run: Optional[Callable[[], None]] = None
         dispatcher = Dispatcher()
         dispatcher.set_default_handler(self._handle)
         self.server = BlockingOSCUDPServer(("127.0.0.1", 0), dispatcher)
@@ -263,6 +260,9 @@ class ReaperDouble:
     def _handle(self, address: str, *args: Any) -> None:
         self.received.append((address, args))
         if self.run and address == f"/action/{self.action}":
+            time.sleep(self.delay)
+            if self.before_run is not None:
+                self.before_run()
             self.results.append(run_lua(self.spool, self.tracks, self.state))
 
     def project(self) -> dict[str, list[list[str]]]:
@@ -277,8 +277,6 @@ class ReaperDouble:
         self.server.shutdown()
         self.server.server_close()
         self._thread.join(timeout=5)
-
-
 
 
 def reaper_target(double: ReaperDouble, **changes: Any) -> Target:
