@@ -1,0 +1,47 @@
+"""Start Foley Studio: the application, the dark theme, the error hook, the main window."""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Optional
+
+from foley_studio.errors import FoleyStudioError
+
+
+def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
+    """Command-line options: an optional video or project to open."""
+    parser = argparse.ArgumentParser(prog="foley-studio-app", description="Foley Studio desktop app")
+    parser.add_argument("path", nargs="?", help="a video or a .foley.json project to open")
+    return parser.parse_args(argv)
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    """Run the app until its window closes; return the exit status."""
+    args = parse_args(argv)
+    from PyQt6.QtWidgets import QApplication
+
+    from ui.model.settings import AppSettings, load_settings
+    from ui.qt import theme
+    from ui.qt.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Foley Studio")
+    theme.apply(app)
+    try:
+        settings = load_settings()
+    except FoleyStudioError as exc:
+        print(f"foley-studio-app: {exc} Starting with default preferences.", file=sys.stderr)
+        settings = AppSettings()
+    window = MainWindow(settings)
+    sys.excepthook = window.errors.excepthook
+    window.restore_geometry()
+    window.show()
+    window.guarded(window.offer_recovery)
+    if args.path:
+        window.guarded(window.open_path, args.path)
+    print("Foley Studio ready", flush=True)
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,9 @@
+"""The app's document, Qt-free: the project (video, takes, Foley lane, selection), the undo
+history and its commands, and the user's preferences. Nothing here imports PyQt6."""
+from __future__ import annotations
+
+from ui.model.events import Signal
+from ui.model.history import Command, History
+from ui.model.project import LaneClip, Project, TakeItem
+
+__all__ = ["Command", "History", "LaneClip", "Project", "Signal", "TakeItem"]

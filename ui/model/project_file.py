@@ -1,0 +1,158 @@
+"""Project files: versioned JSON plus one WAV per take in a folder beside it.
+
+``song.foley.json`` holds ``schema_version``, the video, the selection, the takes' provenance and
+the Foley lane; ``song.foley.json.takes/`` holds ``<take id>.wav`` (32-bit float, lossless).
+Older versions are migrated on load; files from a newer Foley Studio are refused rather than
+half-read. Everything is written atomically, the JSON last, so a crash never leaves a project
+that points at missing audio.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import soundfile as sf
+
+from foley_studio.atomic import atomic_path, write_text_atomic
+from foley_studio.errors import ConfigError, MissingFileError
+from foley_studio.requests import Take
+from ui.model.project import LaneClip, Project, TakeItem, VideoInfo
+from ui.model.selection import Selection
+
+SCHEMA_VERSION = 2
+SUFFIX = ".foley.json"
+
+
+def takes_dir(path: Path) -> Path:
+    """The folder that holds a project's take WAVs."""
+    return Path(f"{path}.takes")
+
+
+def save_project(project: Project, path: str | Path) -> Path:
+    """Write ``project`` to ``path`` (takes first, then the JSON) and return the path."""
+    path = Path(path)
+    folder = takes_dir(path)
+    for item in project.takes:
+        _write_take_audio(folder / f"{item.id}.wav", item.take)
+    write_text_atomic(path, json.dumps(to_dict(project, path), indent=2))
+    return path
+
+
+def load_project(path: str | Path) -> Project:
+    """Read a project file of this or an older schema into a new :class:`Project`."""
+    path = Path(path)
+    if not path.is_file():
+        raise MissingFileError(f"The project {path} does not exist; choose another file.")
+    try:
+        data = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path} is not a Foley Studio project (bad JSON: {exc}).") from exc
+    return from_dict(migrate(data, path), path)
+
+
+def to_dict(project: Project, path: Path) -> dict[str, Any]:
+    """The JSON document for ``project`` saved at ``path`` (take files relative to it)."""
+    video = project.video
+    sel = project.selection
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "app": "foley-studio",
+        "video": None if video is None else {"path": _relative(video.path, path.parent),
+                                             "fps": video.fps, "duration": video.duration},
+        "selection": None if sel is None else {"start": sel.start, "end": sel.end,
+                                               "frame": sel.frame},
+        "takes": [_take_dict(item, path) for item in project.takes],
+        "lane": [{"id": c.id, "take_id": c.take_id, "start": c.start} for c in project.lane],
+    }
+
+
+def from_dict(data: dict[str, Any], path: Path) -> Project:
+    """Rebuild a project from a current-schema document saved at ``path``."""
+    project = Project()
+    try:
+        if data["video"]:
+            v = data["video"]
+            project.video = VideoInfo(str(_absolute(v["path"], path.parent)), v["fps"], v["duration"])
+        if data["selection"]:
+            s = data["selection"]
+            project.selection = Selection(s["start"], s["end"], s.get("frame", False))
+        project.takes = [_take_item(t, path) for t in data["takes"]]
+        project.lane = [LaneClip(c["take_id"], c["start"], c["id"]) for c in data["lane"]]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ConfigError(f"{path} is damaged ({exc!r} is missing or wrong); restore it from "
+                          "the autosave or a backup.") from exc
+    return project
+
+
+def migrate(data: dict[str, Any], path: Path) -> dict[str, Any]:
+    """Bring a document up to :data:`SCHEMA_VERSION`; refuse documents from the future."""
+    version = data.get("schema_version") if isinstance(data, dict) else None
+    if not isinstance(version, int) or version < 1:
+        raise ConfigError(f"{path} is not a Foley Studio project (no schema_version).")
+    if version > SCHEMA_VERSION:
+        raise ConfigError(f"{path} was saved by a newer Foley Studio (project version {version}; "
+                          f"this one reads up to {SCHEMA_VERSION}). Update Foley Studio to open it.")
+    while version < SCHEMA_VERSION:
+        data = MIGRATIONS[version](dict(data))
+        version = data["schema_version"]
+    return data
+
+
+def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 named the video by path only and kept accepted takes as a list of ids."""
+    video = data.pop("video_path", None)
+    data["video"] = None if video is None else {"path": video, "fps": data.pop("fps", 25.0),
+                                                "duration": data.pop("duration", 0.0)}
+    starts = {t["id"]: t["start"] for t in data.get("takes", [])}
+    data["lane"] = [{"id": f"clip-{tid}", "take_id": tid, "start": starts[tid]}
+                    for tid in data.pop("accepted", [])]
+    data.setdefault("selection", None)
+    data["schema_version"] = 2
+    return data
+
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2}
+"""schema_version → function that returns the document at the next version."""
+
+
+def _take_dict(item: TakeItem, path: Path) -> dict[str, Any]:
+    t = item.take
+    return {"id": item.id, "name": t.name, "file": f"{takes_dir(path).name}/{item.id}.wav",
+            "region": list(item.region), "gap": None if item.gap is None else list(item.gap),
+            "model": t.model, "seed": t.seed, "start": t.start, "mode": t.mode,
+            "prompt": t.prompt, "settings": t.settings}
+
+
+def _take_item(d: dict[str, Any], path: Path) -> TakeItem:
+    wav = path.parent / d["file"]
+    if not wav.is_file():
+        raise MissingFileError(f"The take audio {wav} is missing; the project {path} refers to "
+                               "it. Restore the .takes folder next to the project file.")
+    audio, rate = sf.read(wav, dtype="float32", always_2d=False)  # (S,)
+    take = Take(audio=audio, sample_rate=rate, model=d["model"], seed=d["seed"],
+                start=d["start"], mode=d["mode"], prompt=d.get("prompt"), name=d["name"],
+                settings=d.get("settings", {}))
+    gap = tuple(d["gap"]) if d.get("gap") else None
+    return TakeItem(take, tuple(d["region"]), gap, d["id"])
+
+
+def _write_take_audio(target: Path, take: Take) -> None:
+    if target.is_file():  # take audio never changes once generated
+        return
+    with atomic_path(target) as tmp:
+        sf.write(tmp, np.asarray(take.audio, dtype=np.float32), take.sample_rate,
+                 subtype="FLOAT", format="WAV")
+
+
+def _relative(video: str, folder: Path) -> str:
+    try:
+        return str(Path(video).resolve().relative_to(folder.resolve()))
+    except ValueError:
+        return str(Path(video).resolve())
+
+
+def _absolute(video: str, folder: Path) -> Path:
+    p = Path(video)
+    return p if p.is_absolute() else (folder / p).resolve()

@@ -1,0 +1,105 @@
+"""Menus, shortcuts and the Edit menu's binding to the undo :class:`~ui.model.history.History`."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable, Optional
+
+from PyQt6.QtGui import QAction, QKeySequence
+
+from ui.qt.qt_preferences import QtPreferences
+
+if TYPE_CHECKING:
+    from ui.qt.main_window import MainWindow
+
+
+class WindowActions:
+    """The window's QActions; keeps Undo/Redo text and enablement in step with the history."""
+
+    def __init__(self, window: "MainWindow") -> None:
+        self.w = window
+        self.recent_menu = None
+        self.undo = self.redo = self.play = None
+
+    def add(self, menu, text: str, slot: Callable[[], object], shortcut: Optional[str] = None) -> QAction:
+        action = QAction(text, self.w)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(lambda _=False: slot())
+        menu.addAction(action)
+        return action
+
+    def refresh_undo(self) -> None:
+        """Edit ▸ Undo/Redo name the step they would undo or redo."""
+        h = self.w.history
+        self.undo.setEnabled(h.can_undo)
+        self.undo.setText(f"Undo {h.undo_text}" if h.can_undo else "Undo")
+        self.redo.setEnabled(h.can_redo)
+        self.redo.setText(f"Redo {h.redo_text}" if h.can_redo else "Redo")
+
+    def refresh_recent(self) -> None:
+        """File ▸ Recent lists the recent videos and projects."""
+        self.recent_menu.clear()
+        for path in self.w.settings.recent_files:
+            self.add(self.recent_menu, Path(path).name, lambda p=path: self.w.guarded(self.w.open_path, p))
+        self.recent_menu.setEnabled(bool(self.w.settings.recent_files))
+
+
+def build_menus(w: "MainWindow") -> WindowActions:
+    """Create the menu bar and return its actions."""
+    a = WindowActions(w)
+    bar = w.menuBar()
+    _file_menu(a, bar.addMenu("&File"))
+    edit = bar.addMenu("&Edit")
+    a.undo = a.add(edit, "Undo", w.history.undo, "Ctrl+Z")
+    a.redo = a.add(edit, "Redo", w.history.redo, "Ctrl+Shift+Z")
+    edit.addSeparator()
+    a.add(edit, "Preferences…", lambda: open_preferences(w), "Ctrl+,")
+    mark = bar.addMenu("&Mark")
+    a.add(mark, "Set In Point", w.mark_in, "I")
+    a.add(mark, "Set Out Point", w.mark_out, "O")
+    a.add(mark, "Clear Selection", w.clear_selection, "Esc")
+    transport = bar.addMenu("&Transport")
+    a.play = a.add(transport, "Play", w.flows.toggle_play, "Space")
+    a.add(transport, "A/B Between Takes", w.flows.ab, "B")
+    a.add(transport, "Loop", lambda: w.takes_panel.loop.toggle(), "L")
+    view = bar.addMenu("&View")
+    a.add(view, "Zoom In", lambda: w.timeline.zoom_by(1.5), "=")
+    a.add(view, "Zoom Out", lambda: w.timeline.zoom_by(1 / 1.5), "-")
+    a.add(view, "Zoom to Fit", w.timeline.zoom_to_fit, "Ctrl+0")
+    a.refresh_undo()
+    a.refresh_recent()
+    return a
+
+
+def _file_menu(a: WindowActions, menu) -> None:
+    from ui.qt.main_window import PROJECT_FILTER, VIDEO_FILTER
+
+    w = a.w
+    a.add(menu, "Open Video…", lambda: _ask_open(w, "Open video", VIDEO_FILTER), "Ctrl+O")
+    a.add(menu, "Open Project…", lambda: _ask_open(w, "Open project", PROJECT_FILTER), "Ctrl+Shift+O")
+    a.recent_menu = menu.addMenu("Open Recent")
+    menu.addSeparator()
+    a.add(menu, "Save Project", lambda: w.guarded(w.save), "Ctrl+S")
+    a.add(menu, "Save Project As…", lambda: w.guarded(w.save, w.dialogs.save_file(
+        "Save project as", PROJECT_FILTER)), "Ctrl+Shift+S")
+    menu.addSeparator()
+    a.add(menu, "Export Storyboard…", w.flows.export_storyboard)
+    menu.addSeparator()
+    a.add(menu, "Quit", w.close, "Ctrl+Q")
+
+
+def _ask_open(w: "MainWindow", caption: str, filters: str) -> None:
+    path = w.dialogs.open_file(caption, filters)
+    if path:
+        w.guarded(w.open_path, path)
+
+
+def open_preferences(w: "MainWindow") -> None:
+    """Show the Preferences dialog and store what the user accepts."""
+    from ui.model.settings import save_settings
+
+    dialog = QtPreferences(w.settings, w)
+    if dialog.exec():
+        w.settings = dialog.result_settings()
+        w.generate_panel.settings = w.settings
+        w.guarded(save_settings, w.settings)

@@ -1,0 +1,377 @@
+"""The main window: preview, panels, takes and timeline around one project.
+
+It owns the Qt-free pieces (project, history, job queue, decoding, playback) and the views
+that show them. Long work goes to the single-worker :class:`~ui.services.jobs.JobService`;
+its callbacks come back to the GUI thread through :class:`~ui.qt.threading.MainThread`.
+Every failure ends in :attr:`MainWindow.errors` (a dialog), never in a crash; every question
+goes through :attr:`MainWindow.dialogs`.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+from PyQt6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PyQt6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+from PyQt6.QtWidgets import (QLabel, QMainWindow, QProgressBar, QPushButton, QSplitter,
+                             QTabWidget, QVBoxLayout, QWidget)
+
+from foley_studio.errors import ConfigError
+from ui.model import commands
+from ui.model.history import History
+from ui.model.project import Project, VideoInfo
+from ui.model.project_file import SUFFIX, load_project, save_project
+from ui.model.selection import Selection
+from ui.model.settings import AppSettings, config_dir, save_settings
+from ui.qt.actions import build_menus
+from ui.qt.dialogs import Dialogs
+from ui.qt.errors import ErrorReporter
+from ui.qt.qt_generate_panel import QtGeneratePanel
+from ui.qt.qt_preview import QtPreview
+from ui.qt.qt_send_panel import QtSendPanel
+from ui.qt.qt_storyboard_panel import QtStoryboardPanel
+from ui.qt.qt_takes_panel import QtTakesPanel
+from ui.qt.qt_timeline import QtTimeline
+from ui.qt.qt_transport import Transport
+from ui.qt.threading import MainThread
+from ui.qt.workflows import Workflows
+from ui.services import autosave
+from ui.services.catalog import GeneratorCatalog
+from ui.services.jobs import Job, JobService, JobState
+from ui.services.media import MediaService, Overview
+from ui.services.playback import PlaybackEngine
+
+VIDEO_FILTER = "Video (*.mp4 *.mov *.mkv *.avi *.webm *.m4v);;All files (*)"
+PROJECT_FILTER = f"Foley Studio project (*{SUFFIX});;All files (*)"
+
+
+class MainWindow(QMainWindow):
+    """One project open at a time."""
+
+    def __init__(self, settings: AppSettings, *, catalog: Optional[GeneratorCatalog] = None,
+                 engine: Optional[PlaybackEngine] = None) -> None:
+        super().__init__()
+        self.settings = settings
+        self.project, self.history = Project(), History()
+        self.catalog = catalog or GeneratorCatalog(settings.model_folders)
+        self.jobs, self.media = JobService(), MediaService()
+        self.main_thread = MainThread(self)
+        self.errors, self.dialogs = ErrorReporter(self), Dialogs(self)
+        self.transport = Transport(self.project, engine or PlaybackEngine(settings.audio_device), self)
+        self.overview: Optional[Overview] = None
+        self.project_path: Optional[Path] = None
+        self.playhead = 0.0
+        self._dirty = self._autosave_due = False
+        self._on_done: dict[int, Callable[[Any], None]] = {}
+        self._build_widgets()
+        self.flows = Workflows(self)
+        self.actions = build_menus(self)
+        self._connect()
+        self._autosave_timer = QTimer(self)
+        self._autosave_timer.setInterval(settings.autosave_seconds * 1000)
+        self._autosave_timer.timeout.connect(self.autosave_now)
+        self._autosave_timer.start()
+        self.setAcceptDrops(True)
+        self.resize(1440, 900)
+        self._update_title()
+
+    # -- construction ------------------------------------------------------------------------
+    def _build_widgets(self) -> None:
+        self.preview = QtPreview()
+        self.timeline = QtTimeline(self.project)
+        self.generate_panel = QtGeneratePanel(self.catalog, self.settings)
+        self.storyboard_panel = QtStoryboardPanel()
+        self.send_panel = QtSendPanel(self.settings)
+        self.takes_panel = QtTakesPanel(self.project)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.generate_panel, "Generate")
+        self.tabs.addTab(self.storyboard_panel, "Storyboard")
+        self.tabs.addTab(self.send_panel, "Send")
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(self.tabs)
+        right.addWidget(self.takes_panel)
+        right.setSizes([430, 330])
+        top = QSplitter(Qt.Orientation.Horizontal)
+        top.addWidget(self.preview)
+        top.addWidget(right)
+        top.setSizes([900, 520])
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(top)
+        self.splitter.addWidget(self.timeline)
+        self.splitter.setSizes([600, 260])
+        self.setCentralWidget(self.splitter)
+        self._build_status_bar()
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.job_label = QLabel("Ready")
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setFixedWidth(220)
+        self.progress.setVisible(False)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.jobs.cancel_all)
+        self.selection_label = QLabel("No selection")
+        bar.addWidget(self.job_label, 1)
+        bar.addPermanentWidget(self.selection_label)
+        bar.addPermanentWidget(self.progress)
+        bar.addPermanentWidget(self.cancel_button)
+
+    def _connect(self) -> None:
+        self.jobs.job_changed.connect(self.main_thread.wrap(self._on_job_changed))
+        self.history.changed.connect(self._on_history_changed)
+        self.project.changed.connect(self._on_project_changed)
+        self.timeline.seek_requested.connect(self.seek)
+        self.transport.playhead_moved.connect(self._follow_playback)
+        self.transport.state_changed.connect(self._on_transport_state)
+        self.generate_panel.generate_requested.connect(self.flows.generate)
+        self.generate_panel.folder_added.connect(self.flows.add_model_folder)
+        self.storyboard_panel.generate_requested.connect(self.flows.storyboard)
+        self.storyboard_panel.export_requested.connect(lambda: self.flows.export_storyboard())
+        self.send_panel.send_requested.connect(self.flows.send)
+        self.send_panel.check_requested.connect(self.flows.check_connection)
+        t = self.takes_panel
+        t.play_requested.connect(self.flows.play_take)
+        t.stop_requested.connect(self.transport.stop)
+        t.ab_requested.connect(self.flows.ab)
+        t.before_after_requested.connect(self.flows.before_after)
+        t.accept_requested.connect(self.flows.accept_take)
+        t.rename_requested.connect(lambda i: self.flows.rename_take(i))
+        t.delete_requested.connect(self.flows.delete_take)
+        t.export_requested.connect(lambda i, bwf: self.flows.export_take(i, bwf))
+        t.loop.toggled.connect(self.transport.set_loop)
+
+    # -- jobs --------------------------------------------------------------------------------
+    def submit(self, title: str, fn, on_done: Callable[[Any], None]) -> Job:
+        """Run ``fn(progress, cancel)`` on the worker; ``on_done(result)`` on the GUI thread."""
+        if self.jobs.busy:
+            raise ConfigError("A job is already running; wait for it or press Cancel.")
+        job = self.jobs.submit(title, fn)
+        self._on_done[job.id] = on_done
+        return job
+
+    def _on_job_changed(self, job: Job) -> None:
+        busy = not job.finished
+        self.progress.setVisible(busy)
+        self.cancel_button.setEnabled(busy)
+        self.generate_panel.button.setEnabled(not busy)
+        self.storyboard_panel.generate.setEnabled(not busy)
+        self.progress.setValue(int(job.progress * 1000))
+        self.job_label.setText(f"{job.title}: {job.state.value}")
+        if job.finished:
+            self._finish(job)
+
+    def _finish(self, job: Job) -> None:
+        on_done = self._on_done.pop(job.id, None)
+        if job.state is JobState.DONE and on_done is not None:
+            self.guarded(on_done, job.result)
+        elif job.state is JobState.FAILED:
+            self.errors.report(job.error, job.title)
+        elif job.state is JobState.CANCELLED:
+            self.job_label.setText(f"{job.title}: cancelled")
+
+    def guarded(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Call ``fn``; any exception becomes an error dialog instead of escaping."""
+        try:
+            return fn(*args)
+        except Exception as exc:  # noqa: BLE001 - shown to the user
+            self.errors.report(exc)
+            return None
+
+    # -- video and project -------------------------------------------------------------------
+    def open_video(self, path: str) -> None:
+        """Decode ``path`` off the GUI thread and show it; a new project starts when it loads."""
+        self.job_label.setText(f"Opening {Path(path).name}…")
+        self.media.load(path, self.main_thread.wrap(self._on_video_loaded),
+                        self.main_thread.wrap(lambda exc: self.errors.report(exc, "Open video")))
+
+    def _on_video_loaded(self, overview: Overview, keep_project: bool = False) -> None:
+        self.overview = overview
+        self.timeline.set_overview(overview)
+        self.takes_panel.fps = self.storyboard_panel.fps = overview.fps
+        if not keep_project:
+            self.project.assign(Project())
+            self.project.set_video(VideoInfo(overview.path, overview.fps, overview.duration))
+            self.history.clear()
+            self.project_path, self._dirty = None, False
+        self.settings.add_recent(overview.path)
+        self.actions.refresh_recent()
+        self.job_label.setText(f"{Path(overview.path).name}: {overview.duration:.2f} s at "
+                               f"{overview.fps:.3f} fps")
+        self.seek(0.0)
+        self._update_title()
+
+    def open_project(self, path: str | Path) -> None:
+        """Open a project file and decode its video."""
+        loaded = load_project(path)
+        self.project.assign(loaded)
+        self.history.clear()
+        self.project_path, self._dirty = Path(path), False
+        self.settings.add_recent(str(path))
+        self.actions.refresh_recent()
+        self._update_title()
+        if loaded.video is not None:
+            self.media.load(loaded.video.path,
+                            self.main_thread.wrap(lambda o: self._on_video_loaded(o, keep_project=True)),
+                            self.main_thread.wrap(lambda exc: self.errors.report(exc, "Open video")))
+
+    def save(self, path: Optional[str | Path] = None) -> Optional[Path]:
+        """Save to ``path``, the current file, or a path the user picks; return where."""
+        target = path or self.project_path or self.dialogs.save_file(
+            "Save project", PROJECT_FILTER, f"untitled{SUFFIX}")
+        if not target:
+            return None
+        target = Path(target)
+        if not target.name.endswith(SUFFIX):
+            target = target.with_name(target.name + SUFFIX)
+        save_project(self.project, target)
+        self.project_path, self._dirty = target, False
+        self.settings.add_recent(str(target))
+        self.actions.refresh_recent()
+        self._update_title()
+        return target
+
+    def open_path(self, path: str) -> None:
+        """Open a project file or a video, by name."""
+        if path.endswith(SUFFIX):
+            self.open_project(path)
+        else:
+            self.open_video(path)
+
+    # -- autosave and recovery ---------------------------------------------------------------
+    def autosave_now(self) -> None:
+        """Write the autosave when there are edits since the last one."""
+        if self._autosave_due:
+            self.guarded(autosave.write_autosave, self.project)
+            self._autosave_due = False
+
+    def offer_recovery(self) -> bool:
+        """If the last session crashed, offer its autosave; return whether it was recovered."""
+        path = autosave.pending_recovery()
+        if path is None:
+            return False
+        if not self.dialogs.question("Recover unsaved work?",
+                                     "Foley Studio did not close cleanly last time. Open the "
+                                     "autosaved project?"):
+            autosave.discard()
+            return False
+        recovered = autosave.recover()
+        self.project.assign(recovered)
+        self.history.clear()
+        self._dirty = self._autosave_due = True
+        if recovered.video is not None:
+            self.media.load(recovered.video.path,
+                            self.main_thread.wrap(lambda o: self._on_video_loaded(o, keep_project=True)),
+                            self.main_thread.wrap(lambda exc: self.errors.report(exc, "Open video")))
+        self._update_title()
+        return True
+
+    # -- playhead and selection --------------------------------------------------------------
+    def seek(self, t: float) -> None:
+        """Move the playhead to ``t`` seconds (the preview follows)."""
+        self.playhead = self.timeline.clamp(t)
+        self.timeline.set_playhead(self.playhead)
+        fps = self.overview.fps if self.overview else 25.0
+        self.preview.set_time(self.playhead, fps)
+        if self.overview is not None:
+            self.media.request_frame(self.playhead, self.main_thread.wrap(self.preview.show_frame),
+                                     self.main_thread.wrap(self.errors.report))
+
+    def _follow_playback(self, t: float) -> None:
+        if self.overview is not None:
+            self.seek(t)
+
+    def mark_in(self) -> None:
+        """Set the in point at the playhead (I); with no selection, the region runs to the end."""
+        def make(sel: Optional[Selection], duration: float, fps: float) -> Selection:
+            if sel is None:
+                return Selection.between(self.playhead, duration, duration)
+            return sel.with_in(self.playhead, duration, fps)
+        self._mark(make)
+
+    def mark_out(self) -> None:
+        """Set the out point at the playhead (O); with no selection, the region starts at 0."""
+        def make(sel: Optional[Selection], duration: float, fps: float) -> Selection:
+            if sel is None:
+                return Selection.between(0.0, self.playhead, duration)
+            return sel.with_out(self.playhead, fps)
+        self._mark(make)
+
+    def _mark(self, make: Callable[[Optional[Selection], float, float], Selection]) -> None:
+        video = self.project.video
+        if video is None:
+            return
+        self.guarded(lambda: self.project.set_selection(make(self.project.selection, video.duration, video.fps)))
+
+    def clear_selection(self) -> None:
+        """Drop the selection (Esc)."""
+        self.project.set_selection(None)
+
+    # -- state reflected in the window -------------------------------------------------------
+    def _on_history_changed(self) -> None:
+        self._dirty = self._autosave_due = True
+        self.actions.refresh_undo()
+        self._update_title()
+
+    def _on_project_changed(self, what: str) -> None:
+        if what == "selection":
+            sel = self.project.selection
+            fps = self.project.video.fps if self.project.video else 25.0
+            from foley_studio.timeline import timecode
+
+            self.selection_label.setText(
+                "No selection" if sel is None else
+                f"{'Frame' if sel.frame else 'Region'} {timecode(sel.start, fps)} – "
+                f"{timecode(sel.end, fps)}  ({sel.duration:.2f} s)")
+
+    def _on_transport_state(self, label: str) -> None:
+        self.actions.play.setText("Stop" if label else "Play")
+        if label:
+            self.job_label.setText(f"Playing {label}")
+
+    def _update_title(self) -> None:
+        name = self.project_path.name if self.project_path else (
+            Path(self.project.video.path).name if self.project.video else "untitled")
+        self.setWindowTitle(f"{name}{' *' if self._dirty else ''} — Foley Studio")
+
+    # -- Qt events ---------------------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
+        urls = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if urls:
+            self.guarded(self.open_path, urls[0])
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        if self._dirty and self.project.takes and self.dialogs.question(
+                "Save changes?", "The project has unsaved changes. Save them before closing?"):
+            if self.guarded(self.save) is None:
+                event.ignore()
+                return
+        self.shutdown()
+        event.accept()
+
+    def shutdown(self) -> None:
+        """Stop jobs, decoding and sound; store preferences; remove the autosave."""
+        self._autosave_timer.stop()
+        self.transport.stop()
+        self.transport.engine.close()
+        self.jobs.shutdown(wait=True)
+        self.media.shutdown()
+        _window_state().setValue("geometry", self.saveGeometry())
+        self.guarded(save_settings, self.settings)
+        autosave.discard()
+
+    def restore_geometry(self) -> None:
+        """Put the window where the user left it (geometry is Qt's own data, kept in QSettings)."""
+        geometry = _window_state().value("geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+
+
+def _window_state() -> QSettings:
+    """Window geometry lives beside the preferences, in Qt's own format."""
+    return QSettings(str(config_dir() / "window.ini"), QSettings.Format.IniFormat)

@@ -1,0 +1,141 @@
+"""The Generate panel: mode, weights, preset, prompt, takes, seed and sampler settings."""
+from __future__ import annotations
+
+import random
+from typing import Optional
+
+from PyQt6.QtCore import pyqtSignal
+from PyQt6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout,
+                             QLineEdit, QPushButton, QSpinBox, QToolButton, QVBoxLayout, QWidget)
+
+from foley_studio.requests import SamplerSettings
+from ui.model.presets import GenerationPreset, list_presets
+from ui.model.settings import AppSettings
+from ui.services.catalog import GeneratorCatalog
+from ui.services.generation import MODE_LABELS, GenerateOptions
+
+
+def _spin(low: float, high: float, value: float, decimals: int = 0, step: float = 1.0):
+    box = QDoubleSpinBox() if decimals else QSpinBox()
+    box.setRange(low, high)
+    if decimals:
+        box.setDecimals(decimals)
+        box.setSingleStep(step)
+    box.setValue(value)
+    return box
+
+
+class QtGeneratePanel(QWidget):
+    """Collects :class:`GenerateOptions`; ``generate_requested`` when the button is pressed."""
+
+    generate_requested = pyqtSignal()
+    folder_added = pyqtSignal(str)
+
+    def __init__(self, catalog: GeneratorCatalog, settings: AppSettings,
+                 parent: Optional[QWidget] = None) -> None:
+        super().__init__(parent)
+        self.catalog, self.settings = catalog, settings
+        self.mode = QComboBox()
+        for key, label in MODE_LABELS.items():
+            self.mode.addItem(label, key)
+        self.generator = QComboBox()
+        self.add_folder = QToolButton(text="Folder…")
+        self.add_folder.setToolTip("Add a folder of model bundles (or one bundle)")
+        self.add_folder.clicked.connect(self._on_add_folder)
+        self.preset = QComboBox()
+        self.preset.activated.connect(lambda _: self.apply_preset(self.preset.currentData()))
+        self.prompt = QLineEdit(placeholderText="e.g. footsteps on gravel (optional for Foley)")
+        self.takes = _spin(1, 16, settings.takes)
+        self.seed = _spin(0, 2**31 - 1, 0)
+        self.dice = QToolButton(text="🎲")
+        self.dice.setToolTip("New random seed")
+        self.dice.clicked.connect(lambda: self.seed.setValue(random.randrange(2**31 - 1)))
+        self.guidance = _spin(0.0, 20.0, settings.guidance, 2, 0.5)
+        self.temperature = _spin(0.05, 3.0, 1.0, 2, 0.05)
+        self.top_k = _spin(0, 4096, 0)
+        self.steps = _spin(1, 200, 30)
+        self.extend = _spin(0.1, 30.0, 2.0, 2, 0.5)
+        self.button = QPushButton("Generate")
+        self.button.setObjectName("primary")
+        self.button.clicked.connect(self.generate_requested.emit)
+        self._layout()
+        self.refresh_generators()
+        self.refresh_presets()
+
+    def _layout(self) -> None:
+        form = QFormLayout()
+        form.addRow("Mode", self.mode)
+        form.addRow("Weights", _row(self.generator, self.add_folder))
+        form.addRow("Preset", self.preset)
+        form.addRow("Prompt", self.prompt)
+        form.addRow("Takes", self.takes)
+        form.addRow("Seed", _row(self.seed, self.dice))
+        form.addRow("Guidance", self.guidance)
+        form.addRow("Temperature", self.temperature)
+        form.addRow("Top-k", self.top_k)
+        form.addRow("Steps", self.steps)
+        form.addRow("Extend by (s)", self.extend)
+        outer = QVBoxLayout(self)
+        outer.addLayout(form)
+        outer.addStretch(1)
+        outer.addWidget(self.button)
+
+    def refresh_generators(self) -> None:
+        """List the catalog's entries again, keeping the current choice when it is still there."""
+        current = self.generator.currentData() or self.settings.generator
+        self.generator.clear()
+        for entry in self.catalog.entries():
+            self.generator.addItem(entry.label, entry.key)
+        index = self.generator.findData(current)
+        self.generator.setCurrentIndex(max(index, 0))
+
+    def refresh_presets(self) -> None:
+        """List built-in and user presets."""
+        self.preset.clear()
+        for preset in list_presets():
+            self.preset.addItem(preset.name, preset)
+
+    def apply_preset(self, preset: GenerationPreset) -> None:
+        """Fill the fields from ``preset``."""
+        s = preset.sampler
+        self.guidance.setValue(s.guidance)
+        self.temperature.setValue(s.temperature)
+        self.top_k.setValue(s.top_k)
+        self.steps.setValue(s.steps)
+        self.takes.setValue(preset.takes)
+        if preset.prompt:
+            self.prompt.setText(preset.prompt)
+
+    def set_mode(self, mode: str) -> None:
+        """Choose a mode by key (``foley``, ``inpaint``…)."""
+        self.mode.setCurrentIndex(self.mode.findData(mode))
+
+    def set_generator(self, key: str) -> None:
+        """Choose a generator by catalog key."""
+        self.generator.setCurrentIndex(self.generator.findData(key))
+
+    def options(self) -> GenerateOptions:
+        """The panel's values (sampler values are validated here)."""
+        sampler = SamplerSettings(guidance=self.guidance.value(), temperature=self.temperature.value(),
+                                  top_k=self.top_k.value(), steps=self.steps.value())
+        s = self.settings
+        return GenerateOptions(mode=self.mode.currentData(), generator=self.generator.currentData() or "",
+                               takes=self.takes.value(), seed=self.seed.value(),
+                               prompt=self.prompt.text().strip(), sampler=sampler,
+                               extend_seconds=self.extend.value(), still_seconds=s.still_seconds,
+                               context_seconds=s.inpaint_context, crossfade_ms=s.crossfade_ms,
+                               window=s.storyboard_window)
+
+    def _on_add_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Folder of model bundles")
+        if folder:
+            self.folder_added.emit(folder)
+
+
+def _row(*widgets: QWidget) -> QWidget:
+    box = QWidget()
+    layout = QHBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    for i, w in enumerate(widgets):
+        layout.addWidget(w, 1 if i == 0 else 0)
+    return box

@@ -1,0 +1,58 @@
+"""The video preview: the frame under the playhead, scaled to fit, with the timecode."""
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+from PyQt6.QtCore import Qt
+from PyQt6.QtGui import QPixmap, QResizeEvent
+from PyQt6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from foley_studio.timeline import timecode
+from ui.qt.qt_timeline import to_qimage
+
+
+class QtPreview(QWidget):
+    """Shows frames handed to :meth:`show_frame`; knows nothing about decoding."""
+
+    def __init__(self, parent: Optional[QWidget] = None) -> None:
+        super().__init__(parent)
+        self.picture = QLabel("Open a video  ·  File ▸ Open Video  ·  or drop a file here")
+        self.picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.picture.setMinimumSize(320, 180)
+        self.picture.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
+        self.picture.setStyleSheet("background: #0c0c0e; color: #6b707b;")
+        self.timecode = QLabel("00:00:00:00")
+        self.timecode.setObjectName("timecode")
+        self.timecode.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.picture, 1)
+        layout.addWidget(self.timecode, 0, Qt.AlignmentFlag.AlignHCenter)
+        self._pixmap: Optional[QPixmap] = None
+        self.shown_time: Optional[float] = None
+
+    def show_frame(self, t: float, rgb: np.ndarray) -> None:
+        """Display ``rgb`` (``(H, W, 3)`` uint8), the frame at ``t`` seconds."""
+        self._pixmap = QPixmap.fromImage(to_qimage(rgb))
+        self.shown_time = t
+        self._rescale()
+
+    def set_time(self, t: float, fps: float) -> None:
+        """Show the playhead's timecode."""
+        self.timecode.setText(timecode(t, fps))
+
+    def clear(self) -> None:
+        """Back to the empty state."""
+        self._pixmap, self.shown_time = None, None
+        self.picture.clear()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._rescale()
+
+    def _rescale(self) -> None:
+        if self._pixmap is not None:
+            self.picture.setPixmap(self._pixmap.scaled(
+                self.picture.size(), Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation))

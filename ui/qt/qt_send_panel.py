@@ -1,0 +1,88 @@
+"""The Send panel: choose REAPER, Ableton Live or a timeline file; see whether the host answers."""
+from __future__ import annotations
+
+from typing import Optional
+
+from PyQt6.QtCore import pyqtSignal
+from PyQt6.QtWidgets import (QComboBox, QFormLayout, QLabel, QLineEdit, QPlainTextEdit,
+                             QPushButton, QSpinBox, QVBoxLayout, QWidget)
+
+from ui.model.settings import AppSettings
+from ui.services.send import DAWS, FILES, SendReport, SendTarget
+
+DEFAULT_PORTS = {"reaper": 8000, "ableton": 11000}
+
+
+class QtSendPanel(QWidget):
+    """Collects a :class:`SendTarget`; shows the connection status and what the last send did."""
+
+    send_requested = pyqtSignal()
+    check_requested = pyqtSignal()
+
+    def __init__(self, settings: AppSettings, parent: Optional[QWidget] = None) -> None:
+        super().__init__(parent)
+        self.kind = QComboBox()
+        for key, label in {**DAWS, **FILES}.items():
+            self.kind.addItem(label, key)
+        self.host = QLineEdit(settings.send_host)
+        self.port = QSpinBox()
+        self.port.setRange(1, 65535)
+        self.port.setValue(settings.send_port)
+        self.track = QLineEdit("Foley")
+        self.status = QLabel()
+        self.log = QPlainTextEdit(readOnly=True)
+        self.log.setMaximumBlockCount(200)
+        self.check = QPushButton("Check connection")
+        self.check.clicked.connect(self.check_requested.emit)
+        self.send = QPushButton("Send Foley lane")
+        self.send.setObjectName("primary")
+        self.send.clicked.connect(self.send_requested.emit)
+        form = QFormLayout()
+        form.addRow("Destination", self.kind)
+        form.addRow("Host", self.host)
+        form.addRow("OSC port", self.port)
+        form.addRow("Track", self.track)
+        form.addRow("Status", self.status)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.log, 1)
+        layout.addWidget(self.check)
+        layout.addWidget(self.send)
+        self.kind.currentIndexChanged.connect(lambda _: self._on_kind_changed())
+        self.kind.setCurrentIndex(max(0, self.kind.findData(settings.send_target)))
+        self._on_kind_changed()
+        self.spool: Optional[str] = None
+        self.reply_timeout: Optional[float] = None
+
+    def target(self) -> SendTarget:
+        """The destination as chosen."""
+        return SendTarget(self.kind.currentData(), self.host.text().strip() or "127.0.0.1",
+                          self.port.value(), track=self.track.text().strip() or "Foley",
+                          spool=self.spool, reply_timeout=self.reply_timeout)
+
+    def set_kind(self, kind: str) -> None:
+        """Choose a destination by key (``reaper``, ``ableton``, ``otio``, ``xml``, ``edl``)."""
+        self.kind.setCurrentIndex(self.kind.findData(kind))
+
+    def show_status(self, connected: Optional[bool], text: str) -> None:
+        """Show ● connected / ● not connected / ○ unknown with a detail line."""
+        dot = {True: ("●", "#4cd07d"), False: ("●", "#ff5f5f"), None: ("○", "#8b909c")}[connected]
+        word = {True: "connected", False: "not connected", None: "not checked"}[connected]
+        self.status.setText(f'<span style="color:{dot[1]}">{dot[0]}</span> {word}')
+        self.status.setToolTip(text)
+        if text:
+            self.log.appendPlainText(text)
+
+    def show_report(self, result: SendReport) -> None:
+        """Log what a send or a check did."""
+        self.show_status(result.connected, f"{result.target}: " + "; ".join(result.lines))
+
+    def _on_kind_changed(self) -> None:
+        kind = self.kind.currentData()
+        daw = kind in DAWS
+        for w in (self.host, self.port, self.check):
+            w.setEnabled(daw)
+        if daw:
+            self.port.setValue(DEFAULT_PORTS[kind])
+            self.show_status(None, "")
+        self.send.setText("Send Foley lane" if daw else "Export Foley lane…")

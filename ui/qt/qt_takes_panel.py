@@ -1,0 +1,134 @@
+"""The takes list: waveform thumbnails, audition, A/B, accept, rename, delete, export."""
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+from PyQt6.QtCore import QPointF, QSize, Qt, pyqtSignal
+from PyQt6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
+from PyQt6.QtWidgets import (QAbstractItemView, QGridLayout, QListWidget, QListWidgetItem,
+                             QPushButton, QToolButton, QVBoxLayout, QWidget)
+
+from foley_studio.timeline import timecode
+from ui.model.project import Project, TakeItem
+from ui.qt import theme
+from ui.services.media import waveform_peaks
+
+THUMB = QSize(150, 40)
+
+
+def waveform_pixmap(audio: np.ndarray, rate: int, colour: QColor, size: QSize = THUMB) -> QPixmap:
+    """A small picture of a waveform for list icons."""
+    pix = QPixmap(size)
+    pix.fill(theme.BACKGROUND)
+    peaks = waveform_peaks(audio, rate, per_second=max(1, int(size.width() * rate / max(1, len(audio)))))
+    cols = np.array_split(peaks, size.width()) if len(peaks) >= size.width() else [peaks]
+    p = QPainter(pix)
+    p.setPen(QPen(colour))
+    mid, half = size.height() / 2, size.height() / 2 - 2
+    for x, block in enumerate(cols):
+        if len(block):
+            p.drawLine(QPointF(x, mid - block[:, 1].max() * half), QPointF(x, mid - block[:, 0].min() * half))
+    p.end()
+    return pix
+
+
+class QtTakesPanel(QWidget):
+    """Shows the project's takes; buttons emit the action with the current take ids."""
+
+    play_requested = pyqtSignal(str)
+    stop_requested = pyqtSignal()
+    ab_requested = pyqtSignal()
+    before_after_requested = pyqtSignal(str)
+    accept_requested = pyqtSignal(str)
+    rename_requested = pyqtSignal(str)
+    delete_requested = pyqtSignal(str)
+    export_requested = pyqtSignal(str, bool)  # take id, Broadcast WAV?
+
+    def __init__(self, project: Project, parent: Optional[QWidget] = None) -> None:
+        super().__init__(parent)
+        self.project = project
+        self.fps = 25.0
+        self.list = QListWidget()
+        self.list.setIconSize(THUMB)
+        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.list.itemDoubleClicked.connect(lambda item: self.play_requested.emit(item.data(Qt.ItemDataRole.UserRole)))
+        self.loop = QToolButton(text="Loop", checkable=True)
+        self.buttons: dict[str, QPushButton] = {}
+        grid = QGridLayout()
+        specs = (("Play", self.play_requested), ("Stop", None), ("A/B", None),
+                 ("Before/After", self.before_after_requested), ("Accept", self.accept_requested),
+                 ("Rename", self.rename_requested), ("Delete", self.delete_requested),
+                 ("Export WAV", None), ("Export BWF", None))
+        for i, (label, signal) in enumerate(specs):
+            button = QPushButton(label)
+            self.buttons[label] = button
+            grid.addWidget(button, i // 5, i % 5)
+            if signal is not None:
+                button.clicked.connect(lambda _=False, s=signal: self._emit_for_current(s))
+        grid.addWidget(self.loop, 1, 4)
+        self.buttons["Stop"].clicked.connect(self.stop_requested.emit)
+        self.buttons["A/B"].clicked.connect(self.ab_requested.emit)
+        self.buttons["Export WAV"].clicked.connect(lambda: self._export(False))
+        self.buttons["Export BWF"].clicked.connect(lambda: self._export(True))
+        self.buttons["Accept"].setObjectName("primary")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.list, 1)
+        layout.addLayout(grid)
+        self.list.currentItemChanged.connect(lambda *_: self._update_buttons())
+        project.changed.connect(self._on_project_changed)
+        self._update_buttons()
+
+    def current_id(self) -> Optional[str]:
+        """Id of the highlighted take, if any."""
+        item = self.list.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item else None
+
+    def select(self, take_id: str) -> None:
+        """Highlight a take."""
+        for row in range(self.list.count()):
+            if self.list.item(row).data(Qt.ItemDataRole.UserRole) == take_id:
+                self.list.setCurrentRow(row)
+
+    def _on_project_changed(self, what: str) -> None:
+        if what in ("takes", "lane", "video"):
+            self._rebuild()
+
+    def _rebuild(self) -> None:
+        current = self.current_id()
+        self.list.clear()
+        for item in self.project.takes:
+            self.list.addItem(self._row(item))
+        if current is not None:
+            self.select(current)
+        if self.list.currentItem() is None and self.list.count():
+            self.list.setCurrentRow(0)
+        self._update_buttons()
+
+    def _row(self, item: TakeItem) -> QListWidgetItem:
+        t = item.take
+        colour = theme.INPAINT if t.mode == "inpaint" else theme.FOLEY
+        placed = " · on lane" if self.project.clips_of(item.id) else ""
+        text = (f"{item.name}{placed}\n{t.model} · seed {t.seed} · {timecode(t.start, self.fps)}"
+                f" · {t.duration:.2f} s")
+        row = QListWidgetItem(QIcon(waveform_pixmap(t.audio, t.sample_rate, colour)), text)
+        row.setData(Qt.ItemDataRole.UserRole, item.id)
+        return row
+
+    def _emit_for_current(self, signal) -> None:
+        take_id = self.current_id()
+        if take_id is not None:
+            signal.emit(take_id)
+
+    def _export(self, bwf: bool) -> None:
+        take_id = self.current_id()
+        if take_id is not None:
+            self.export_requested.emit(take_id, bwf)
+
+    def _update_buttons(self) -> None:
+        take_id = self.current_id()
+        for label, button in self.buttons.items():
+            button.setEnabled(take_id is not None or label == "Stop")
+        inpaint = take_id is not None and self.project.take(take_id).gap is not None
+        self.buttons["Before/After"].setEnabled(inpaint)

@@ -1,0 +1,214 @@
+"""What the window's buttons and keys do: generate, audition, accept, export, send.
+
+Each method reads the panels, turns the request into a job or an undoable command, and reports
+any error through the window's :class:`~ui.qt.errors.ErrorReporter` (every public method here
+is wrapped by :func:`_guarded`, so a slot never lets an exception escape into Qt).
+"""
+from __future__ import annotations
+
+import functools
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Optional
+
+import numpy as np
+
+from foley_studio.errors import ConfigError
+from ui.model import commands
+from ui.model.project import TakeItem
+from ui.qt.qt_transport import Playing
+from ui.services import generation, send
+from ui.services.generation import Storyboard
+
+if TYPE_CHECKING:
+    from ui.qt.main_window import MainWindow
+
+
+def _guarded(method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def wrapper(self: "Workflows", *args: Any) -> Any:
+        return self.w.guarded(method, self, *args)
+    return wrapper
+
+
+class Workflows:
+    """The window's actions, kept apart from its layout."""
+
+    def __init__(self, window: "MainWindow") -> None:
+        self.w = window
+        self.storyboard_result: Optional[Storyboard] = None
+
+    # -- generation ---------------------------------------------------------------------------
+    @_guarded
+    def generate(self) -> None:
+        """Generate takes (or a storyboard) for the selection with the panel's settings."""
+        options = self.w.generate_panel.options()
+        if options.mode == "storyboard":
+            self.storyboard()
+            return
+        fn = generation.takes_job(self.w.project, options, self.w.catalog)
+        label = generation.MODE_LABELS[options.mode]
+        self.w.submit(f"{label} ({options.takes} takes)", fn, self._on_takes)
+
+    def _on_takes(self, items: list[TakeItem]) -> None:
+        self.w.history.push(commands.AddTakes(self.w.project, items))
+        if items:
+            self.w.takes_panel.select(items[0].id)
+
+    @_guarded
+    def storyboard(self) -> None:
+        """Draw pictures for the selected stretch of soundtrack."""
+        options = self.w.generate_panel.options()
+        fn = generation.storyboard_job(self.w.project, options, self.w.catalog)
+        self.w.submit("Storyboard", fn, self._on_storyboard)
+
+    def _on_storyboard(self, board: Storyboard) -> None:
+        self.storyboard_result = board
+        self.w.storyboard_panel.show_storyboard(board)
+        self.w.tabs.setCurrentWidget(self.w.storyboard_panel)
+
+    @_guarded
+    def export_storyboard(self, path: Optional[str] = None) -> Optional[Path]:
+        """Write the storyboard as one PNG sheet (a row per take)."""
+        board = self.storyboard_result
+        if board is None:
+            raise ConfigError("There is no storyboard yet; select some sound and draw one first.")
+        path = path or self.w.dialogs.save_file("Export storyboard", "PNG image (*.png)", "storyboard.png")
+        if not path:
+            return None
+        from foley_studio import media
+
+        return media.write_image_sheet(path, board.frames)
+
+    @_guarded
+    def add_model_folder(self, folder: str) -> None:
+        """Offer the bundles in ``folder`` in the weights picker (remembered in preferences)."""
+        entries = self.w.catalog.add_folder(folder)
+        if folder not in self.w.settings.model_folders:
+            self.w.settings.model_folders.append(folder)
+        self.w.generate_panel.refresh_generators()
+        self.w.generate_panel.set_generator(entries[0].key)
+
+    # -- audition ----------------------------------------------------------------------------
+    @_guarded
+    def play_take(self, take_id: str) -> None:
+        """Play a take from its start (the playhead follows on the timeline)."""
+        self.w.transport.play(self._playing(take_id))
+
+    @_guarded
+    def toggle_play(self) -> None:
+        """Space: stop, or play the highlighted take, or play the timeline from the playhead."""
+        if self.w.transport.playing:
+            self.w.transport.stop()
+            return
+        take_id = self.w.takes_panel.current_id()
+        if take_id is not None:
+            self.play_take(take_id)
+        else:
+            self.play_timeline()
+
+    @_guarded
+    def play_timeline(self) -> None:
+        """Play the soundtrack with the Foley lane mixed in, from the playhead."""
+        overview = self.w.overview
+        if overview is None:
+            raise ConfigError("Open a video first (File ▸ Open Video).")
+        from ui.services.media import AUDIO_RATE
+
+        mix = self.w.project.lane_mix(AUDIO_RATE, overview.duration)  # (S,)
+        if overview.audio is not None:
+            n = min(len(mix), len(overview.audio))
+            mix[:n] = np.clip(mix[:n] + overview.audio[:n], -1.0, 1.0)
+        self.w.transport.play(Playing("timeline", mix, AUDIO_RATE, 0.0), offset=self.w.playhead)
+
+    @_guarded
+    def ab(self) -> None:
+        """Switch between the last two takes played, at the same position."""
+        recent = self.w.transport.recent
+        current = self.w.transport.current
+        if len(recent) < 2:
+            raise ConfigError("A/B needs two takes: play one take, then another, then press A/B.")
+        other = recent[0] if current is not None and current.take_id == recent[1] else recent[1]
+        self.w.transport.swap(self._playing(other))
+        self.w.takes_panel.select(other)
+
+    @_guarded
+    def before_after(self, take_id: str) -> None:
+        """For an inpainted take: switch between the original soundtrack and the take."""
+        item = self.w.project.take(take_id)
+        current = self.w.transport.current
+        if current is not None and current.label == f"{item.name} (after)":
+            self.w.transport.swap(self._before(item))
+        else:
+            self.w.transport.swap(self._playing(take_id))
+
+    def _playing(self, take_id: str) -> Playing:
+        item = self.w.project.take(take_id)
+        t = item.take
+        label = f"{item.name} (after)" if item.gap else item.name
+        return Playing(label, t.audio, t.sample_rate, t.start, take_id)
+
+    def _before(self, item: TakeItem) -> Playing:
+        t = item.take
+        original = generation.original_audio(self.w.project.video.path, t.sample_rate, t.start,
+                                             t.start + t.duration)  # (S,)
+        return Playing(f"{item.name} (before)", original, t.sample_rate, t.start, item.id)
+
+    # -- take edits --------------------------------------------------------------------------
+    @_guarded
+    def accept_take(self, take_id: str) -> None:
+        """Place a take on the Foley lane at its own time."""
+        self.w.history.push(commands.AcceptTake(self.w.project, take_id))
+
+    @_guarded
+    def rename_take(self, take_id: str, name: Optional[str] = None) -> None:
+        """Rename a take (asks for the name when none is given)."""
+        current = self.w.project.take(take_id).name
+        name = name if name is not None else self.w.dialogs.text("Rename take", "Name", current)
+        if name and name.strip() and name.strip() != current:
+            self.w.history.push(commands.RenameTake(self.w.project, take_id, name.strip()))
+
+    @_guarded
+    def delete_take(self, take_id: str) -> None:
+        """Delete a take (and take it off the lane)."""
+        if self.w.transport.current is not None and self.w.transport.current.take_id == take_id:
+            self.w.transport.stop()
+        self.w.history.push(commands.DeleteTake(self.w.project, take_id))
+
+    @_guarded
+    def export_take(self, take_id: str, bwf: bool, path: Optional[str] = None) -> Optional[Path]:
+        """Write a take as a WAV, or a Broadcast WAV stamped with its time and provenance."""
+        from foley_studio import media
+
+        item = self.w.project.take(take_id)
+        path = path or self.w.dialogs.save_file("Export take", "WAV audio (*.wav)", f"{item.name}.wav")
+        if not path:
+            return None
+        if bwf:
+            return media.write_take(path, item.take)
+        return media.write_wav(path, item.take.audio, item.take.sample_rate)
+
+    # -- send --------------------------------------------------------------------------------
+    @_guarded
+    def send(self) -> None:
+        """Send the Foley lane to the chosen DAW, or export it as a timeline file."""
+        target = self.w.send_panel.target()
+        project, fps = self.w.project, self.w.project.video.fps if self.w.project.video else 25.0
+        folder = self._send_folder()
+
+        def run(progress, cancel) -> send.SendReport:
+            return send.send_lane(project, target, folder, fps, progress, cancel)
+
+        self.w.submit(f"Send to {target.kind}", run, self.w.send_panel.show_report)
+
+    @_guarded
+    def check_connection(self) -> None:
+        """Ask the DAW whether it answers; the Send panel shows the result."""
+        target = self.w.send_panel.target()
+        self.w.submit(f"Check {target.kind}", lambda progress, cancel: send.check_status(target),
+                      self.w.send_panel.show_report)
+
+    def _send_folder(self) -> Path:
+        if self.w.project_path is not None:
+            return self.w.project_path.parent / f"{self.w.project_path.name}.send"
+        return Path(tempfile.mkdtemp(prefix="foley-send-"))
