@@ -19,11 +19,14 @@ from foley_studio.models.echoes.mel import MelConfig, MelSpectrogram
 
 
 def _to_weight_norm(module: nn.Module) -> None:
-    """Replace ``module.weight`` by ``weight_g · weight_v / ‖weight_v‖`` (norm over dims ≥ 1)."""
+    """Replace ``module.weight`` by ``weight_g · weight_v / ‖weight_v‖`` (norm over dims ≥ 1).
+
+    Filters start with unit norm, which keeps the activations' scale through the stack.
+    """
     weight = module.weight.detach()
     del module.weight
     nn.init.normal_(weight, 0.0, 0.02)
-    module.weight_g = nn.Parameter(weight.norm(dim=(1, 2), keepdim=True))
+    module.weight_g = nn.Parameter(torch.ones_like(weight.norm(dim=(1, 2), keepdim=True)))
     module.weight_v = nn.Parameter(weight.clone())
 
 
@@ -135,9 +138,10 @@ class GriffinLimVocoder(nn.Module):
     def forward(self, spec: torch.Tensor) -> torch.Tensor:
         c = self.mel.config
         magnitude = (self.inverse @ self.mel.inverse_db(spec)).clamp_min(0.0)  # (B, F, T)
+        frames = spec.shape[-1]
         wave = AF.griffinlim(magnitude, self.mel.window, c.n_fft, c.hop_length, c.n_fft, 1.0,
-                             self.n_iter, 0.99, spec.shape[-1] * c.hop_length, False)
-        return wave.clamp(-1.0, 1.0)
+                             self.n_iter, 0.99, (frames - 1) * c.hop_length, False)
+        return F.pad(wave, (0, c.hop_length)).clamp(-1.0, 1.0)  # (B, frames · hop)
 
 
 class _ScaleDiscriminator(nn.Module):

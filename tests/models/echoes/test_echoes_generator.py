@@ -1,0 +1,146 @@
+"""The Echoes generator's modes on a tiny random model: seeds, inpainting, extension, bundles."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from foley_studio import registry
+from foley_studio.errors import Cancelled, CheckpointError, ConfigError
+from foley_studio.generation import Conditioning
+from foley_studio.models.echoes.canvas import fill_audio, plan_window
+from foley_studio.models.echoes.generator import EchoesGenerator, seeded_generators, splice
+from foley_studio.progress import CancelToken
+from foley_studio.requests import SamplerSettings
+from foley_studio.sampling.maskgit import UnmaskSettings
+
+FAST = SamplerSettings(steps=3)
+SR = 22050
+
+
+@pytest.fixture(scope="module")
+def gen() -> EchoesGenerator:
+    return EchoesGenerator.tiny(seed=0)
+
+
+def _frames(n: int = 3) -> np.ndarray:
+    return np.random.default_rng(0).integers(0, 256, (n, 24, 32, 3), dtype=np.uint8)
+
+
+def _cond(duration: float, audio: np.ndarray | None = None, gap=None) -> Conditioning:
+    return Conditioning(duration=duration, frames=_frames(), frame_times=np.array([0.0, 1.0, 2.0]),
+                        audio=audio, gap=gap)
+
+
+def _soundtrack(seconds: float) -> np.ndarray:
+    t = np.arange(int(seconds * SR)) / SR
+    return (0.3 * np.sin(2 * np.pi * 330 * t)).astype(np.float32)
+
+
+def test_take_i_of_a_batch_equals_the_single_take_with_seed_plus_i(gen: EchoesGenerator) -> None:
+    batch = gen.generate(_cond(1.0), takes=3, seed=5, sampler=FAST)
+    alone = gen.generate(_cond(1.0), takes=1, seed=7, sampler=FAST)
+    assert batch.shape == (3, SR) and batch.dtype == np.float32
+    assert np.allclose(batch[2], alone[0], atol=1e-5)
+    assert np.abs(batch[0] - batch[1]).max() > 1e-3
+
+
+def test_long_audio_is_made_in_windows(gen: EchoesGenerator) -> None:
+    calls = []
+    wave = gen.generate(_cond(4.0), takes=1, seed=0, sampler=FAST,
+                        progress=lambda d, t: calls.append(d / t))
+    assert wave.shape == (1, 4 * SR) and np.abs(wave).max() <= 1.0
+    assert calls[-1] == 1.0 and calls == sorted(calls)
+    assert gen.window_seconds < 4.0
+
+
+def test_inpainting_keeps_tokens_outside_the_gap(gen: EchoesGenerator) -> None:
+    audio = _soundtrack(2.5)
+    spc = gen.audio.samples_per_col
+    canvas, unknown = gen.inpaint_canvas(audio, 3 * spc, 5 * spc, takes=2)
+    filled = fill_audio(gen.model, canvas, unknown, gen.images_for(_cond(2.5), 2, 0.0, 2.5),
+                        context=gen.context_cols, settings=UnmaskSettings(steps=3), guidance=3.0,
+                        generators=seeded_generators(0, 2))
+    assert unknown[3:5].all() and not unknown[:3].any()
+    assert torch.equal(filled[..., ~unknown], canvas[..., ~unknown])
+    assert not torch.equal(filled[..., 3:5], canvas[..., 3:5])
+
+
+def test_inpainting_leaves_audio_outside_the_gap_sample_exact(gen: EchoesGenerator) -> None:
+    audio = _soundtrack(3.0)
+    out = gen.inpaint(_cond(3.0, audio, gap=(1.0, 1.6)), takes=2, seed=1, sampler=FAST)
+    a, b = SR, int(1.6 * SR)
+    assert out.shape == (2, len(audio))
+    assert np.array_equal(out[:, :a], np.repeat(audio[None, :a], 2, 0))
+    assert np.array_equal(out[:, b:], np.repeat(audio[None, b:], 2, 0))
+    fade = int(0.02 * SR)
+    assert not np.allclose(out[:, a + fade: b - fade], audio[a + fade: b - fade])
+
+
+def test_splice_crossfades_inside_the_gap_only() -> None:
+    original = np.zeros(100, dtype=np.float32)
+    generated = np.ones((1, 100), dtype=np.float32)
+    out = splice(original, generated, 20, 60, 5)[0]
+    assert (out[:20] == 0).all() and (out[60:] == 0).all() and (out[25:55] == 1).all()
+    assert np.all(np.diff(out[20:25]) > 0) and np.all(np.diff(out[55:60]) < 0)
+
+
+def test_extend_returns_only_new_audio(gen: EchoesGenerator) -> None:
+    out = gen.extend(_cond(1.5, _soundtrack(2.0)), takes=2, seed=0, sampler=FAST)
+    assert out.shape == (2, int(1.5 * SR))
+    with pytest.raises(ConfigError, match="soundtrack"):
+        gen.extend(_cond(1.0, np.zeros(100, np.float32)), takes=1, seed=0, sampler=FAST)
+
+
+def test_storyboard_gives_one_picture_per_window(gen: EchoesGenerator) -> None:
+    pictures = gen.storyboard(_cond(2.5, _soundtrack(2.5)), takes=2, seed=0, sampler=FAST, window=1.0)
+    assert pictures.shape == (2, 3, 16, 16, 3) and pictures.dtype == np.uint8
+    alone = gen.storyboard(_cond(2.5, _soundtrack(2.5)), takes=1, seed=1, sampler=FAST, window=1.0)
+    assert np.array_equal(pictures[1], alone[0])
+
+
+def test_cogeneration_and_video_frames() -> None:
+    video = EchoesGenerator.tiny(seed=1, frames=3)
+    wave, pictures = video.cogenerate(takes=2, seed=0, sampler=FAST)
+    assert wave.shape == (2, video.window_cols * video.audio.samples_per_col)
+    assert pictures.shape == (2, 3, 16, 16, 3)
+    assert video.generate(_cond(1.0), takes=1, seed=0, sampler=FAST).shape == (1, SR)
+
+
+def test_modes_need_their_inputs(gen: EchoesGenerator) -> None:
+    with pytest.raises(ConfigError, match="pictures"):
+        gen.generate(Conditioning(duration=1.0, prompt="rain"), takes=1, seed=0, sampler=FAST)
+    with pytest.raises(ConfigError, match="soundtrack"):
+        gen.inpaint(_cond(1.0, gap=(0.1, 0.2)), takes=1, seed=0, sampler=FAST)
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Cancelled):
+        gen.generate(_cond(1.0), takes=1, seed=0, sampler=FAST, cancel=token)
+
+
+def test_window_plan_centres_short_gaps() -> None:
+    unknown = torch.zeros(40, dtype=torch.bool)
+    unknown[18:20] = True
+    assert plan_window(unknown, 8, 4) == 15
+    unknown[:] = False
+    unknown[30:] = True
+    assert plan_window(unknown, 8, 4) == 26
+
+
+def test_bundle_round_trip_and_vocoder_choice(gen: EchoesGenerator, tmp_path) -> None:
+    folder = tmp_path / "echoes-tiny"
+    gen.save(folder, name="echoes-tiny")
+    meta = json.loads((folder / "bundle.json").read_text())
+    assert meta["kind"] == "echoes" and meta["vocoder"] == "melgan"
+    loaded = registry.loader_for("echoes").from_bundle(folder, device="cpu")
+    a = gen.generate(_cond(1.0), takes=1, seed=3, sampler=FAST)
+    b = loaded.generate(_cond(1.0), takes=1, seed=3, sampler=FAST)
+    assert np.allclose(a, b, atol=1e-5)
+    (folder / "vocoder.json").unlink()
+    with pytest.raises(CheckpointError, match="griffin-lim"):
+        EchoesGenerator.from_bundle(folder, device="cpu")
+    fallback = EchoesGenerator.from_bundle(folder, vocoder="griffin-lim", device="cpu")
+    assert "Griffin-Lim" in fallback.name
+    assert fallback.generate(_cond(0.5), takes=1, seed=0, sampler=FAST).shape == (1, SR // 2)
