@@ -1,0 +1,270 @@
+"""Turn named generator runs into one table of metrics and write it as Markdown, JSON and PNG.
+
+A *run* is what one generator configuration produced for the evaluation clips
+(:class:`RunData`); the *reference* is the real audio of those clips (:class:`Reference`).
+:func:`evaluate_runs` computes every metric the inputs allow (a metric whose inputs or model
+are missing is left empty and a note says why) and :func:`write_report` writes
+``report.md``, ``report.json`` and ``report.png`` atomically. A command that runs the
+generators on a held-out split only has to fill these dataclasses.
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping, Optional, Sequence
+
+import numpy as np
+
+from foley_studio.atomic import write_bytes_atomic, write_text_atomic
+from foley_studio.errors import ConfigError
+from foley_studio.evaluation.distributions import inception_score, paired_kl
+from foley_studio.evaluation.frechet import frechet_distance
+from foley_studio.evaluation.interfaces import AudioClassifier, AudioEmbedder, ImageClassifier, ImageEmbedder
+from foley_studio.evaluation.onsets import detect_onsets, sync_error
+from foley_studio.evaluation.scores import class_accuracy, clip_score
+from foley_studio.evaluation.seams import click_rate, seam_scores
+from foley_studio.progress import CancelToken, ProgressFn, check_cancel, report
+
+
+@dataclass(frozen=True)
+class Metric:
+    """How a table column is named, read and drawn."""
+
+    title: str
+    higher_is_better: bool
+    description: str
+
+
+METRICS: dict[str, Metric] = {
+    "accuracy": Metric("Accuracy", True, "top-1 accuracy of the audio classifier against the clip's class"),
+    "fd": Metric("FD", False, "Fréchet distance between audio embeddings of run and reference"),
+    "mkl": Metric("MKL", False, "mean KL(reference ‖ run) of classifier outputs, paired by clip id"),
+    "is": Metric("IS", True, "Inception Score of classifier outputs (mean over splits)"),
+    "onset_ms": Metric("Onset error ms", False, "median |audio onset − visual event| of matched pairs"),
+    "onset_miss": Metric("Onset miss", False, "fraction of visual events with no onset nearby"),
+    "onset_extra": Metric("Onset extra", False, "fraction of onsets with no visual event nearby"),
+    "clip_score": Metric("CLIP-score", True, "100 × cosine of audio and conditioning-image embeddings"),
+    "image_accuracy": Metric("Image accuracy", True, "image classifier accuracy on generated storyboard frames"),
+    "seam_click_rate": Metric("Seam clicks", False, "fraction of inpainting seams that click"),
+}
+
+
+@dataclass
+class RunData:
+    """One generator configuration's takes: ``audio`` ``(N, S)`` at ``rate``, one per clip id."""
+
+    audio: np.ndarray
+    rate: int
+    clip_ids: Sequence[str]
+    labels: Optional[np.ndarray] = None            # (N,) class index of each take's clip
+    events: Optional[Sequence[np.ndarray]] = None  # per take, visual event times (s)
+    images: Optional[np.ndarray] = None            # (N, H, W, 3) uint8 conditioning images
+    generated_images: Optional[np.ndarray] = None  # (N, H, W, 3) uint8 audio→image outputs
+    seams: Optional[Sequence[Sequence[float]]] = None  # per take, inpainting seam times (s)
+
+    def __post_init__(self) -> None:
+        n = len(self.audio)
+        sizes = {"clip_ids": self.clip_ids, "labels": self.labels, "events": self.events,
+                 "images": self.images, "generated_images": self.generated_images, "seams": self.seams}
+        wrong = [f"{k} has {len(v)}" for k, v in sizes.items() if v is not None and len(v) != n]
+        if wrong:
+            raise ConfigError(f"A run has {n} takes but {', '.join(wrong)}; give one entry per take.")
+
+
+@dataclass
+class Reference(RunData):
+    """The real audio of the evaluation clips (its own row in the table, as a ceiling)."""
+
+
+@dataclass
+class EvalModels:
+    """The networks behind the metrics; any may be None, which leaves its metrics empty."""
+
+    audio_classifier: Optional[AudioClassifier] = None
+    audio_embedder: Optional[AudioEmbedder] = None
+    image_classifier: Optional[ImageClassifier] = None
+    clip_audio: Optional[AudioEmbedder] = None
+    clip_image: Optional[ImageEmbedder] = None
+
+
+@dataclass
+class EvalReport:
+    """The table: ``rows[run][metric]`` (None where not computed), plus notes."""
+
+    rows: dict[str, dict[str, Optional[float]]]
+    notes: list[str] = field(default_factory=list)
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def columns(self) -> list[str]:
+        """Metrics computed for at least one run, in the order of :data:`METRICS`."""
+        return [m for m in METRICS if any(r.get(m) is not None for r in self.rows.values())]
+
+
+@dataclass
+class _Shared:
+    """What every run is compared with, computed once: the reference's outputs."""
+
+    models: EvalModels
+    ref_probs: Optional[dict[str, np.ndarray]] = None
+    ref_embeddings: Optional[np.ndarray] = None
+    is_splits: int = 10
+    onset_window_s: float = 0.05
+
+
+def evaluate_runs(runs: Mapping[str, RunData], reference: Optional[Reference], models: EvalModels, *,
+                  is_splits: int = 10, onset_window_s: float = 0.05,
+                  progress: Optional[ProgressFn] = None, cancel: Optional[CancelToken] = None
+                  ) -> EvalReport:
+    """Every metric the inputs allow, for the reference (row ``"reference"``) and each run."""
+    if "reference" in runs:
+        raise ConfigError("'reference' names the real audio's row; give the run another name.")
+    shared = _Shared(models, is_splits=is_splits, onset_window_s=onset_window_s)
+    if reference is not None:
+        _fill_reference(shared, reference)
+    everything = {**({"reference": reference} if reference is not None else {}), **runs}
+    rows = {}
+    for i, (name, run) in enumerate(everything.items()):
+        check_cancel(cancel)
+        rows[name] = _run_metrics(run, shared)
+        report(progress, i + 1, len(everything))
+    return EvalReport(rows, _notes(models, reference, everything),
+                      {"runs": {k: len(v.audio) for k, v in everything.items()},
+                       "is_splits": is_splits, "onset_window_s": onset_window_s})
+
+
+def _fill_reference(shared: _Shared, ref: Reference) -> None:
+    clf, emb = shared.models.audio_classifier, shared.models.audio_embedder
+    if clf is not None:
+        probs = clf.predict_proba(ref.audio, ref.rate)
+        shared.ref_probs = {cid: p for cid, p in zip(ref.clip_ids, probs)}
+    if emb is not None:
+        shared.ref_embeddings = emb.embed(ref.audio, ref.rate)
+
+
+def _run_metrics(run: RunData, shared: _Shared) -> dict[str, Optional[float]]:
+    row: dict[str, Optional[float]] = dict.fromkeys(METRICS)
+    clf, emb = shared.models.audio_classifier, shared.models.audio_embedder
+    if clf is not None:
+        row.update(_class_metrics(clf.predict_proba(run.audio, run.rate), run, shared))
+    if emb is not None and shared.ref_embeddings is not None:
+        row["fd"] = frechet_distance(emb.embed(run.audio, run.rate), shared.ref_embeddings)
+    if run.events is not None:
+        row.update(_sync_metrics(run, shared.onset_window_s))
+    row.update(_image_metrics(run, shared.models))
+    if run.seams is not None:
+        scores = [s for clip, seams in zip(run.audio, run.seams) if len(seams)
+                  for s in seam_scores(np.asarray(clip), run.rate, list(seams))]
+        row["seam_click_rate"] = click_rate(scores) if scores else None
+    return row
+
+
+def _class_metrics(probs: np.ndarray, run: RunData, shared: _Shared) -> dict[str, Optional[float]]:
+    out: dict[str, Optional[float]] = {"is": inception_score(probs, min(shared.is_splits, len(probs))).mean}
+    if run.labels is not None:
+        out["accuracy"] = class_accuracy(probs, np.asarray(run.labels))
+    if shared.ref_probs is not None:
+        out["mkl"] = paired_kl(shared.ref_probs, probs, list(run.clip_ids))
+    return out
+
+
+def _sync_metrics(run: RunData, window_s: float) -> dict[str, Optional[float]]:
+    onsets = [detect_onsets(np.asarray(clip), run.rate) for clip in run.audio]
+    sync = sync_error(onsets, [np.asarray(e) for e in run.events], window_s)
+    median = sync.median_abs_ms
+    return {"onset_ms": None if math.isnan(median) else median,
+            "onset_miss": sync.miss_rate if sync.n_events else None,
+            "onset_extra": sync.extra_rate if sync.n_onsets else None}
+
+
+def _image_metrics(run: RunData, models: EvalModels) -> dict[str, Optional[float]]:
+    out: dict[str, Optional[float]] = {}
+    if models.clip_audio is not None and models.clip_image is not None and run.images is not None:
+        out["clip_score"] = clip_score(models.clip_audio.embed(run.audio, run.rate),
+                                       models.clip_image.embed_images(run.images))
+    if models.image_classifier is not None and run.generated_images is not None and run.labels is not None:
+        out["image_accuracy"] = class_accuracy(models.image_classifier.predict_proba(run.generated_images),
+                                               np.asarray(run.labels))
+    return out
+
+
+def _notes(models: EvalModels, reference: Optional[Reference], runs: Mapping[str, RunData]) -> list[str]:
+    """Why a column is empty, so a reader never mistakes a gap for a zero."""
+    notes = []
+    if models.audio_classifier is None:
+        notes.append("No audio classifier given: accuracy, MKL and IS not computed.")
+    if models.audio_embedder is None:
+        notes.append("No audio embedder given: FD not computed.")
+    if reference is None:
+        notes.append("No reference audio given: FD and MKL not computed.")
+    if models.clip_audio is None or models.clip_image is None:
+        notes.append("No CLIP audio/image embedder pair given: CLIP-score not computed.")
+    if any(r.events is not None for r in runs.values()):
+        notes.append("Onset errors use spectral-flux onsets matched to visual events within the window; "
+                     "a run with no matched pair shows an empty onset error.")
+    return notes
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    """Where :func:`write_report` put the table."""
+
+    markdown: Path
+    json: Path
+    png: Path
+
+
+def write_report(result: EvalReport, folder: str | Path, *, title: str = "Foley Studio evaluation"
+                 ) -> ReportFiles:
+    """Write ``report.md``, ``report.json`` and ``report.png`` (a bar chart) into ``folder``."""
+    import cv2
+
+    from foley_studio.evaluation.plot import bar_chart
+
+    folder = Path(folder)
+    files = ReportFiles(folder / "report.md", folder / "report.json", folder / "report.png")
+    write_text_atomic(files.json, json.dumps(_as_json(result, title), indent=2, allow_nan=False))
+    write_text_atomic(files.markdown, to_markdown(result, title))
+    image = bar_chart(result.rows, result.columns, {m: _heading(m) for m in METRICS})
+    ok, png = cv2.imencode(".png", image)
+    if not ok:
+        raise ConfigError(f"OpenCV could not encode the chart for {files.png}.")
+    write_bytes_atomic(files.png, png.tobytes())
+    return files
+
+
+def to_markdown(result: EvalReport, title: str) -> str:
+    """The table as Markdown: one row per run, one column per computed metric, then a legend."""
+    cols = result.columns
+    lines = [f"# {title}", "", "| run | " + " | ".join(_heading(c) for c in cols) + " |",
+             "|---|" + "---:|" * len(cols)]
+    for name, row in result.rows.items():
+        lines.append(f"| {name} | " + " | ".join(_cell(row.get(c)) for c in cols) + " |")
+    lines += ["", *(f"- **{_heading(c)}**: {METRICS[c].description}." for c in cols)]
+    if result.notes:
+        lines += ["", "Notes:", *(f"- {n}" for n in result.notes)]
+    return "\n".join(lines) + "\n"
+
+
+def _heading(metric: str) -> str:
+    m = METRICS[metric]
+    return f"{m.title} {'↑' if m.higher_is_better else '↓'}"
+
+
+def _cell(value: Optional[float]) -> str:
+    return "–" if value is None else f"{value:.4g}"
+
+
+def _as_json(result: EvalReport, title: str) -> dict:
+    return {"title": title, "columns": result.columns,
+            "metrics": {c: {"title": METRICS[c].title, "higher_is_better": METRICS[c].higher_is_better,
+                            "description": METRICS[c].description} for c in result.columns},
+            "rows": {name: {c: _finite(row.get(c)) for c in result.columns}
+                     for name, row in result.rows.items()},
+            "notes": result.notes, "meta": result.meta}
+
+
+def _finite(value: Optional[float]) -> Optional[float]:
+    return None if value is None or not math.isfinite(value) else float(value)
