@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from foley_studio.media.audio import load_audio, read_audio, resample, to_mono
 from foley_studio.media.images import image_sheet, load_image, write_image_sheet
-from foley_studio.media.probe import probe
+from foley_studio.media.probing import probe
 from foley_studio.media.video import MAX_FRAMES, VideoClip
 from foley_studio.media.wav import read_bwf, write_bwf, write_take, write_wav
 

@@ -19,8 +19,8 @@ from typing import Any
 import av
 import numpy as np
 
-from foley_studio.errors import ConfigError, CorruptMediaError, EmptyMediaError, NoStreamError
-from foley_studio.errors import SelectionError
+from foley_studio.errors import (ConfigError, CorruptMediaError, EmptyMediaError, NoStreamError,
+                                 SelectionError)
 from foley_studio.media.audio import read_audio
 from foley_studio.media.container import (check_path, decoding, open_media, stream_span,
                                           time_origin)
@@ -74,14 +74,14 @@ class VideoClip:
 
     def _find_duration(self) -> float:
         duration = stream_span(self._container, self._stream)
-        if duration > 0 and self._stream.frames > 0:
+        if duration > 0:
             return duration
-        times = self.frame_times()
+        times = self.frame_times()  # no length in the header: demux (not decode) to find it
         if len(times) == 0:
             raise EmptyMediaError(f"{self.path} has a video stream with no frames in it; "
                                   "export the clip again.")
         step = float(np.median(np.diff(times))) if len(times) > 1 else 1 / 25
-        return max(duration, float(times[-1]) + step)
+        return float(times[-1]) + step
 
     @property
     def frame_count(self) -> int:

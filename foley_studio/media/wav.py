@@ -63,7 +63,8 @@ def write_take(path: str | os.PathLike, take: Take, *, subtype: str = "PCM_24") 
              "TIMESTAMP_SAMPLES_SINCE_MIDNIGHT_LO": reference & 0xFFFFFFFF}
     ixml = {"PROJECT": "Foley Studio", "NOTE": description, "SPEED": speed,
             "FOLEY_STUDIO": take.provenance()}
-    what = f"take {take.name!r}" if take.name else f"the {take.model} take (seed {take.seed})"
+    name = f"take {take.name!r}" if take.name else f"the {take.model} take (seed {take.seed})"
+    what = f"{name} ({path})"
     return write_bwf(path, take.audio, rate, time_reference=reference, description=description,
                      originator_reference=f"FS-{take.model}-s{take.seed}"[:32], ixml=ixml,
                      subtype=subtype, what=what)

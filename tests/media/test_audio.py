@@ -9,7 +9,7 @@ import soundfile
 from conftest import RATE
 from helpers_media import click_positions, make_sound, make_video, sine
 
-from foley_studio.errors import ConfigError, EmptyMediaError, NoStreamError
+from foley_studio.errors import ConfigError, EmptyMediaError, NoStreamError, SelectionError
 from foley_studio.media import VideoClip, load_audio, resample, to_mono
 
 
@@ -49,6 +49,12 @@ def test_a_window_is_cut_at_its_start(clip_mp4: Path, start: float, end: float) 
 def test_length_is_exact(clip_mp4: Path, start: float, end: float, rate: int) -> None:
     with VideoClip(clip_mp4) as clip:
         assert len(clip.audio(rate, start, end)) == round((end - start) * rate)
+
+
+@pytest.mark.parametrize("start, end", [(1.5, 2.5), (-0.5, 0.5), (0.8, 0.8), (1.0, 0.5)])
+def test_a_region_outside_the_clip_is_refused(clip_mp4: Path, start: float, end: float) -> None:
+    with VideoClip(clip_mp4) as clip, pytest.raises(SelectionError):
+        clip.audio(16000, start, end)
 
 
 def test_past_the_audio_stream_end_is_zeros(media_dir: Path) -> None:
