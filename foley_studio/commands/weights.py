@@ -10,7 +10,9 @@ import importlib
 
 from foley_studio.registry import list_bundles
 
-IMPORTERS: dict[str, str] = {}
+IMPORTERS: dict[str, str] = {
+    "im2wav": "foley_studio.models.im2wav.convert",
+}
 """Importer name → module (filled in by each generator package)."""
 
 

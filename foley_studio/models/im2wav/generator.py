@@ -198,11 +198,9 @@ class Im2WavGenerator(Generator):
             save_module(model, model.config, folder / stem, kind=kind)
         if self.encoder_spec.get("type") == "bundle":
             self.encoder.save(folder / self.encoder_spec.get("path", "encoder"))
-        meta = {"kind": "im2wav", "name": name or self.name, "description": description,
-                "sample_rate": self.sample_rate, "total_length": self.total_length,
-                "overlap": self.overlap, "encoder": self.encoder_spec, "code_version": __version__}
-        write_text_atomic(folder / "bundle.json", json.dumps(meta, indent=2))
-        return folder
+        return write_bundle_meta(folder, name=name or self.name, description=description,
+                                 total_length=self.total_length, overlap=self.overlap,
+                                 encoder_spec=self.encoder_spec)
 
     @classmethod
     def from_bundle(cls, path: str | Path, device: Optional[str] = None) -> "Im2WavGenerator":
@@ -240,6 +238,16 @@ TINY_LOW = dict(bins=64, width=32, depth=3, n_ctx=64, heads=2, attn_order=2, blo
                 hop=256)
 TINY_UP = dict(bins=64, width=32, depth=3, n_ctx=128, heads=2, attn_order=2, blocks=4, clip_dim=32,
                cond_width=16, cond_depth=2, cond_down=1, cond_stride=4, hop=64)
+
+
+def write_bundle_meta(folder: Path, *, name: str, description: str, total_length: int,
+                      overlap: float, encoder_spec: dict) -> Path:
+    """Write ``bundle.json`` of an IM2WAV bundle whose weight files are already in ``folder``."""
+    meta = {"kind": "im2wav", "name": name, "description": description,
+            "sample_rate": Im2WavGenerator.sample_rate, "total_length": total_length,
+            "overlap": overlap, "encoder": encoder_spec, "code_version": __version__}
+    write_text_atomic(Path(folder) / "bundle.json", json.dumps(meta, indent=2))
+    return Path(folder)
 
 
 def _load_encoder(bundle: Path, spec: dict) -> ClipEncoder:
