@@ -84,6 +84,8 @@ def event_train(rng: np.random.Generator, n_frames: int, lo: int, hi: int,
     """Event frames with gaps drawn from ``[lo, hi]`` frames, the first in ``first``."""
     start, stop = first if first is not None else (1, hi)
     frames = [int(rng.integers(start, stop + 1))]
+    if frames[0] >= n_frames:  # a clip too short for any event
+        return []
     while True:
         nxt = frames[-1] + int(rng.integers(lo, hi + 1))
         if nxt >= n_frames:
@@ -121,6 +123,8 @@ def jitter(rng: np.random.Generator, rgb: Sequence[float], amount: float = 0.05)
 def swing_lift(events: Sequence[int], f: int, gap: int) -> float:
     """How far a striker (stick, hammer) is from its target at frame ``f``: 0 at each event
     frame, rising to 1 halfway between events (``gap`` frames is assumed before the first)."""
+    if not events:
+        return 1.0
     last = max((e for e in events if e <= f), default=events[0] - gap)
     nxt = min((e for e in events if e > f), default=max(f, last) + gap)
     return float(np.sin(np.pi * (f - last) / (nxt - last)) ** 0.7)

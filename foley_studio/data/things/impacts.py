@@ -38,6 +38,8 @@ class Ball(Thing):
 
     def _flight(self, f: int) -> tuple[float, float]:
         """(fraction of the current flight, flight length in frames) at frame ``f``."""
+        if not self.event_frames:  # a clip too short to reach the floor: hang at the top
+            return 0.5, self.lead
         starts = [self.event_frames[0] - self.lead] + self.event_frames
         ends = self.event_frames + [self.event_frames[-1] + self.tail]
         k = max(i for i, s in enumerate(starts) if s <= f) if f >= starts[0] else 0

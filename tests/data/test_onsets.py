@@ -1,0 +1,59 @@
+"""Every visible event sounds within 1 ms of its manifest time: in the rendered arrays and in
+the soundtrack read back from the mp4 (AAC priming must not shift it)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from foley_studio.data.render import write_mp4
+from foley_studio.data.world import EVENT_KINDS, SAMPLE_RATE, render_clip
+from foley_studio.media import VideoClip
+
+TOLERANCE = 0.001  # seconds
+SEEDS = (0, 1)
+
+
+def onset_near(audio: np.ndarray, sr: int, t: float, search: float = 0.02) -> float:
+    """Time of the sound that starts within ``search`` s of ``t``: the first sample that rises
+    a fifth of the way from the level just before the window to the peak in it."""
+    env = np.abs(audio)
+    lo, hi = int((t - search) * sr), int((t + search + 0.03) * sr)
+    before = env[max(0, lo - int(0.01 * sr)):lo]
+    floor = float(before.max()) if before.size else 0.0
+    window = env[max(0, lo):hi]
+    rise = np.flatnonzero(window > floor + 0.2 * (window.max() - floor))
+    return (max(0, lo) + int(rise[0])) / sr
+
+
+def worst_error(audio: np.ndarray, sr: int, times: np.ndarray) -> float:
+    return max(abs(onset_near(audio, sr, float(t)) - t) for t in times)
+
+
+@pytest.mark.parametrize("cls", sorted(EVENT_KINDS))
+def test_onsets_in_arrays_and_in_the_mp4(cls: str, tmp_path: Path) -> None:
+    for seed in SEEDS:
+        clip = render_clip(seed, cls, 3.0, second=False)
+        times = clip.event_times()
+        assert len(times) >= 2
+        assert worst_error(clip.audio, SAMPLE_RATE, times) < TOLERANCE
+        path = tmp_path / f"{cls}{seed}.mp4"
+        write_mp4(path, clip)
+        with VideoClip(path) as video:
+            back = video.audio(SAMPLE_RATE, 0.0, clip.seconds)
+        assert worst_error(back, SAMPLE_RATE, times) < TOLERANCE
+
+
+def test_a_two_millisecond_shift_is_caught() -> None:
+    clip = render_clip(0, "drum", 2.0, second=False)
+    shifted = np.concatenate([np.zeros(44, np.float32), clip.audio[:-44]])
+    assert worst_error(shifted, SAMPLE_RATE, clip.event_times()) > TOLERANCE
+
+
+def test_onsets_hold_at_sixteen_kilohertz_after_resampling(tmp_path: Path) -> None:
+    clip = render_clip(3, "clock", 2.0, second=False)
+    write_mp4(tmp_path / "c.mp4", clip)
+    with VideoClip(tmp_path / "c.mp4") as video:
+        back = video.audio(16000, 0.0, clip.seconds)
+    assert worst_error(back, 16000, clip.event_times()) < TOLERANCE
