@@ -19,7 +19,7 @@ from foley_studio.errors import ConfigError, EmptyMediaError, NoStreamError
 from foley_studio.media.container import decoding, open_media, stream_span, time_origin
 
 EDGE = 1024
-"""At least this many extra native samples decoded on each side of a window so the resampler has real context."""
+"""Native samples (at least) decoded on each side of a window: real context for the resampler."""
 PREROLL = 0.5
 """Seconds decoded before a seek target: lapped codecs need a frame or two to settle."""
 

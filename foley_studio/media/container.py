@@ -92,6 +92,12 @@ def check_index(path: Path, container: av.container.InputContainer) -> None:
                 "running when it was copied).")
 
 
+def picture_streams(container: av.container.InputContainer) -> list[av.video.stream.VideoStream]:
+    """Video streams that are moving pictures (cover art in sound files does not count)."""
+    return [s for s in container.streams.video
+            if not s.disposition & av.stream.Disposition.attached_pic]
+
+
 def time_origin(container: av.container.InputContainer) -> float:
     """Seconds of timestamp that count as clip time zero (see the module notes)."""
     start = container.start_time

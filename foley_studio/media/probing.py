@@ -5,7 +5,7 @@ import os
 from typing import Any
 
 from foley_studio.media.audio import read_audio
-from foley_studio.media.container import open_media, stream_span
+from foley_studio.media.container import open_media, picture_streams, stream_span
 from foley_studio.media.video import VideoClip
 
 
@@ -16,7 +16,7 @@ def probe(path: str | os.PathLike) -> dict[str, Any]:
     user can see why it cannot be opened as a video.
     """
     with open_media(path) as container:
-        has_video = bool(container.streams.video)
+        has_video = bool(picture_streams(container))
         if not has_video:
             return _sound_only(path, container)
     with VideoClip(path) as clip:

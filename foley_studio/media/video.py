@@ -16,14 +16,13 @@ import math
 import os
 from typing import Any
 
-import av
 import numpy as np
 
 from foley_studio.errors import (ConfigError, CorruptMediaError, EmptyMediaError, NoStreamError,
                                  SelectionError)
 from foley_studio.media.audio import read_audio
-from foley_studio.media.container import (check_path, decoding, open_media, stream_span,
-                                          time_origin)
+from foley_studio.media.container import (check_path, decoding, open_media, picture_streams,
+                                          stream_span, time_origin)
 from foley_studio.media.cursor import FrameCursor, to_rgb
 from foley_studio.timeline import TimeRange
 
@@ -50,11 +49,12 @@ class VideoClip:
 
     def _read_header(self, max_side: int) -> None:
         container = self._container
-        if not container.streams.video:
+        pictures = picture_streams(container)
+        if not pictures:
             sound = " (it holds only sound)" if container.streams.audio else ""
             raise NoStreamError(f"{self.path} has no picture (no video stream){sound}; open a "
                                 "video file, or use the file as audio instead.")
-        self._stream = stream = container.streams.video[0]
+        self._stream = stream = pictures[0]
         self.source_width, self.source_height = stream.codec_context.width, stream.codec_context.height
         if self.source_width <= 0 or self.source_height <= 0:
             raise CorruptMediaError(f"{self.path}: the video stream has no picture size; "
@@ -92,7 +92,7 @@ class VideoClip:
         """``(frame_count,)`` presentation times in clip seconds, ascending (demuxed, not decoded)."""
         if self._times is None:
             with open_media(self.path) as container, decoding(self.path):
-                stream = container.streams.video[0]
+                stream = container.streams[self._stream.index]
                 pts = [p.pts for p in container.demux(stream)
                        if p.pts is not None and p.size > 0 and not p.is_discard]
             self._times = np.sort(np.asarray(pts, np.float64)) * float(stream.time_base) - self._origin

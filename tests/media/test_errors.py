@@ -6,6 +6,8 @@ picture or sound for raises CorruptMediaError naming that time, and the rest sta
 """
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 import av
@@ -71,6 +73,18 @@ def test_sound_file_is_not_a_video(tmp_path: Path, name: str) -> None:
     info = probe(path)
     assert not info["has_video"] and info["has_audio"]
     assert info["duration"] == pytest.approx(0.3, abs=0.001)
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg not installed")
+def test_cover_art_is_not_a_picture(tmp_path: Path) -> None:
+    path = tmp_path / "song.mp3"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "sine=d=0.5", "-f", "lavfi",
+                    "-i", "color=red:s=32x32:d=0.04", "-map", "0", "-map", "1", "-c:v", "mjpeg",
+                    "-frames:v", "1", "-disposition:v", "attached_pic", str(path)], check=True)
+    with pytest.raises(NoStreamError, match="song.mp3 has no picture"):
+        VideoClip(path)
+    assert not probe(path)["has_video"]
+    assert abs(len(load_audio(path, 8000)) - 4000) <= 8
 
 
 def test_cut_in_half_without_front_index_is_refused(plain_and_faststart, tmp_path: Path) -> None:
