@@ -12,6 +12,9 @@ from foley_studio.registry import list_bundles
 
 IMPORTERS: dict[str, str] = {
     "im2wav": "foley_studio.models.im2wav.convert",
+    "specvqgan": "foley_studio.models.echoes.convert",
+    "taming-vqgan": "foley_studio.models.echoes.convert",
+    "melgan": "foley_studio.models.echoes.convert",
 }
 """Importer name → module (filled in by each generator package)."""
 
