@@ -43,8 +43,8 @@ def load_preset(path: Path) -> GenerationPreset:
         data = json.loads(path.read_text())
         return GenerationPreset(str(data["name"]), SamplerSettings(**data.get("sampler", {})),
                                 int(data.get("takes", 2)), str(data.get("prompt", "")))
-    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-        raise ConfigError(f"The preset {path} is not valid ({exc!r}); fix or delete it.") from exc
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError, ConfigError) as exc:
+        raise ConfigError(f"The preset {path} is not valid ({exc}); fix or delete it.") from exc
 
 
 def list_presets() -> list[GenerationPreset]:

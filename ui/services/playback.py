@@ -83,6 +83,7 @@ class PlaybackEngine:
         self._cursor = 0  # next source sample to write into the ring
         self._offset = 0  # source sample that was playing when the ring was last filled fresh
         self._played = 0  # samples the callback has taken from the ring since then
+        self._drained = False  # set by the callback once a non-looping source has all played
         self.loop = False
 
     # -- control (GUI thread) ---------------------------------------------------------------
@@ -118,6 +119,8 @@ class PlaybackEngine:
 
     def pump(self) -> None:
         """Top the ring up from the source; call every few milliseconds while playing."""
+        if self._drained and self._stream is not None and self._stream.active:
+            self._stream.stop()
         if self._ring is None or len(self._source) == 0:
             return
         while self._ring.space and (self._cursor < len(self._source) or self.loop):
@@ -129,7 +132,7 @@ class PlaybackEngine:
     @property
     def playing(self) -> bool:
         """Whether sound is still coming out."""
-        return self._stream is not None and bool(self._stream.active)
+        return self._stream is not None and bool(self._stream.active) and not self._drained
 
     @property
     def played_samples(self) -> int:
@@ -146,6 +149,7 @@ class PlaybackEngine:
         self._source = audio
         self._cursor = self._offset = min(max(position, 0), len(audio))
         self._played = 0
+        self._drained = False
         self._ring.clear()
         self.pump()
 
@@ -174,16 +178,10 @@ class PlaybackEngine:
         got = self._ring.read_into(outdata[:, 0])
         self._played += got
         if got < frames and self._cursor >= len(self._source) and not self.loop:
-            raise _callback_stop()
+            self._drained = True  # the GUI's next pump stops the stream
 
 
 def _sounddevice_stream(**kwargs: Any) -> Any:
     import sounddevice
 
     return sounddevice.OutputStream(**kwargs)
-
-
-def _callback_stop() -> BaseException:
-    import sounddevice
-
-    return sounddevice.CallbackStop()
