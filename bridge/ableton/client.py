@@ -25,6 +25,7 @@ MAX_BEATS = 1576800.0
 """Live refuses clip positions past this many beats (Live Object Model, Track.create_audio_clip)."""
 BEAT_TOLERANCE = 1e-3
 HOST = "Ableton Live"
+DEFAULT_TRACK = "Foley"
 INSTALL_HINT = ("AbletonOSC on this computer cannot import audio files ({error}). Copy "
                 "bridge/ableton/foley_audio_import.py into AbletonOSC's abletonosc folder and "
                 "follow bridge/ableton/README.md (Live 12.0.5 or later is needed), then reload "
@@ -86,6 +87,9 @@ class AbletonLive:
     # track choice ----------------------------------------------------------------------
     def resolve_track(self, track: TrackRef, *, create: bool) -> tuple[int, str]:
         """``(index, name)`` of the audio track named or numbered ``track`` (created if asked)."""
+        track = DEFAULT_TRACK if track is None else track
+        if isinstance(track, str) and not track.strip():
+            raise BridgeError("The track name is empty; give a track name or a 0-based index.")
         names = self.track_names()
         if isinstance(track, int):
             if track >= len(names):
@@ -95,7 +99,7 @@ class AbletonLive:
         elif track in names:
             index = names.index(track)
         elif create:
-            return self._create_track(track or "Foley")
+            return self._create_track(track)
         else:
             raise BridgeError(f"Live has no track named {track!r}; choose one of "
                               f"{', '.join(names) or '(none)'} or allow creating it.")
@@ -205,7 +209,10 @@ class AbletonLive:
             return CursorResult(HOST, now[0] * 60.0 / bpm)
 
     def marker(self, at: float, name: str) -> MarkerResult:
-        """Put a named locator (cue point) at ``at`` seconds; reuse one already there."""
+        """Put a named locator (cue point) at ``at`` seconds; reuse one already there.
+
+        Live adds locators at the song position, so this moves the song position to ``at``.
+        """
         with self._lock:
             self.move_cursor(at)
             bpm = self.tempo()

@@ -42,6 +42,16 @@ def test_place_creates_missing_track(live: LiveDouble, make_take) -> None:
     assert result.track_index == 2 and live.tracks[2]["clips"][0]["start"] == 6.0
 
 
+def test_default_track_is_made_once(live: LiveDouble, make_take) -> None:
+    with connect(live_target(live, track=None)) as link:
+        first = link.place(make_take(), 1.0)
+        second = link.place(make_take(), 2.0)
+        with pytest.raises(BridgeError, match="track name is empty"):
+            link.place(make_take(), 3.0, "  ")
+    assert [t["name"] for t in live.tracks] == ["Dialog", "Keys", "Foley"]
+    assert first.track_index == second.track_index == 2 and len(live.tracks[2]["clips"]) == 2
+
+
 def test_place_by_index_and_session_view(live: LiveDouble, make_take) -> None:
     live.tracks[0]["slots"][0] = {"name": "old", "path": "", "length": 4.0}
     with connect(live_target(live, view="session")) as link:
