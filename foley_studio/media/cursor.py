@@ -1,9 +1,11 @@
 """Forward decoding from keyframe seeks: "which frame is on screen at time t" without reading
 the whole file.
 
-A :class:`FrameCursor` keeps the decoder where the last answer left it. A later time close
-ahead is reached by decoding on; a time behind, or far ahead, by seeking to the keyframe at
-or before it (PyAV ``container.seek``) and decoding forward. Frame times come from the
+A :class:`FrameCursor` keeps the decoder where the last answer left it. A later time is reached
+by decoding on, unless the container's index shows a keyframe between the decoder and that
+time: then, as for a time behind, it seeks to the keyframe at or before the time (PyAV
+``container.seek``) and decodes forward, which never decodes more frames than going on would.
+Without an index (MPEG-TS, some Matroska), times more than ``SEEK_AHEAD`` ahead are sought. Frame times come from the
 decoded frames' timestamps, so variable-frame-rate files are answered exactly.
 """
 from __future__ import annotations
@@ -21,7 +23,7 @@ from foley_studio.errors import CorruptMediaError
 from foley_studio.media.container import decoding
 
 SEEK_AHEAD = 2.0
-"""Seconds: a wanted frame further ahead than this is reached by seeking, nearer by decoding."""
+"""Seconds: without a keyframe index, a frame further ahead is reached by seeking."""
 EPSILON = 1e-6
 """Seconds of slack when comparing times, so ``frame_at(k / fps)`` is frame k despite rounding."""
 FIRST_BACKOFF = 1.0
@@ -47,6 +49,7 @@ class FrameCursor:
         self._prev: Optional[Shown] = None
         self._next: Optional[Shown] = None
         self._from_start = False
+        self._keyframes: Optional[np.ndarray] = None  # (K,) clip seconds (index, decode time)
 
     def at(self, t: float) -> Shown:
         """The frame whose presentation interval contains clip time ``t``."""
@@ -73,6 +76,19 @@ class FrameCursor:
             f"{self._path}: no picture could be decoded at {t:.3f} s; the file is probably "
             "damaged or cut short there. Export or copy it again.")
 
+    def keyframe_at(self, t: float) -> Shown:
+        """The keyframe at or before ``t`` (one seek, a frame or two decoded): for previews."""
+        try:
+            self._seek(t)
+            shown = self._next
+            if shown is None or shown.time > t + EPSILON:
+                shown = self._find(t)  # the seek landed after t: fall back to the exact frame
+        except CorruptMediaError:
+            self.reset()
+            raise
+        self.reset()
+        return shown
+
     def reset(self) -> None:
         """Forget the decoder position (the container was used for something else)."""
         self._frames, self._prev, self._next = None, None, None
@@ -80,7 +96,27 @@ class FrameCursor:
     def _needs_seek(self, t: float) -> bool:
         if self._frames is None or self._prev is None or t + EPSILON < self._prev.time:
             return True
-        return self._next is not None and t - self._next.time > SEEK_AHEAD
+        if self._next is None or t < self._next.time:
+            return False
+        keyframes = self._index()
+        if len(keyframes) == 0:
+            return t - self._next.time > SEEK_AHEAD
+        last = np.searchsorted(keyframes, t + EPSILON, side="right") - 1
+        return last >= 0 and keyframes[last] > self._next.time + EPSILON
+
+    def _index(self) -> np.ndarray:
+        """Keyframe presentation times from the container's index (empty when it has none).
+
+        Index entries carry decode times; with B-frames those run ahead of presentation by
+        the reordering delay, which the first entry against the stream's start reveals.
+        """
+        if self._keyframes is None:
+            entries = self._stream.index_entries
+            stamps = np.asarray([e.timestamp for e in entries if e.is_keyframe], np.float64)
+            if len(stamps):
+                stamps += max(0, (self._stream.start_time or 0) - entries[0].timestamp)
+            self._keyframes = stamps * float(self._stream.time_base) - self._origin
+        return self._keyframes
 
     def _seek(self, target: float) -> None:
         self._from_start = target <= 0

@@ -117,14 +117,22 @@ class VideoClip:
         return frames, times
 
     def thumbnails(self, n: int, height: int = 64) -> list[tuple[float, np.ndarray]]:
-        """``n`` small frames spread over the clip: ``(time, (height, w, 3) uint8)`` pairs."""
+        """``n`` small pictures spread over the clip: ``(time, (height, w, 3) uint8)`` pairs.
+
+        For speed each is the keyframe at or before the centre of its slice (one seek and a
+        frame or two decoded each, however long the file); the time is that frame's own.
+        """
         if int(n) != n or not 1 <= n <= MAX_THUMBNAILS:
             raise SelectionError(f"Ask for between 1 and {MAX_THUMBNAILS} thumbnails (got {n}).")
         if int(height) != height or not 8 <= height <= 1024:
             raise ConfigError(f"Thumbnail height must be 8–1024 pixels (got {height}).")
         width = max(1, round(self.source_width * height / self.source_height))
-        times = (np.arange(n) + 0.5) * self.duration / n
-        return [(float(t), self._picture(float(t), width, int(height))) for t in times]
+        thumbs = []
+        for t in (np.arange(n) + 0.5) * self.duration / n:
+            shown = self._cursor.keyframe_at(float(t))
+            with decoding(self.path, float(t)):
+                thumbs.append((max(0.0, shown.time), to_rgb(shown.frame, width, int(height))))
+        return thumbs
 
     def audio(self, rate: int, start: float = 0.0, end: float | None = None) -> np.ndarray:
         """``(S,)`` float32 mono soundtrack of ``[start, end)`` at ``rate`` Hz.

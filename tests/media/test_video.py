@@ -46,25 +46,45 @@ def test_frame_at_in_any_order_matches_a_forward_pass(clip_mp4: Path) -> None:
         assert [frame_index(clip.frame_at(t)) for t in order] == [int(t * 24) for t in order]
 
 
-def test_far_targets_are_reached_by_seeking(clip_mp4: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    decoded = []
-    original = cursor_module.FrameCursor._pull
+@pytest.fixture
+def decode_log(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Counts of seeks and decoded frames made by every FrameCursor."""
+    log = {"seeks": 0, "frames": 0}
+    seek, pull = cursor_module.FrameCursor._seek, cursor_module.FrameCursor._pull
 
-    def counting(self, t):
-        shown = original(self, t)
-        decoded.append(shown)
-        return shown
+    def counting_seek(self, target):
+        log["seeks"] += 1
+        return seek(self, target)
 
-    monkeypatch.setattr(cursor_module.FrameCursor, "_pull", counting)
-    monkeypatch.setattr(cursor_module, "SEEK_AHEAD", 0.2)
-    with VideoClip(clip_mp4) as clip:
+    def counting_pull(self, t):
+        log["frames"] += 1
+        return pull(self, t)
+
+    monkeypatch.setattr(cursor_module.FrameCursor, "_seek", counting_seek)
+    monkeypatch.setattr(cursor_module.FrameCursor, "_pull", counting_pull)
+    return log
+
+
+def test_decoding_goes_on_or_seeks_past_a_keyframe(clip_mp4: Path, decode_log) -> None:
+    with VideoClip(clip_mp4) as clip:  # keyframes every 0.5 s
         assert frame_index(clip.frame_at(0.0)) == 0
-        decoded.clear()
+        decode_log.update(seeks=0, frames=0)
+        assert frame_index(clip.frame_at(0.45)) == 10
+        assert decode_log == {"seeks": 0, "frames": 10}  # same group of pictures: decode on
         assert frame_index(clip.frame_at(1.9)) == 45
-        assert len(decoded) <= 12  # from the keyframe at 1.5 s, not on from frame 0
-        decoded.clear()
-        assert frame_index(clip.frame_at(1.95)) == 46
-        assert len(decoded) == 1  # near ahead: decoding on
+        assert decode_log["seeks"] == 1 and decode_log["frames"] <= 10 + 12  # from 1.5 s
+        decode_log.update(seeks=0, frames=0)
+        assert frame_index(clip.frame_at(0.2)) == 4  # behind: seek back
+        assert decode_log["seeks"] == 1
+
+
+def test_thumbnails_seek_to_keyframes(clip_mp4: Path, decode_log) -> None:
+    with VideoClip(clip_mp4) as clip:
+        thumbs = clip.thumbnails(4, height=24)
+    assert [t for t, _ in thumbs] == pytest.approx([0.0, 0.5, 1.0, 1.5])  # keyframes before 0.25, 0.75...
+    assert all(image.shape == (24, 32, 3) for _, image in thumbs)
+    assert [frame_index(image) for _, image in thumbs] == [0, 12, 24, 36]
+    assert decode_log["seeks"] == 4 and decode_log["frames"] <= 4 * 3
 
 
 def test_variable_frame_rate_times(vfr_mp4: Path) -> None:
@@ -115,14 +135,6 @@ def test_frames_in_refuses_an_unbounded_count(clip_mp4: Path) -> None:
             clip.frames_in(0.0, 2.0, MAX_FRAMES + 1)
         with pytest.raises(SelectionError):
             clip.frames_in(0.0, 2.0, 0)
-
-
-def test_thumbnails_are_small_and_spread(clip_mp4: Path) -> None:
-    with VideoClip(clip_mp4) as clip:
-        thumbs = clip.thumbnails(4, height=24)
-    assert [t for t, _ in thumbs] == pytest.approx([0.25, 0.75, 1.25, 1.75])
-    assert all(image.shape == (24, 32, 3) for _, image in thumbs)
-    assert [frame_index(image) for _, image in thumbs] == [6, 18, 30, 42]
 
 
 def test_huge_frames_are_downscaled_on_read(media_dir: Path) -> None:
