@@ -14,13 +14,15 @@ Colour = Sequence[float]
 
 
 def _window(img: np.ndarray, x0: float, y0: float, x1: float, y1: float):
-    """Slices and pixel-centre grids ``(h, w)`` of the part of ``img`` inside a box, or None."""
+    """Slices and pixel-centre coordinates (``xs (1, w)``, ``ys (h, 1)``, broadcasting to
+    ``(h, w)``) of the part of ``img`` inside a box, or None."""
     h, w = img.shape[:2]
     c0, c1 = max(0, int(np.floor(x0)) - 1), min(w, int(np.ceil(x1)) + 1)
     r0, r1 = max(0, int(np.floor(y0)) - 1), min(h, int(np.ceil(y1)) + 1)
     if c0 >= c1 or r0 >= r1:
         return None
-    ys, xs = np.mgrid[r0:r1, c0:c1].astype(np.float32) + 0.5
+    ys = np.arange(r0, r1, dtype=np.float32)[:, None] + 0.5  # (h, 1)
+    xs = np.arange(c0, c1, dtype=np.float32)[None, :] + 0.5  # (1, w)
     return (slice(r0, r1), slice(c0, c1)), xs, ys
 
 
@@ -84,7 +86,7 @@ def polygon(img: np.ndarray, points: Sequence[Sequence[float]], colour: Colour,
     sl, xs, ys = win
     area = np.sum(pts[:, 0] * np.roll(pts[:, 1], -1) - np.roll(pts[:, 0], -1) * pts[:, 1])
     sign = 1.0 if area > 0 else -1.0
-    cover = np.full(xs.shape, np.inf, np.float32)
+    cover = np.full(np.broadcast_shapes(xs.shape, ys.shape), np.inf, np.float32)
     for (ax, ay), (bx, by) in zip(pts, np.roll(pts, -1, axis=0)):
         length = max(float(np.hypot(bx - ax, by - ay)), 1e-6)
         inside = sign * ((bx - ax) * (ys - ay) - (by - ay) * (xs - ax)) / length
