@@ -69,12 +69,13 @@ def make_video(path: Path, seconds: float = 1.0, fps: int = 24, size: tuple[int,
 
 
 def make_sound(path: Path, seconds: float = 1.0, rate: int = 44100,
-               audio_fn: Optional[AudioFn] = None, channels: int = 1) -> Path:
-    """A sound file: ``.wav`` (soundfile, float) or ``.m4a`` (PyAV, AAC)."""
+               audio_fn: Optional[AudioFn] = None, channels: int = 1,
+               subtype: str = "FLOAT") -> Path:
+    """A sound file: ``.wav`` (soundfile, ``subtype``) or ``.m4a`` (PyAV, AAC)."""
     samples = (audio_fn or sine())(np.arange(round(seconds * rate)) / rate)
     if path.suffix == ".wav":
         data = np.broadcast_to(samples, (channels, samples.shape[-1]))
-        soundfile.write(path, data.T, rate, subtype="FLOAT")
+        soundfile.write(path, data.T, rate, subtype=subtype)
         return path
     with av.open(str(path), "w", format="mp4") as out:
         _encode_audio(out, _audio_stream(out, rate, channels), samples, rate, channels)

@@ -75,8 +75,10 @@ def test_channels_are_averaged(media_dir: Path) -> None:
     assert rms == pytest.approx(0.25 / np.sqrt(2), rel=0.05)
 
 
-def test_load_audio_reads_wav_exactly(media_dir: Path) -> None:
-    path = make_sound(media_dir / "tone.wav", seconds=0.5, rate=22050, channels=2)
+@pytest.mark.parametrize("subtype", ["FLOAT", "PCM_16", "PCM_24", "PCM_U8"])
+def test_load_audio_reads_wav_exactly(media_dir: Path, subtype: str) -> None:
+    path = make_sound(media_dir / f"tone_{subtype}.wav", seconds=0.5, rate=22050, channels=2,
+                      subtype=subtype)
     data, rate = soundfile.read(path, dtype="float32")
     audio = load_audio(path, 22050)
     np.testing.assert_allclose(audio, data.mean(axis=1), atol=1e-6)

@@ -26,6 +26,7 @@ def test_header_values(clip_mp4: Path) -> None:
         assert (clip.width, clip.height) == (64, 48)
         assert clip.fps == pytest.approx(24.0)
         assert clip.frame_count == 48
+        np.testing.assert_allclose(clip.frame_times(), np.arange(48) / 24, atol=1e-6)
         assert clip.duration == pytest.approx(2.0, abs=1e-3)
         assert clip.has_audio and clip.audio_rate == 44100
         assert (clip.video_codec, clip.audio_codec) == ("h264", "aac")
