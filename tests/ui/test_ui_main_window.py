@@ -1,0 +1,340 @@
+"""The real main window, offscreen: open a world clip, select, generate, audition, accept, undo,
+save and reopen, send to a recording OSC peer, inpaint, storyboard, errors and recovery."""
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PyQt6.QtCore import QPoint, Qt, QTimer
+
+from ui.model.settings import AppSettings
+from ui.qt.main_window import MainWindow
+from ui.qt.qt_timeline import HEADER_W, RULER_H
+from ui.services import autosave
+
+pytestmark = pytest.mark.qt
+
+
+class Answers:
+    """Stands in for the window's dialogs: canned answers, and a record of the questions."""
+
+    def __init__(self) -> None:
+        self.save_path, self.text_value, self.yes = "", None, True
+        self.asked: list[str] = []
+
+    def open_file(self, caption: str, filters: str) -> str:
+        return ""
+
+    def save_file(self, caption: str, filters: str, suggested: str = "") -> str:
+        self.asked.append(caption)
+        return self.save_path
+
+    def text(self, caption: str, label: str, value: str):
+        return self.text_value
+
+    def question(self, title: str, text: str) -> bool:
+        self.asked.append(title)
+        return self.yes
+
+
+def make_window(qtbot, catalog) -> MainWindow:
+    window = MainWindow(AppSettings(), catalog=catalog)
+    qtbot.addWidget(window)
+    window.errors.present = lambda title, text, detail="": None  # recorded in errors.shown
+    window.dialogs = Answers()
+    window.show()
+    return window
+
+
+@pytest.fixture
+def window(qtbot, catalog, world_clip, null_audio):
+    w = make_window(qtbot, catalog)
+    w.open_video(str(world_clip))
+    qtbot.waitUntil(lambda: w.project.video is not None and w.timeline.duration > 0, timeout=20000)
+    qtbot.waitUntil(lambda: w.preview.shown_time is not None, timeout=10000)
+    yield w
+    w.shutdown()
+
+
+def generate(qtbot, w: MainWindow, mode: str, generator: str, takes: int = 2) -> None:
+    w.generate_panel.set_mode(mode)
+    w.generate_panel.set_generator(generator)
+    w.generate_panel.takes.setValue(takes)
+    qtbot.mouseClick(w.generate_panel.button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not w.jobs.busy and w.cancel_button.isEnabled() is False, timeout=60000)
+
+
+def timeline_x(w: MainWindow, seconds: float) -> int:
+    return int(round(w.timeline.canvas.x_of(seconds)))
+
+
+def test_select_generate_audition_accept_undo_save_reopen(qtbot, window, catalog, tmp_path) -> None:
+    w = window
+    canvas, y = w.timeline.canvas, RULER_H + 20
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=QPoint(timeline_x(w, 1.0), y))
+    qtbot.mouseMove(canvas, QPoint(timeline_x(w, 1.6), y))
+    qtbot.mouseMove(canvas, QPoint(timeline_x(w, 2.0), y))
+    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=QPoint(timeline_x(w, 2.0), y))
+    sel = w.project.selection
+    assert not sel.frame and sel.start == pytest.approx(1.0, abs=0.05) and sel.end == pytest.approx(2.0, abs=0.05)
+    assert w.playhead == pytest.approx(1.0, abs=0.05)
+
+    generate(qtbot, w, "foley", "im2wav-tiny", takes=2)
+    assert [t.take.seed for t in w.project.takes] == [0, 1] and w.errors.shown == []
+    assert w.takes_panel.list.count() == 2
+
+    first, second = (t.id for t in w.project.takes)
+    qtbot.mouseClick(w.takes_panel.buttons["Play"], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not w.transport.playing, timeout=10000)
+    take = w.project.take(first).take
+    assert w.transport.engine.played_samples == len(take.audio)
+    assert w.playhead == pytest.approx(take.start + take.duration, abs=0.05)
+
+    w.takes_panel.loop.setChecked(True)
+    w.flows.play_take(first)
+    w.flows.play_take(second)
+    qtbot.mouseClick(w.takes_panel.buttons["A/B"], Qt.MouseButton.LeftButton)
+    assert w.transport.playing and w.transport.current.take_id == first
+    qtbot.keyClick(w, Qt.Key.Key_Space)
+    assert not w.transport.playing
+    w.takes_panel.loop.setChecked(False)
+
+    w.takes_panel.select(second)
+    qtbot.mouseClick(w.takes_panel.buttons["Accept"], Qt.MouseButton.LeftButton)
+    assert [c.take_id for c in w.project.lane] == [second]
+    assert w.actions.undo.text() == f"Undo Accept {w.project.take(second).name}"
+    w.actions.undo.trigger()
+    assert w.project.lane == [] and w.actions.redo.isEnabled()
+    w.actions.redo.trigger()
+    assert [c.take_id for c in w.project.lane] == [second]
+    w.dialogs.text_value = "gravel steps"
+    qtbot.mouseClick(w.takes_panel.buttons["Rename"], Qt.MouseButton.LeftButton)
+    assert w.project.take(second).name == "gravel steps" and "*" in w.windowTitle()
+
+    w.dialogs.save_path = str(tmp_path / "scene")
+    w.save()
+    saved = tmp_path / "scene.foley.json"
+    assert saved.is_file() and "*" not in w.windowTitle()
+
+    other = make_window(qtbot, catalog)
+    other.open_project(saved)
+    qtbot.waitUntil(lambda: other.overview is not None, timeout=20000)
+    assert [t.name for t in other.project.takes] == [t.name for t in w.project.takes]
+    assert other.project.lane == w.project.lane and other.project.selection == w.project.selection
+    np.testing.assert_array_equal(other.project.takes[0].take.audio, w.project.takes[0].take.audio)
+    other.shutdown()
+
+
+def test_event_loop_keeps_ticking_while_a_job_runs(qtbot, window) -> None:
+    w = window
+    w.project.set_selection(w.project.selection or _region(w, 0.5, 2.5))
+    ticks = [0]
+
+    def tick() -> None:  # counts only while the worker is generating
+        if any(job.state.value == "running" for job in list(w.jobs.jobs)):
+            ticks[0] += 1
+
+    timer = QTimer()
+    timer.setInterval(5)
+    timer.timeout.connect(tick)
+    timer.start()
+    generate(qtbot, w, "foley", "echoes-tiny", takes=2)
+    timer.stop()
+    assert len(w.project.takes) == 2 and ticks[0] >= 3
+
+
+def test_cancel_stops_generation_and_the_window_carries_on(qtbot, window, tiny_im2wav, monkeypatch) -> None:
+    w = window
+    _region(w, 0.0, 3.0)
+    started = threading.Event()
+    real = tiny_im2wav.generate
+
+    def slow(cond, **kw):
+        started.set()
+        progress, cancel = kw["progress"], kw["cancel"]
+        for i in range(2000):
+            progress(i, 2000)
+            threading.Event().wait(0.005)
+        return real(cond, **kw)
+
+    monkeypatch.setattr(tiny_im2wav, "generate", slow)
+    w.generate_panel.set_generator("im2wav-tiny")
+    qtbot.mouseClick(w.generate_panel.button, Qt.MouseButton.LeftButton)
+    assert started.wait(20)
+    qtbot.waitUntil(w.cancel_button.isEnabled, timeout=5000)
+    qtbot.mouseClick(w.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "cancelled" in w.job_label.text(), timeout=20000)
+    assert w.project.takes == [] and w.errors.shown == [] and w.generate_panel.button.isEnabled()
+
+
+def test_in_out_keys_inpaint_with_before_after(qtbot, window) -> None:
+    w = window
+    w.seek(1.0)
+    qtbot.keyClick(w, Qt.Key.Key_I)
+    w.seek(2.0)
+    qtbot.keyClick(w, Qt.Key.Key_O)
+    assert (w.project.selection.start, w.project.selection.end) == (pytest.approx(1.0), pytest.approx(2.0))
+    generate(qtbot, w, "inpaint", "echoes-tiny", takes=1)
+    assert w.errors.shown == []
+    (item,) = w.project.takes
+    assert item.gap == (pytest.approx(1.0), pytest.approx(2.0))
+    w.takes_panel.select(item.id)
+    w.takes_panel.loop.setChecked(True)
+    w.flows.play_take(item.id)
+    qtbot.mouseClick(w.takes_panel.buttons["Before/After"], Qt.MouseButton.LeftButton)
+    assert w.transport.current.label.endswith("(before)")
+    qtbot.mouseClick(w.takes_panel.buttons["Before/After"], Qt.MouseButton.LeftButton)
+    assert w.transport.current.label.endswith("(after)")
+    w.transport.stop()
+
+
+def test_storyboard_strip_and_png_sheet(qtbot, window, tmp_path) -> None:
+    w = window
+    _region(w, 0.0, 2.0)
+    generate(qtbot, w, "storyboard", "echoes-tiny", takes=2)
+    board = w.flows.storyboard_result
+    assert w.errors.shown == [] and board.frames.shape[:2] == (2, 2)
+    assert w.tabs.currentWidget() is w.storyboard_panel and w.storyboard_panel.export.isEnabled()
+    w.dialogs.save_path = str(tmp_path / "board.png")
+    qtbot.mouseClick(w.storyboard_panel.export, Qt.MouseButton.LeftButton)
+    import cv2
+
+    sheet = cv2.imread(str(tmp_path / "board.png"))
+    h, wd = board.frames.shape[2:4]
+    assert sheet.shape[0] > 2 * h and sheet.shape[1] > 2 * wd
+
+
+def test_send_places_the_lane_through_a_recording_osc_peer(qtbot, window, tmp_path) -> None:
+    w = window
+    _region(w, 1.0, 2.0)
+    generate(qtbot, w, "foley", "im2wav-tiny", takes=1)
+    w.flows.accept_take(w.project.takes[0].id)
+    peer = RecordingReaper(tmp_path / "spool")
+    try:
+        panel = w.send_panel
+        panel.set_kind("reaper")
+        panel.port.setValue(peer.port)
+        panel.spool, panel.reply_timeout = str(peer.spool), 10.0
+        qtbot.mouseClick(panel.check, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: "connected" in panel.status.text() and not w.jobs.busy, timeout=20000)
+        assert "not connected" not in panel.status.text()
+        qtbot.mouseClick(panel.send, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: not w.jobs.busy and "track" in panel.log.toPlainText(), timeout=20000)
+    finally:
+        peer.close()
+    assert w.errors.shown == []
+    assert any(address == "/action/_FOLEY_STUDIO_BRIDGE" for address, _ in peer.received)
+    placed = [job for job in peer.jobs if job["op"] == "place"]
+    assert len(placed) == 1 and placed[0]["position"] == pytest.approx(1.0)
+    assert Path(placed[0]["path"]).is_file() and placed[0]["track"] == "Foley"
+
+
+def test_lost_connection_shows_a_dialog_not_a_crash(qtbot, window) -> None:
+    w = window
+    _region(w, 1.0, 2.0)
+    generate(qtbot, w, "foley", "im2wav-tiny", takes=1)
+    w.flows.accept_take(w.project.takes[0].id)
+    w.send_panel.set_kind("reaper")
+    w.send_panel.port.setValue(_free_port())
+    w.send_panel.reply_timeout = 0.5
+    qtbot.mouseClick(w.send_panel.send, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(w.errors.shown) == 1, timeout=20000)
+    assert "REAPER did not answer" in w.errors.shown[0][1] and w.isVisible()
+
+
+def test_errors_become_dialogs_and_the_app_keeps_running(qtbot, window, tmp_path) -> None:
+    w = window
+    bad = tmp_path / "notes.mp4"
+    bad.write_text("not a video")
+    w.open_video(str(bad))
+    qtbot.waitUntil(lambda: len(w.errors.shown) == 1, timeout=10000)
+    assert str(bad) in w.errors.shown[0][1]
+    _region(w, 1.0, 2.0)
+    generate(qtbot, w, "inpaint", "im2wav-tiny", takes=1)
+    assert "cannot inpaint" in w.errors.shown[-1][1]
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError as exc:
+        w.errors.excepthook(RuntimeError, exc, exc.__traceback__)
+    assert w.errors.shown[-1][0].endswith("unexpected error") and "boom" in w.errors.shown[-1][1]
+    w.flows.ab()
+    assert "A/B needs two takes" in w.errors.shown[-1][1] and w.isVisible()
+
+
+def test_autosave_is_offered_after_a_crash(qtbot, window, catalog) -> None:
+    w = window
+    _region(w, 1.0, 2.0)
+    generate(qtbot, w, "foley", "im2wav-tiny", takes=1)
+    w.autosave_now()
+    assert autosave.pending_recovery() is not None
+    fresh = make_window(qtbot, catalog)
+    assert fresh.offer_recovery()
+    assert "Recover unsaved work?" in fresh.dialogs.asked
+    qtbot.waitUntil(lambda: fresh.overview is not None, timeout=20000)
+    assert [t.id for t in fresh.project.takes] == [t.id for t in w.project.takes]
+    fresh.shutdown()
+    assert autosave.pending_recovery() is None
+
+
+def _region(w: MainWindow, start: float, end: float):
+    from ui.model.selection import Selection
+
+    w.project.set_selection(Selection(start, end))
+    return w.project.selection
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RecordingReaper:
+    """A python-osc server standing in for REAPER and its companion script.
+
+    It records every OSC message; on the script's action it answers each spooled job the way
+    the companion script does (a JSON reply in ``replies/``).
+    """
+
+    def __init__(self, spool: Path) -> None:
+        from pythonosc.dispatcher import Dispatcher
+        from pythonosc.osc_server import ThreadingOSCUDPServer
+
+        self.spool = spool
+        self.received: list[tuple[str, tuple]] = []
+        self.jobs: list[dict] = []
+        dispatcher = Dispatcher()
+        dispatcher.set_default_handler(self._on_message)
+        self.server = ThreadingOSCUDPServer(("127.0.0.1", 0), dispatcher)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def _on_message(self, address: str, *args) -> None:
+        self.received.append((address, args))
+        if address.startswith("/action"):
+            for request in sorted((self.spool / "requests").glob("*.json")):
+                self._answer(json.loads(request.read_text()))
+
+    def _answer(self, job: dict) -> None:
+        reply = self.spool / "replies" / f"{job['id']}.json"
+        if reply.exists() or any(j["id"] == job["id"] for j in self.jobs):
+            return
+        self.jobs.append(job)
+        body = {"id": job["id"], "ok": True, "version": "7.0-standin", "script": "1"}
+        if job["op"] == "place":
+            body.update(position=job["position"], length=1.0, track_index=0,
+                        track_name=job["track"], name=job["name"])
+        tmp = reply.with_suffix(".part")
+        tmp.write_text(json.dumps(body))
+        os.replace(tmp, reply)
