@@ -9,6 +9,7 @@ arrays bit for bit.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -122,7 +123,7 @@ def _second_class(rng: np.random.Generator, label: str, second: bool | str | Non
 
 def _frame(background: np.ndarray, things: list[Thing], f: int) -> np.ndarray:
     img = background.copy()  # (H, W, 3) float
-    for thing in things:
+    for thing in reversed(things):  # the main object in front, never hidden
         thing.draw(img, f)
     return paint.to_uint8(img)
 
@@ -150,4 +151,5 @@ def active_level(x: np.ndarray, spf: int) -> float:
 
 def _caption(things: list[Thing], place: str) -> str:
     text = f"{things[0].caption()} {place}"
-    return text if len(things) == 1 else f"{text}, with {things[1].caption()} nearby"
+    text = text if len(things) == 1 else f"{text}, with {things[1].caption()} nearby"
+    return re.sub(r"\ba (?=[aeiou])", "an ", text)
