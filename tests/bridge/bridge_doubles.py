@@ -281,6 +281,6 @@ class ReaperDouble:
 
 def reaper_target(double: ReaperDouble, **changes: Any) -> Target:
     fields = dict(kind="reaper", port=double.port, reply_port=0, track="Foley",
-                  spool=str(double.spool), timeout=1.0, retries=1, reply_timeout=5.0)
+                  spool=str(double.spool), timeout=3.0, retries=1, reply_timeout=5.0)
     fields.update(changes)
     return Target(**fields)

@@ -158,7 +158,7 @@ def test_malformed_replies(reaper_double: ReaperDouble, make_take, reply, patter
         (reaper_double.spool / "replies" / request.name).write_text(text, encoding="utf-8")
 
     reaper_double.run = False
-    with connect(reaper_target(reaper_double, timeout=0.2, reply_timeout=2.0)) as link:
+    with connect(reaper_target(reaper_double, timeout=0.2, reply_timeout=5.0)) as link:
         timer = threading.Timer(0.3, forge)
         timer.start()
         with pytest.raises(BridgeError, match=pattern):
