@@ -25,6 +25,8 @@ from foley_studio.errors import BridgeError
 MAX_DATAGRAM = 65536
 """Largest datagram read; requests stay far below the 8 KiB that UDP servers accept."""
 MAX_REQUEST = 8192
+MAX_INBOX = 256
+"""Unclaimed messages kept (hosts also send unsolicited ones, e.g. AbletonOSC's /live/startup)."""
 _POLL_S = 0.05
 
 
@@ -237,6 +239,7 @@ class OscLink:
         with self._cond:
             if messages:
                 self._inbox.extend(Message(m.address, tuple(m.params), sender) for m in messages)
+                del self._inbox[:-MAX_INBOX]
             else:
                 self._unreadable += 1
             self._cond.notify_all()
