@@ -2,11 +2,14 @@
 
 Detection has two stages:
 
-1. **Spectral flux** on a log-magnitude STFT (Hann window ``window_s``, hop ``hop_s``)::
+1. **Spectral flux** on log-spaced bands of an STFT (Hann window ``window_s``, hop ``hop_s``;
+   ``bands`` bands from ``band_min_hz`` to Nyquist, as in SuperFlux's log filterbank, so a
+   low thump weighs as much as a hiss)::
 
-       L[n, k] = 20 log10(max(|X[n, k]|, floor)),   flux[n] = mean_k max(0, L[n, k] − L[n−1, k])
+       P[n, b] = Σ_{k ∈ b} |X[n, k]|²,   L = 10 log10(max(P, floor)),
+       flux[n] = mean_b max(0, L[n, b] − L[n−1, b])
 
-   (``broadband=True`` takes the median over bins instead, so only a rise in most bins at
+   (``broadband=True`` takes the median over bands instead, so only a rise in most bands at
    once, a click, counts; a new tone fading in does not).
 
    Peaks are frames that are the maximum within ``±peak_s``, exceed the local mean within
@@ -42,25 +45,37 @@ class OnsetConfig:
     mean_s: float = 0.06
     min_gap_s: float = 0.03
     energy_s: float = 0.001
+    bands: int = 48
+    band_min_hz: float = 40.0
     refine: bool = True
     broadband: bool = False
 
 
 def spectral_flux(audio: np.ndarray, rate: int, config: OnsetConfig = OnsetConfig()
                   ) -> tuple[np.ndarray, np.ndarray]:
-    """Half-wave rectified log-spectral flux ``(T,)`` and the frame-centre times ``(T,)``."""
+    """Half-wave rectified log-band spectral flux ``(T,)`` and the frame-centre times ``(T,)``."""
     x = _mono(audio, rate)
     n_fft = max(16, int(round(config.window_s * rate)))
     hop = max(1, int(round(config.hop_s * rate)))
     padded = np.pad(x, (n_fft // 2, n_fft // 2), mode="reflect")  # no false onset at the ends
     n_frames = 1 + (len(padded) - n_fft) // hop
     idx = np.arange(n_fft)[None, :] + hop * np.arange(n_frames)[:, None]
-    spec = np.abs(np.fft.rfft(padded[idx] * np.hanning(n_fft + 2)[1:-1], axis=1))  # (T, K)
-    level = 20.0 * np.log10(np.maximum(spec, 10.0 ** (config.floor_db / 20.0)))
+    power = np.abs(np.fft.rfft(padded[idx] * np.hanning(n_fft + 2)[1:-1], axis=1)) ** 2  # (T, K)
+    level = 10.0 * np.log10(np.maximum(power @ _band_matrix(n_fft, rate, config), 10.0 ** (config.floor_db / 10)))
+    rises = np.maximum(np.diff(level, axis=0), 0.0)  # (T-1, B)
     flux = np.zeros(n_frames)
-    rises = np.maximum(np.diff(level, axis=0), 0.0)  # (T-1, K)
     flux[1:] = np.median(rises, axis=1) if config.broadband else rises.mean(axis=1)
     return flux, np.arange(n_frames) * hop / rate
+
+
+def _band_matrix(n_fft: int, rate: int, config: OnsetConfig) -> np.ndarray:
+    """0/1 matrix ``(K, B)`` summing FFT bins into log-spaced bands; empty bands dropped."""
+    freqs = np.fft.rfftfreq(n_fft, 1.0 / rate)
+    edges = np.geomspace(config.band_min_hz, rate / 2, config.bands + 1)
+    band = np.clip(np.searchsorted(edges, freqs) - 1, 0, config.bands - 1)  # bins below → band 0
+    onehot = np.zeros((len(freqs), config.bands))
+    onehot[np.arange(len(freqs)), band] = 1.0
+    return onehot[:, onehot.sum(axis=0) > 0]
 
 
 def pick_peaks(flux: np.ndarray, frame_rate: float, config: OnsetConfig = OnsetConfig()) -> np.ndarray:

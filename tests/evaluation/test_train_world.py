@@ -1,13 +1,16 @@
 """'train world-classifier' on a tiny rendered folder: runs a few steps, saves, loads, repeats."""
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from foley_studio.cli import main
+from foley_studio.commands.train import TRAINERS
+from foley_studio.errors import ConfigError
+from foley_studio.evaluation import train_world
 from foley_studio.data.manifest import Row, write_manifest
 from foley_studio.data.render import write_mp4
 from foley_studio.data.world import render_clip
@@ -30,8 +33,16 @@ def tiny_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _train(root: Path, out: Path, modality: str) -> int:
-    return main(["train", "world-classifier", "--data", str(root), "--out", str(out), "--modality", modality,
-                 "--steps", "3", "--batch-size", "4", "--seconds", "1", "--frames-per-clip", "2"])
+    """What ``foley-studio train world-classifier ...`` runs, with this trainer's own parser."""
+    parser = argparse.ArgumentParser()
+    train_world.add_train_arguments(parser)
+    return train_world.run_train(parser.parse_args(
+        ["--data", str(root), "--out", str(out), "--modality", modality, "--steps", "3",
+         "--batch-size", "4", "--seconds", "1", "--frames-per-clip", "2"]))
+
+
+def test_trainer_is_registered() -> None:
+    assert TRAINERS["world-classifier"] == "foley_studio.evaluation.train_world"
 
 
 def test_audio_trainer_saves_loadable_deterministic_weights(tiny_world: Path, tmp_path: Path) -> None:
@@ -55,11 +66,11 @@ def test_image_trainer_saves_loadable_weights(tiny_world: Path, tmp_path: Path) 
     assert model.predict_proba(np.zeros((1, 128, 128, 3), np.uint8)).shape == (1, 3)
 
 
-def test_folder_without_test_split_is_explained(tiny_world: Path, tmp_path: Path, capsys) -> None:
+def test_folder_without_test_split_is_explained(tmp_path: Path) -> None:
     rows = [Row(f"t{i}", 0, "ball", "train") for i in range(3)]
     root = tmp_path / "only-train"
     for i, row in enumerate(rows):
         write_mp4(row.video_path(root), render_clip(i, "ball", 1.0))
     write_manifest(root, rows)
-    assert _train(root, tmp_path / "out", "audio") == 2
-    assert "'test' split" in capsys.readouterr().err
+    with pytest.raises(ConfigError, match="'test' split"):
+        _train(root, tmp_path / "out", "audio")
