@@ -52,13 +52,14 @@ def make_video(path: Path, seconds: float = 1.0, fps: int = 24, size: tuple[int,
                audio_rate: int = 44100, audio_seconds: Optional[float] = None,
                channels: int = 1, times: Optional[Sequence[float]] = None,
                faststart: bool = False, bframes: int = 2, gop: int = 12) -> Path:
-    """An H.264 (+ AAC) mp4: ``seconds`` at ``fps``, or one frame per entry of ``times`` (VFR).
+    """H.264 (+ AAC) video, ``seconds`` at ``fps`` or one frame per entry of ``times`` (VFR),
+    in the container the suffix names (``.mp4``, ``.mkv``, ``.ts``...).
 
     Sound is ``audio_fn`` (default a 440 Hz tone) for ``audio_seconds`` (default ``seconds``).
     """
     times = list(times) if times is not None else [i / fps for i in range(round(seconds * fps))]
     options = {"movflags": "+faststart"} if faststart else {}
-    with av.open(str(path), "w", format="mp4", options=options) as out:
+    with av.open(str(path), "w", options=options) as out:  # format from the suffix
         video = _video_stream(out, fps, size, bframes, gop)
         audio = _audio_stream(out, audio_rate, channels) if with_audio else None
         _encode_frames(out, video, times, size, max(seconds, times[-1] + 1 / fps), fps)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Callable, Iterator, Optional
 
 import av
 import numpy as np
@@ -39,16 +39,18 @@ class Shown:
 
 
 class FrameCursor:
-    """Answers :meth:`at` for one video stream of an open container."""
+    """Answers :meth:`at` for one video stream, on a container of its own (call :meth:`close`)."""
 
-    def __init__(self, path: Path, container: av.container.InputContainer,
-                 stream: av.video.stream.VideoStream, origin: float, fps: float) -> None:
-        self._path, self._container, self._stream = path, container, stream
+    def __init__(self, path: Path, opener: Callable[[], av.container.InputContainer],
+                 stream_index: int, origin: float, fps: float) -> None:
+        self._path, self._opener, self._index_of = path, opener, stream_index
+        self._container = opener()
+        self._stream = self._container.streams[stream_index]
         self._origin, self._period = origin, 1.0 / fps if fps > 0 else 0.04
         self._frames: Optional[Iterator[av.VideoFrame]] = None
         self._prev: Optional[Shown] = None
         self._next: Optional[Shown] = None
-        self._from_start = False
+        self._from_start = self._rewound = False
         self._keyframes: Optional[np.ndarray] = None  # (K,) clip seconds (index, decode time)
 
     def at(self, t: float) -> Shown:
@@ -64,10 +66,13 @@ class FrameCursor:
             self._seek(t)
         self._advance(t)
         backoff = FIRST_BACKOFF
-        while (self._prev is None or self._prev.time > t + EPSILON) and not self._from_start:
-            self._seek(t - backoff)  # the seek landed after t: start from an earlier keyframe
+        while (self._prev is None or self._prev.time > t + EPSILON) and not self._rewound:
+            if self._from_start:  # even a seek to the start landed late (MPEG-TS): reopen
+                self._rewind()
+            else:  # the seek landed after t: start from an earlier keyframe
+                self._seek(t - backoff)
+                backoff *= 2
             self._advance(t)
-            backoff *= 2
         if self._prev is not None:
             return self._prev
         if self._next is not None:  # t lies before the first frame: that frame is shown
@@ -90,8 +95,13 @@ class FrameCursor:
         return shown
 
     def reset(self) -> None:
-        """Forget the decoder position (the container was used for something else)."""
+        """Forget the decoder position; the next call seeks afresh."""
         self._frames, self._prev, self._next = None, None, None
+
+    def close(self) -> None:
+        """Release the file."""
+        self.reset()
+        self._container.close()
 
     def _needs_seek(self, t: float) -> bool:
         if self._frames is None or self._prev is None or t + EPSILON < self._prev.time:
@@ -118,7 +128,17 @@ class FrameCursor:
             self._keyframes = stamps * float(self._stream.time_base) - self._origin
         return self._keyframes
 
+    def _rewind(self) -> None:
+        """Reopen the file and decode from its first packet: the surest way to the start."""
+        self._container.close()
+        self._container = self._opener()
+        self._stream = self._container.streams[self._index_of]
+        self._frames = self._container.decode(self._stream)
+        self._rewound, self._from_start = True, True
+        self._prev, self._next = None, self._pull(0.0)
+
     def _seek(self, target: float) -> None:
+        self._rewound = False
         self._from_start = target <= 0
         offset = math.floor((max(target, 0.0) + self._origin) / self._stream.time_base)
         if self._from_start:

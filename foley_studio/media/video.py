@@ -16,6 +16,7 @@ import math
 import os
 from typing import Any
 
+import av
 import numpy as np
 
 from foley_studio.errors import (ConfigError, CorruptMediaError, EmptyMediaError, NoStreamError,
@@ -40,21 +41,19 @@ class VideoClip:
         if int(max_side) != max_side or max_side < 8:
             raise ConfigError(f"max_side must be a whole number of pixels ≥ 8 (got {max_side}).")
         self.path = check_path(path)
-        self._container = open_media(self.path)
-        try:
-            self._read_header(int(max_side))
-        except BaseException:
-            self._container.close()
-            raise
+        with open_media(self.path) as container:
+            self._read_header(container, int(max_side))
+        self._cursor = FrameCursor(self.path, lambda: open_media(self.path), self._index,
+                                   self._origin, self.fps)
 
-    def _read_header(self, max_side: int) -> None:
-        container = self._container
+    def _read_header(self, container: av.container.InputContainer, max_side: int) -> None:
         pictures = picture_streams(container)
         if not pictures:
             sound = " (it holds only sound)" if container.streams.audio else ""
             raise NoStreamError(f"{self.path} has no picture (no video stream){sound}; open a "
                                 "video file, or use the file as audio instead.")
-        self._stream = stream = pictures[0]
+        stream = pictures[0]
+        self._index, self._header_frames = stream.index, stream.frames
         self.source_width, self.source_height = stream.codec_context.width, stream.codec_context.height
         if self.source_width <= 0 or self.source_height <= 0:
             raise CorruptMediaError(f"{self.path}: the video stream has no picture size; "
@@ -62,7 +61,7 @@ class VideoClip:
         self.width, self.height = fit_size(self.source_width, self.source_height, max_side)
         self._origin = time_origin(container)
         self._times: np.ndarray | None = None
-        self.duration = self._find_duration()
+        self.duration = self._find_duration(stream_span(container, stream))
         rate = stream.average_rate or stream.guessed_rate
         self.fps = float(rate) if rate else self.frame_count / self.duration
         audio = container.streams.audio
@@ -70,12 +69,11 @@ class VideoClip:
         self.audio_rate: int | None = audio[0].codec_context.sample_rate if audio else None
         self.video_codec = stream.codec_context.name
         self.audio_codec: str | None = audio[0].codec_context.name if audio else None
-        self._cursor = FrameCursor(self.path, container, stream, self._origin, self.fps)
+        self.format_name = container.format.name
 
-    def _find_duration(self) -> float:
-        duration = stream_span(self._container, self._stream)
-        if duration > 0:
-            return duration
+    def _find_duration(self, header: float) -> float:
+        if header > 0:
+            return header
         times = self.frame_times()  # no length in the header: demux (not decode) to find it
         if len(times) == 0:
             raise EmptyMediaError(f"{self.path} has a video stream with no frames in it; "
@@ -86,13 +84,13 @@ class VideoClip:
     @property
     def frame_count(self) -> int:
         """Frames in the video stream (from the header when it records it, else counted)."""
-        return self._stream.frames or len(self.frame_times())
+        return self._header_frames or len(self.frame_times())
 
     def frame_times(self) -> np.ndarray:
         """``(frame_count,)`` presentation times in clip seconds, ascending (demuxed, not decoded)."""
         if self._times is None:
             with open_media(self.path) as container, decoding(self.path):
-                stream = container.streams[self._stream.index]
+                stream = container.streams[self._index]
                 pts = [p.pts for p in container.demux(stream)
                        if p.pts is not None and p.size > 0 and not p.is_discard]
             self._times = np.sort(np.asarray(pts, np.float64)) * float(stream.time_base) - self._origin
@@ -147,7 +145,7 @@ class VideoClip:
 
     def info(self) -> dict[str, Any]:
         """What this clip reads, as plain values (see :func:`foley_studio.media.probe`)."""
-        return {"path": str(self.path), "format": self._container.format.name,
+        return {"path": str(self.path), "format": self.format_name,
                 "video_codec": self.video_codec, "audio_codec": self.audio_codec,
                 "fps": self.fps, "frame_count": self.frame_count, "duration": self.duration,
                 "width": self.width, "height": self.height, "source_width": self.source_width,
@@ -156,7 +154,7 @@ class VideoClip:
 
     def close(self) -> None:
         """Release the file."""
-        self._container.close()
+        self._cursor.close()
 
     def __enter__(self) -> "VideoClip":
         return self

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import soundfile
 from conftest import RATE
-from helpers_media import click_positions, make_sound, make_video, sine
+from helpers_media import click_positions, clicks, make_sound, make_video, sine
 
 from foley_studio.errors import ConfigError, EmptyMediaError, NoStreamError, SelectionError
 from foley_studio.media import VideoClip, load_audio, resample, to_mono
@@ -29,6 +29,17 @@ def test_clicks_in_aac_land_at_their_true_times(clip_mp4: Path, rate: int) -> No
     found = peaks_near(audio, expected, rate)
     assert np.abs(found - expected).max() <= rate // 1000  # within 1 ms
     assert np.abs(audio[found]).min() > 0.1  # real clicks, not noise
+
+
+@pytest.mark.parametrize("suffix", [".mkv", ".ts", ".mov"])
+def test_sound_stays_in_sync_with_the_picture_in_other_containers(media_dir: Path, suffix: str) -> None:
+    path = make_video(media_dir / f"sync{suffix}", seconds=1.0,
+                      audio_fn=clicks(RATE, click_positions(RATE, 1.0)))
+    with VideoClip(path) as clip:
+        first_picture = clip.frame_times()[0]  # the source's time 0 (.ts keeps AAC priming)
+        audio = clip.audio(RATE)
+    expected = click_positions(RATE, 1.0)[:-1] + int(round(first_picture * RATE))
+    assert np.abs(peaks_near(audio, expected, RATE) - expected).max() <= RATE // 1000
 
 
 @pytest.mark.parametrize("start, end", [(0.37, 1.2), (1.6, 2.0), (1.73, 1.99)])

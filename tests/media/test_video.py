@@ -88,6 +88,17 @@ def test_thumbnails_seek_to_keyframes(clip_mp4: Path, decode_log) -> None:
     assert decode_log["seeks"] == 4 and decode_log["frames"] <= 4 * 3
 
 
+@pytest.mark.parametrize("suffix", [".mkv", ".ts", ".mov"])
+def test_other_containers_answer_from_their_own_timestamps(media_dir: Path, suffix: str) -> None:
+    path = make_video(media_dir / f"other{suffix}", seconds=3.0, with_audio=False)
+    with VideoClip(path) as clip:
+        shown = clip.frame_times()  # .mkv: whole ms; .ts: after a muxing delay
+        assert clip.frame_count == len(shown) == 72
+        for t in (0.0, 2.95, 1.25, 0.04, 0.21, 2.9, 1.0):
+            expected = max(0, int(np.searchsorted(shown, t + 1e-6, side="right")) - 1)
+            assert frame_index(clip.frame_at(t)) == expected, t
+
+
 def test_variable_frame_rate_times(vfr_mp4: Path) -> None:
     with VideoClip(vfr_mp4) as clip:
         np.testing.assert_allclose(clip.frame_times(), VFR_TIMES, atol=1e-6)
