@@ -1,9 +1,11 @@
 """Opening media files with PyAV and turning FFmpeg's failures into errors a user can act on.
 
 Clip time zero is the container's start time when that is positive (MPEG-TS, camera files
-whose clocks start at an offset), else the zero of the timestamps. Negative timestamps,
-such as AAC encoder priming held back by an MP4 edit list, stay before zero and are dropped
-by the decoders.
+whose clocks start at an offset), else the zero of the timestamps: the zero FFmpeg itself
+uses when it converts a file. Negative timestamps, such as AAC encoder priming held back by
+an MP4 edit list, stay before zero and are dropped by the decoders. (MPEG-TS cannot mark
+priming, so there, as in FFmpeg, the first audio frame holds it and sound and picture both
+start a few milliseconds after zero, still in sync.)
 """
 from __future__ import annotations
 
