@@ -28,7 +28,9 @@ class Target:
     """One DAW to send takes to.
 
     ``port`` is where the host listens for OSC; ``reply_port`` where its answers arrive
-    (AbletonOSC: 11001; REAPER answers through the spool, 0 = any free port). ``track`` is a
+    (AbletonOSC: 11001; REAPER answers through the spool, 0 = any free port), heard on
+    ``bind_host``: 127.0.0.1 keeps the bridge private to this computer; a host on another
+    computer needs 0.0.0.0 or this computer's address. ``track`` is a
     track name or a 0-based index (REAPER: not counting the master). ``spool`` is the folder
     shared with the REAPER companion script (None: ``FoleyStudio/spool`` in REAPER's resource
     folder). ``action`` is the command ID the script is registered under.

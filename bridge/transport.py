@@ -121,6 +121,7 @@ class OscLink:
                  label: str = "the host", resolve_timeout: float = 1.0) -> None:
         self.label = label
         self.address = (resolve_host(host, resolve_timeout), _check_port(port, "port"))
+        _check_route(self.address[0], bind_host, label)
         self._sock = _bind(bind_host, _check_port(bind_port, "reply port", allow_zero=True), label)
         self.bind_address = self._sock.getsockname()
         self._inbox: list[Message] = []
@@ -269,6 +270,22 @@ def _check_port(port: int, what: str, allow_zero: bool = False) -> int:
     if not isinstance(port, int) or isinstance(port, bool) or not (0 if allow_zero else 1) <= port <= 65535:
         raise BridgeError(f"The {what} {port!r} is not a UDP port; use a number from 1 to 65535.")
     return port
+
+
+def _check_route(address: str, bind_host: str, label: str) -> None:
+    """A socket bound to loopback can neither reach nor hear another computer."""
+    if ipaddress.IPv4Address(address).is_loopback or not _is_loopback(bind_host):
+        return
+    raise BridgeError(f"{label} is at {address}, another computer, but replies are heard on "
+                      f"{bind_host} only; set \"bind_host\" to \"0.0.0.0\" (or this computer's "
+                      "address) in the target preset.")
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.IPv4Address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 def _bind(host: str, port: int, label: str) -> socket.socket:

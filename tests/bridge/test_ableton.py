@@ -105,12 +105,23 @@ def test_wrong_port_times_out_within_bound(live: LiveDouble, make_take) -> None:
     assert elapsed < 0.6 + 1.0
 
 
-def test_unreachable_host_is_a_bridge_error(live: LiveDouble) -> None:
+def test_unknown_host_name_is_a_bridge_error(live: LiveDouble) -> None:
     target = live_target(live, host="host.invalid", timeout=0.5)
     start = time.monotonic()
     with pytest.raises(BridgeError, match="host.invalid"):
         connect(target)
     assert time.monotonic() - start < 0.5 + 1.0
+
+
+def test_unreachable_address_is_a_bridge_error(live: LiveDouble, make_take) -> None:
+    with pytest.raises(BridgeError, match='set "bind_host" to "0.0.0.0"'):
+        connect(live_target(live, host="192.0.2.1"))
+    target = live_target(live, host="192.0.2.1", bind_host="0.0.0.0", timeout=0.5, retries=1)
+    with connect(target) as link:  # TEST-NET-1: nobody answers there
+        start = time.monotonic()
+        with pytest.raises(BridgeError, match="192.0.2.1"):
+            link.place(make_take(), 1.0)
+        assert time.monotonic() - start < 0.5 + 1.0
 
 
 def test_slow_host_answering_after_timeout(make_take) -> None:
