@@ -10,6 +10,10 @@ import importlib
 
 TRAINERS: dict[str, str] = {
     "world-classifier": "foley_studio.evaluation.train_world",
+    "echoes-spec-vqgan": "foley_studio.models.echoes.train_vqgan",
+    "echoes-image-vqgan": "foley_studio.models.echoes.train_vqgan",
+    "echoes-vocoder": "foley_studio.models.echoes.train_vocoder",
+    "echoes-transformer": "foley_studio.models.echoes.train_transformer",
 }
 """Stage name → trainer module (filled in by each generator package)."""
 

@@ -7,7 +7,7 @@ and resizes frames for the image VQGAN and turns tokens back into RGB pictures.
 """
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Optional
 
 import numpy as np
 import torch
@@ -22,9 +22,9 @@ Vocoder = Callable[[torch.Tensor], torch.Tensor]
 
 
 class AudioCodec:
-    """Mel + spectrogram VQGAN + vocoder, with column bookkeeping."""
+    """Mel + spectrogram VQGAN + vocoder (None when only tokenising), with column bookkeeping."""
 
-    def __init__(self, vqgan: VQGAN, vocoder: Vocoder, mel: MelConfig) -> None:
+    def __init__(self, vqgan: VQGAN, vocoder: Optional[Vocoder], mel: MelConfig) -> None:
         self.vqgan, self.vocoder, self.mel_config = vqgan, vocoder, mel
         self.mel = MelSpectrogram(mel).to(next(vqgan.parameters()).device)
         self.frames_per_col = vqgan.config.downsample
@@ -95,6 +95,21 @@ def _ramp(length: int, fade: int, fade_in: bool, fade_out: bool, device: torch.d
     return ramp
 
 
+def pixels(frames: np.ndarray | torch.Tensor, size: int) -> torch.Tensor:
+    """uint8 ``(N, H, W, 3)`` → float ``(N, 3, size, size)`` in [-1, 1] (centre crop, resize)."""
+    if frames.ndim != 4 or frames.shape[-1] != 3:
+        raise ConfigError(f"Frames must be (N, H, W, 3) RGB; got shape {tuple(frames.shape)}.")
+    x = torch.as_tensor(np.ascontiguousarray(frames)) if isinstance(frames, np.ndarray) else frames
+    x = x.permute(0, 3, 1, 2).float() / 127.5 - 1.0
+    h, w = x.shape[-2:]
+    side = min(h, w)
+    top, left = (h - side) // 2, (w - side) // 2
+    x = x[..., top: top + side, left: left + side]
+    if side != size:
+        x = F.interpolate(x, size=(size, size), mode="bilinear", antialias=True, align_corners=False)
+    return x.clamp(-1.0, 1.0)
+
+
 class ImageCodec:
     """RGB frames ↔ image VQGAN tokens (frames are centre-cropped square and resized)."""
 
@@ -109,25 +124,11 @@ class ImageCodec:
         """Tokens per picture."""
         return (self.size // self.vqgan.config.downsample) ** 2
 
-    def pixels(self, frames: np.ndarray) -> torch.Tensor:
-        """uint8 ``(N, H, W, 3)`` → float ``(N, 3, size, size)`` in [-1, 1]."""
-        if frames.ndim != 4 or frames.shape[-1] != 3:
-            raise ConfigError(f"Frames must be (N, H, W, 3) RGB; got shape {frames.shape}.")
-        x = torch.from_numpy(np.ascontiguousarray(frames)).permute(0, 3, 1, 2).float() / 127.5 - 1.0
-        h, w = x.shape[-2:]
-        side = min(h, w)
-        top, left = (h - side) // 2, (w - side) // 2
-        x = x[..., top: top + side, left: left + side]
-        if side != self.size:
-            x = F.interpolate(x, size=(self.size, self.size), mode="bilinear",
-                              antialias=True, align_corners=False)
-        return x.clamp(-1.0, 1.0)
-
     @torch.no_grad()
     def tokenize(self, frames: np.ndarray) -> torch.Tensor:
         """uint8 frames ``(N, H, W, 3)`` → tokens ``(N, h · w)`` (row-major)."""
         device = next(self.vqgan.parameters()).device
-        return self.vqgan.tokenize(self.pixels(frames).to(device)).flatten(1)
+        return self.vqgan.tokenize(pixels(frames, self.size).to(device)).flatten(1)
 
     @torch.no_grad()
     def pictures(self, tokens: torch.Tensor) -> np.ndarray:

@@ -1,0 +1,169 @@
+"""Train the Visual Echoes transformer on tokenised clips.
+
+``foley-studio train echoes-transformer --data DIR --out DIR --bundle DIR``: the bundle must hold
+both tokenizers (trained with ``echoes-spec-vqgan`` / ``echoes-image-vqgan`` or imported). The
+training split is tokenised once into ``OUT/tokens.safetensors`` (its ``.json`` records the data
+folder, window, frame rate and the tokenizers' sha256); runs that match reuse it. Each item is a
+``--seconds`` window of audio tokens and ``--frames`` frames (one random frame, as in the paper,
+or with ``--frames K`` one frame from each K-th of the window with its time column). Loss:
+cross-entropy on masked tokens, masks from a truncated Gaussian of mean ``--mask-mean``
+(see :mod:`.transformer` for the dropping rule). Optimiser as MAGE: AdamW β=(0.9, 0.95), wd 0.05.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.distributed as dist
+from torch.utils.data import Dataset, default_collate
+
+from foley_studio.errors import ConfigError
+from foley_studio.models.echoes import bundle as bundle_io
+from foley_studio.models.echoes.canvas import to_sequence
+from foley_studio.models.echoes.codec import AudioCodec, ImageCodec
+from foley_studio.models.echoes.mel import MelConfig
+from foley_studio.models.echoes.train_common import (Trainee, add_loop_arguments, finished,
+                                                     loader, mean_over_ranks, pick_preset, run_loop)
+from foley_studio.models.echoes.transformer import (EchoesConfig, EchoesTransformer, MaskingConfig,
+                                                    masked_loss)
+from foley_studio.models.weights import load_state, read_meta, save_state, sha256_of
+from foley_studio.training.runtime import EMA, setup_distributed, teardown_distributed, wrap_ddp
+
+PRESETS = {
+    "paper": EchoesConfig(),
+    "world": EchoesConfig(dim=256, depth=6, heads=8, decoder_dim=256, decoder_depth=2, decoder_heads=8),
+    "tiny": EchoesConfig(dim=32, depth=2, heads=2, decoder_dim=32, decoder_depth=1, decoder_heads=2,
+                         dropout=0.0),
+}
+CACHE = "tokens"
+
+
+def add_train_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``train echoes-transformer``."""
+    add_loop_arguments(parser, steps=50000, batch_size=32, lr=1.5e-4)
+    parser.add_argument("--seconds", type=float, default=4.0, help="audio window (paper: 10)")
+    parser.add_argument("--frames", type=int, default=1, help="frames per window (1 = paper)")
+    parser.add_argument("--fps", type=float, default=2.5, help="frames tokenised per second of clip")
+    parser.add_argument("--mask-mean", type=float, default=0.7)
+    parser.add_argument("--label-smoothing", type=float, default=0.1)
+    parser.add_argument("--weight-decay", type=float, default=0.05)
+
+
+class TokenItems(Dataset):
+    """Tokenised clips → ``(audio (La,), image (K·T,), frame columns (K,))``."""
+
+    def __init__(self, cache: dict[str, torch.Tensor], frames: int, col_seconds: float) -> None:
+        self.audio, self.images, self.times = cache["audio"], cache["frames"], cache["frame_times"]
+        self.k, self.col_seconds = frames, col_seconds
+
+    def __len__(self) -> int:
+        return len(self.audio)
+
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        cols = self.audio.shape[-1]
+        edges = np.linspace(0.0, cols * self.col_seconds, self.k + 1)
+        times = self.times[i].numpy()
+        picks = [self._pick(times, lo, hi) for lo, hi in zip(edges[:-1], edges[1:])]
+        frame_cols = torch.as_tensor(np.clip((times[picks] / self.col_seconds).astype(int), 0, cols - 1))
+        return to_sequence(self.audio[i][None])[0], self.images[i, picks].flatten(), frame_cols
+
+    @staticmethod
+    def _pick(times: np.ndarray, lo: float, hi: float) -> int:
+        inside = np.flatnonzero((times >= lo) & (times < hi))
+        if len(inside) == 0:
+            return int(np.abs(times - (lo + hi) / 2).argmin())
+        return int(inside[int(torch.randint(len(inside), ()))])
+
+
+def _tokenizers(bundle: Path, device: torch.device) -> tuple[AudioCodec, ImageCodec]:
+    for part in ("audio_vqgan", "image_vqgan"):
+        if not bundle_io.has_component(bundle, part):
+            raise ConfigError(f"{bundle} has no {part}; train or import the tokenizers first.")
+    meta = bundle_io.read_bundle_json(bundle)
+    audio = AudioCodec(bundle_io.load_component(bundle, "audio_vqgan", str(device)), None,
+                       MelConfig(**meta.get("mel", {})))
+    image = ImageCodec(bundle_io.load_component(bundle, "image_vqgan", str(device)),
+                       int(meta.get("image_size", 256)))
+    return audio, image
+
+
+def _cache_key(args: argparse.Namespace, cols: int) -> dict:
+    return {"data": str(Path(args.data).resolve()), "cols": cols, "fps": args.fps,
+            "audio_vqgan": sha256_of(Path(args.bundle) / "audio_vqgan.safetensors"),
+            "image_vqgan": sha256_of(Path(args.bundle) / "image_vqgan.safetensors")}
+
+
+def tokenize_dataset(args: argparse.Namespace, audio: AudioCodec, image: ImageCodec,
+                     cols: int) -> dict[str, torch.Tensor]:
+    """Audio tokens ``(N, R, cols)``, frame tokens ``(N, F, T)`` and frame times ``(N, F)``."""
+    from tqdm import tqdm
+
+    from foley_studio.data.dataset import AVDataset
+
+    seconds = cols * audio.samples_per_col / audio.mel_config.sample_rate
+    ds = AVDataset(args.data, sample_rate=audio.mel_config.sample_rate, seconds=seconds, fps=args.fps)
+    count = max(1, int(round(seconds * args.fps)))
+    out: dict[str, list] = {"audio": [], "frames": [], "frame_times": []}
+    for i in tqdm(range(len(ds)), desc="tokenising"):
+        item = ds[i]
+        out["audio"].append(audio.tokenize(torch.from_numpy(item["audio"])[None])[0, :, :cols].cpu())
+        idx = np.minimum(np.arange(count), len(item["frames"]) - 1)  # short clips repeat their last frame
+        out["frames"].append(image.tokenize(item["frames"][idx]).cpu())
+        out["frame_times"].append(torch.from_numpy(item["frame_times"][idx]).float())
+    return {k: torch.stack(v) for k, v in out.items()}
+
+
+def load_tokens(args: argparse.Namespace, info, cols: int) -> dict[str, torch.Tensor]:
+    """The token cache for this run, built by rank 0 when missing or stale."""
+    path, key = Path(args.out) / CACHE, _cache_key(args, cols)
+    fresh = (path.with_suffix(".json")).is_file() and read_meta(path, kind="echoes-tokens")["config"] == key
+    if info.is_main and not fresh:
+        audio, image = _tokenizers(args.bundle, info.device)
+        save_state(tokenize_dataset(args, audio, image, cols), key, path, kind="echoes-tokens")
+    if dist.is_initialized():
+        dist.barrier()
+    return load_state(path)
+
+
+def model_config(args: argparse.Namespace, audio: AudioCodec, image: ImageCodec) -> EchoesConfig:
+    """The preset sized to the tokenizers, the window and the frame count."""
+    cols = int(args.seconds * audio.mel_config.sample_rate // audio.samples_per_col)
+    if cols < 1:
+        raise ConfigError(f"A {args.seconds}-s window holds no token column; use a longer --seconds.")
+    return dataclasses.replace(pick_preset(PRESETS, args.preset), audio_vocab=audio.vqgan.config.n_embed,
+                               image_vocab=image.vqgan.config.n_embed, audio_rows=audio.rows,
+                               audio_cols=cols, image_tokens=image.tokens_per_image, frames=args.frames)
+
+
+def run_train(args: argparse.Namespace) -> int:
+    """Tokenise (once), train, and write the transformer into the bundle."""
+    info = setup_distributed(args.device)
+    torch.manual_seed(args.seed + info.rank)
+    audio, image = _tokenizers(args.bundle, torch.device("cpu"))
+    cfg = model_config(args, audio, image)
+    data = TokenItems(load_tokens(args, info, cfg.audio_cols), cfg.frames,
+                      audio.samples_per_col / audio.mel_config.sample_rate)
+    model = EchoesTransformer(cfg).to(info.device)
+    opt = torch.optim.AdamW(model.parameters(), args.lr, betas=(0.9, 0.95), weight_decay=args.weight_decay)
+    trainee = Trainee(wrap_ddp(model, info), opt, bundle_io.kind_of("transformer"), cfg.to_dict(),
+                      EMA(model, args.ema) if args.ema else None)
+    batches = loader(data, args.batch_size, info, seed=args.seed, workers=args.workers, collate=default_collate)
+    masking = MaskingConfig(mean=args.mask_mean)
+
+    def step(batch, index: int) -> dict[str, float]:
+        tokens_a, tokens_v, cols = (t.to(info.device) for t in batch)
+        loss = masked_loss(trainee.model, tokens_a, tokens_v, masking, label_smoothing=args.label_smoothing,
+                           frame_cols=cols if cfg.frames > 1 else None)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        return {"loss": mean_over_ranks(loss)}
+
+    run_loop(step, batches, trainees={"model": trainee}, args=args, info=info, desc="echoes-transformer")
+    if info.is_main:
+        bundle_io.save_component(args.bundle, "transformer", finished(trainee))
+    teardown_distributed()
+    return 0
