@@ -169,13 +169,14 @@ class OscLink:
                 retries: int = 1, error_address: Optional[str] = None) -> Message:
         """Send ``address`` and return the first reply on ``reply`` (default: the same address).
 
-        Resends up to ``retries`` times on silence; the whole call never exceeds ``timeout``.
-        A message on ``error_address`` that arrives meanwhile is raised as a :class:`BridgeError`.
+        Resends up to ``retries`` times on silence; once this call has the link (requests from
+        other threads go one at a time) it never waits more than ``timeout``. A message on
+        ``error_address`` that arrives meanwhile is raised as a :class:`BridgeError`.
         """
         reply = reply or address
-        deadline = time.monotonic() + timeout
         attempts = max(1, retries + 1)
         with self._request_lock:
+            deadline = time.monotonic() + timeout
             self.drain(reply)
             for attempt in range(attempts):
                 self.send(address, args)

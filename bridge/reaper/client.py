@@ -58,9 +58,9 @@ class Reaper:
         job_id = f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}"
         request = self.spool / "requests" / f"{job_id}.json"
         reply = self.spool / "replies" / f"{job_id}.json"
-        expires = math.ceil(time.time() + self.target.reply_timeout) + 1
-        body = json.dumps({"id": job_id, "op": op, "expires": expires, **fields}, ensure_ascii=False)
         with self._lock:
+            expires = math.ceil(time.time() + self.target.reply_timeout) + 1
+            body = json.dumps({"id": job_id, "op": op, "expires": expires, **fields}, ensure_ascii=False)
             try:
                 write_text_atomic(request, body)
             except (DiskFullError, OSError) as exc:
