@@ -47,7 +47,8 @@ def main() -> None:
     wall = time_files(args.clips, args.seconds, args.workers)
     result = {"clips": args.clips, "seconds_per_clip": args.seconds,
               "workers": args.workers or os.cpu_count(), "cpu_count": os.cpu_count(),
-              "load_average_before": os.getloadavg()[0], "machine": platform.processor() or platform.machine(),
+              "load_average_before": os.getloadavg()[0],
+              "machine": platform.processor() or platform.machine(),
               "files_wall_s": round(wall, 2), "clips_per_s": round(args.clips / wall, 2),
               "wall_s_per_100_clips": round(100 * wall / args.clips, 2),
               "arrays_s_per_clip_one_core": round(per_clip, 4)}

@@ -25,19 +25,26 @@ SPLITS = ("train", "test", None)
 
 
 class AVDataset:
-    """Crops of ``seconds`` from each clip of a split: sound, frames and ground truth."""
+    """Crops of ``seconds`` from each clip of a split: sound, frames and ground truth.
+
+    ``classes`` (sorted names, the labels' ids) come from the whole manifest; pass
+    ``classes=train_set.classes`` so a smaller folder uses the same ids. Items hold audio
+    ``(S,)`` float32 at ``sample_rate``, frames ``(F, H, W, 3)`` uint8, ``frame_times`` and
+    ``events`` ``(E,)`` in seconds from the crop start (``start`` in the clip), the label id,
+    class name, caption and the clip's file stem as ``id``.
+    """
 
     def __init__(self, root: str | os.PathLike, *, split: Optional[str] = "train",
                  sample_rate: int = 16000, seconds: float = 4.0, fps: Optional[float] = None,
                  image_size: int | tuple[int, int] | None = None, random_crop: bool = False,
-                 seed: int = 0) -> None:
+                 seed: int = 0, classes: Optional[list[str]] = None) -> None:
         _check_args(split, sample_rate, seconds, fps)
         self.root = Path(root)
         self.split, self.sample_rate, self.seconds, self.fps = split, int(sample_rate), float(seconds), fps
         self.image_size = (image_size, image_size) if isinstance(image_size, int) else image_size
         self.random_crop, self.seed, self.epoch = random_crop, int(seed), 0
         rows = read_manifest(self.root)
-        self.classes: list[str] = sorted({r.label for r in rows})
+        self.classes: list[str] = _class_list(rows, classes, self.root)
         self.skipped: list[tuple[str, str]] = []
         self._rows = [r for r in rows if (split is None or r.split == split) and self._present(r)]
         self._bad: set[int] = set()
@@ -120,6 +127,18 @@ class AVDataset:
 
         h, w = self.image_size
         return np.stack([cv2.resize(f, (w, h), interpolation=cv2.INTER_AREA) for f in frames])
+
+
+def _class_list(rows: list[Row], classes: Optional[list[str]], root: Path) -> list[str]:
+    """The sorted labels of the manifest, or ``classes`` (to share label ids between folders)."""
+    found = sorted({r.label for r in rows})
+    if classes is None:
+        return found
+    unknown = sorted(set(found) - set(classes))
+    if unknown:
+        raise ConfigError(f"{root / 'vggsound.csv'} has labels {unknown} that are not in the "
+                          "class list given; pass the training set's classes, or none.")
+    return sorted(classes)
 
 
 def _events(row: Row, start: float, end: float) -> np.ndarray:

@@ -79,6 +79,14 @@ def test_missing_and_corrupt_files_are_skipped_and_reported(tiny_world: Path, tm
     assert ds.skipped[1][0] == str(videos[5]) and ds.skipped[1][1]
 
 
+def test_class_list_can_be_shared(tiny_world: Path) -> None:
+    wider = CLASSES + ["zither"]
+    ds = AVDataset(tiny_world, seconds=0.2, classes=wider)
+    assert ds.classes == sorted(wider) and ds[0]["label"] == sorted(wider).index(ds[0]["class_name"])
+    with pytest.raises(ConfigError, match="not in the class list"):
+        AVDataset(tiny_world, classes=["ball"])
+
+
 def test_bad_arguments_and_missing_manifest(tiny_world: Path, tmp_path: Path) -> None:
     with pytest.raises(ConfigError):
         AVDataset(tiny_world, split="val")

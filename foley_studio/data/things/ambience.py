@@ -221,5 +221,6 @@ class Insect(Thing):
                      0.6, 0.03)
         for _ in range(12):  # flowers
             x, y = rng.uniform(0, width), rng.uniform(0.65, 0.98) * height
-            paint.disc(img, x, y, width * 0.02, jitter(rng, [(0.9, 0.3, 0.6), (1, 1, 1)][int(rng.integers(2))]))
+            petal = [(0.9, 0.3, 0.6), (1.0, 1.0, 1.0)][int(rng.integers(2))]
+            paint.disc(img, x, y, width * 0.02, jitter(rng, petal))
         return img, "among flowers"

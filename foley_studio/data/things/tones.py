@@ -162,7 +162,8 @@ class Bird(Thing):
             chirps += [c for c in phrase + np.concatenate([[0], np.cumsum(steps)]) if c < n_frames]
         f1 = float(rng.uniform(2500, 4500))
         ratio = float(rng.uniform(0.6, 1.5))
-        return cls(box=box, event_frames=[int(c) for c in chirps], tint=pick_tint(rng, BIRD_TINTS), span=n_frames,
+        return cls(box=box, event_frames=[int(c) for c in chirps], tint=pick_tint(rng, BIRD_TINTS),
+                   span=n_frames,
                    direction=int(rng.choice([-1, 1])), height=float(rng.uniform(0.3, 0.55)),
                    flap=float(rng.uniform(3.0, 5.0)), notes=[(f1, f1 * ratio)] * len(chirps))
 
