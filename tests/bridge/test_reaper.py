@@ -173,3 +173,23 @@ def test_unwritable_spool_is_named(tmp_path: Path) -> None:
 
     with pytest.raises(BridgeError, match="spool folder"):
         connect(Target(kind="reaper", port=8000, reply_port=0, spool=str(blocker / "spool")))
+
+
+def test_threads_share_one_bridge(reaper_double: ReaperDouble, make_take) -> None:
+    takes = [make_take(f"t{k}.wav", seconds=0.25 * (k + 1)) for k in range(3)]
+    results, errors = {}, []
+    with connect(reaper_target(reaper_double)) as link:
+        def work(k: int) -> None:
+            try:
+                results[k] = link.place(takes[k], 10.0 + k, "Dialog")
+            except Exception as exc:  # collected for the main thread
+                errors.append(exc)
+
+        threads = [threading.Thread(target=work, args=(k,)) for k in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+    assert errors == []
+    assert {k: (r.position, r.length) for k, r in results.items()} == {
+        k: (10.0 + k, pytest.approx(0.25 * (k + 1), abs=1e-12)) for k in range(3)}
