@@ -1,7 +1,8 @@
 """Tiny media files made with PyAV for tests (import as ``from helpers_media import ...``).
 
 Frame ``i`` of a made video is one flat colour that encodes ``i`` (:func:`frame_index` reads
-it back), so a test can tell exactly which frame a reader returned.
+it back), so a test can tell exactly which frame a reader returned, with a black block in
+its top-left sixteenth so that turned or flipped pictures can be told apart.
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ def frame_colour(i: int) -> tuple[int, int, int]:
 
 def frame_index(rgb: np.ndarray) -> int:
     """Which frame a decoded ``(H, W, 3)`` picture made by :func:`make_video` is."""
-    r, g, _ = rgb.reshape(-1, 3).astype(np.float64).mean(axis=0)
+    r, g, _ = np.median(rgb.reshape(-1, 3), axis=0)  # the black corner block is a minority
     return int(round((r - 8) / 16)) + 16 * int(round((g - 8) / 16))
 
 
@@ -51,16 +52,20 @@ def make_video(path: Path, seconds: float = 1.0, fps: int = 24, size: tuple[int,
                with_audio: bool = True, audio_fn: Optional[AudioFn] = None, *,
                audio_rate: int = 44100, audio_seconds: Optional[float] = None,
                channels: int = 1, times: Optional[Sequence[float]] = None,
-               faststart: bool = False, bframes: int = 2, gop: int = 12) -> Path:
+               faststart: bool = False, bframes: int = 2, gop: int = 12,
+               rotation: int = 0) -> Path:
     """H.264 (+ AAC) video, ``seconds`` at ``fps`` or one frame per entry of ``times`` (VFR),
     in the container the suffix names (``.mp4``, ``.mkv``, ``.ts``...).
 
     Sound is ``audio_fn`` (default a 440 Hz tone) for ``audio_seconds`` (default ``seconds``).
+    ``rotation`` (counter-clockwise degrees) goes into the display matrix, as phones do it.
     """
     times = list(times) if times is not None else [i / fps for i in range(round(seconds * fps))]
     options = {"movflags": "+faststart"} if faststart else {}
     with av.open(str(path), "w", options=options) as out:  # format from the suffix
         video = _video_stream(out, fps, size, bframes, gop)
+        if rotation:
+            video.set_display_rotation(rotation)
         audio = _audio_stream(out, audio_rate, channels) if with_audio else None
         _encode_frames(out, video, times, size, max(seconds, times[-1] + 1 / fps), fps)
         if audio is not None:
@@ -107,6 +112,7 @@ def _encode_frames(out, stream, times: list[float], size: tuple[int, int], end: 
     for i, pts in enumerate(ticks[:-1]):
         picture = np.empty((size[1], size[0], 3), np.uint8)
         picture[:] = frame_colour(i)
+        picture[:size[1] // 4, :size[0] // 4] = 0
         frame = av.VideoFrame.from_ndarray(picture, format="rgb24")
         frame.pts = pts
         _mux(out, stream.encode(frame), durations, fps)

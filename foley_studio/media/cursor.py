@@ -163,10 +163,13 @@ class FrameCursor:
         return Shown(float(frame.pts * frame.time_base) - self._origin, frame)
 
 
-def to_rgb(frame: av.VideoFrame, width: int, height: int) -> np.ndarray:
-    """``frame`` scaled to ``width``×``height`` as ``(H, W, 3)`` uint8 RGB (scaled in swscale,
-    so a full-size RGB copy of a huge frame is never made)."""
-    interpolation = Interpolation.AREA if width < frame.width else Interpolation.BICUBIC
-    scaled = frame.reformat(width=width, height=height, format="rgb24",
-                            interpolation=interpolation)
-    return np.ascontiguousarray(scaled.to_ndarray())  # (H, W, 3)
+def to_rgb(frame: av.VideoFrame, width: int, height: int, rotation: int = 0) -> np.ndarray:
+    """``frame`` as ``(height, width, 3)`` uint8 RGB after turning it ``rotation`` degrees
+    counter-clockwise. Scaling happens in swscale, so a full-size RGB copy of a huge frame is
+    never made."""
+    turned = rotation % 180 != 0
+    w, h = (height, width) if turned else (width, height)  # size before turning
+    interpolation = Interpolation.AREA if w < frame.width else Interpolation.BICUBIC
+    scaled = frame.reformat(width=w, height=h, format="rgb24", interpolation=interpolation)
+    image = scaled.to_ndarray()  # (h, w, 3)
+    return np.ascontiguousarray(np.rot90(image, k=rotation // 90) if rotation else image)

@@ -58,7 +58,9 @@ class VideoClip:
         if self.source_width <= 0 or self.source_height <= 0:
             raise CorruptMediaError(f"{self.path}: the video stream has no picture size; "
                                     "the file is probably damaged. Export it again.")
-        self.width, self.height = fit_size(self.source_width, self.source_height, max_side)
+        self.rotation = self._first_rotation(container, stream)
+        self._display = display_size(stream, self.rotation)
+        self.width, self.height = fit_size(*self._display, max_side)
         self._origin = time_origin(container)
         self._times: np.ndarray | None = None
         self.duration = self._find_duration(stream_span(container, stream))
@@ -70,6 +72,14 @@ class VideoClip:
         self.video_codec = stream.codec_context.name
         self.audio_codec: str | None = audio[0].codec_context.name if audio else None
         self.format_name = container.format.name
+
+    def _first_rotation(self, container: av.container.InputContainer,
+                        stream: av.video.stream.VideoStream) -> int:
+        """Counter-clockwise degrees the file asks pictures to be turned by (phones record
+        portrait as turned landscape); read from the first frame's display matrix."""
+        with decoding(self.path, 0.0):
+            frame = next(container.decode(stream), None)
+        return 0 if frame is None else int(round(frame.rotation / 90)) * 90 % 360
 
     def _find_duration(self, header: float) -> float:
         if header > 0:
@@ -115,7 +125,8 @@ class VideoClip:
         return frames, times
 
     def thumbnails(self, n: int, height: int = 64) -> list[tuple[float, np.ndarray]]:
-        """``n`` small pictures spread over the clip: ``(time, (height, w, 3) uint8)`` pairs.
+        """``n`` small pictures spread over the clip: ``(time, (height, w, 3) uint8)`` pairs
+        (``w`` keeps the aspect ratio, up to 8:1).
 
         For speed each is the keyframe at or before the centre of its slice (one seek and a
         frame or two decoded each, however long the file); the time is that frame's own.
@@ -124,12 +135,14 @@ class VideoClip:
             raise SelectionError(f"Ask for between 1 and {MAX_THUMBNAILS} thumbnails (got {n}).")
         if int(height) != height or not 8 <= height <= 1024:
             raise ConfigError(f"Thumbnail height must be 8–1024 pixels (got {height}).")
-        width = max(1, round(self.source_width * height / self.source_height))
+        shown_w, shown_h = self._display
+        width = min(8 * int(height), max(1, round(shown_w * height / shown_h)))  # aspect ≤ 8:1
         thumbs = []
         for t in (np.arange(n) + 0.5) * self.duration / n:
             shown = self._cursor.keyframe_at(float(t))
             with decoding(self.path, float(t)):
-                thumbs.append((max(0.0, shown.time), to_rgb(shown.frame, width, int(height))))
+                picture = to_rgb(shown.frame, width, int(height), self.rotation)
+            thumbs.append((max(0.0, shown.time), picture))
         return thumbs
 
     def audio(self, rate: int, start: float = 0.0, end: float | None = None) -> np.ndarray:
@@ -149,7 +162,8 @@ class VideoClip:
                 "video_codec": self.video_codec, "audio_codec": self.audio_codec,
                 "fps": self.fps, "frame_count": self.frame_count, "duration": self.duration,
                 "width": self.width, "height": self.height, "source_width": self.source_width,
-                "source_height": self.source_height, "has_audio": self.has_audio,
+                "source_height": self.source_height, "rotation": self.rotation,
+                "has_audio": self.has_audio,
                 "audio_rate": self.audio_rate}
 
     def close(self) -> None:
@@ -169,7 +183,7 @@ class VideoClip:
     def _picture(self, t: float, width: int, height: int) -> np.ndarray:
         shown = self._cursor.at(t)
         with decoding(self.path, t):
-            return to_rgb(shown.frame, width, height)
+            return to_rgb(shown.frame, width, height, self.rotation)
 
     def _check_time(self, t: float) -> None:
         if not math.isfinite(t) or not 0 <= t < self.duration:
@@ -193,6 +207,15 @@ class VideoClip:
                 f"{n} frames of {self.width}x{self.height} from {self.path} is too many "
                 f"({size / 1024**3:.1f} GiB); ask for at most {fit} frames, a shorter region, "
                 "or open the clip with a smaller max_side.")
+
+
+def display_size(stream: av.video.stream.VideoStream, rotation: int) -> tuple[int, int]:
+    """Width and height as shown: coded size stretched by the pixel aspect ratio, then turned."""
+    width, height = stream.codec_context.width, stream.codec_context.height
+    aspect = stream.sample_aspect_ratio
+    if aspect and aspect > 0:
+        width = max(1, round(width * aspect))
+    return (height, width) if rotation % 180 else (width, height)
 
 
 def fit_size(width: int, height: int, max_side: int) -> tuple[int, int]:

@@ -2,8 +2,11 @@
 thumbnails and downscaling."""
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from helpers_media import frame_index, make_video
@@ -157,6 +160,26 @@ def test_huge_frames_are_downscaled_on_read(media_dir: Path) -> None:
         frames, _ = clip.frames_in(0.0, clip.duration, 3)
         assert frames.shape == (3, 2, 500, 3)
         assert [frame_index(f) for f in frames] == [0, 1, 2]
+
+
+@pytest.mark.parametrize("rotation", [90, 180, 270])
+def test_pictures_are_turned_as_the_file_asks(media_dir: Path, rotation: int) -> None:
+    path = make_video(media_dir / f"turned{rotation}.mp4", seconds=2 / 24, size=(64, 32),
+                      with_audio=False, rotation=rotation)
+    with VideoClip(path) as clip:
+        assert clip.rotation == rotation
+        assert (clip.width, clip.height) == ((32, 64) if rotation % 180 else (64, 32))
+        frame = clip.frame_at(0.0)
+        (_, thumb), = clip.thumbnails(1, height=16)
+    corner = {90: frame[-8:, :4], 180: frame[-4:, -8:], 270: frame[:8, -4:]}[rotation]
+    assert corner.max() < 40  # the top-left block, where the turn takes it
+    assert frame_index(frame) == 0
+    assert thumb.shape == ((16, 8, 3) if rotation % 180 else (16, 32, 3))
+    if shutil.which("ffmpeg"):  # FFmpeg turns it the same way on its own
+        png = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-frames:v", "1", "-f",
+                              "image2pipe", "-c:v", "png", "-"], capture_output=True, check=True)
+        reference = cv2.imdecode(np.frombuffer(png.stdout, np.uint8), cv2.IMREAD_COLOR)[..., ::-1]
+        assert np.abs(reference.astype(int) - frame).mean() < 2
 
 
 def test_max_side_must_be_sane(clip_mp4: Path) -> None:
