@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from foley_studio.data.manifest import read_manifest
 from foley_studio.data.render import write_mp4
 from foley_studio.data.world import EVENT_KINDS, SAMPLE_RATE, render_clip
 from foley_studio.media import VideoClip
@@ -57,3 +58,18 @@ def test_onsets_hold_at_sixteen_kilohertz_after_resampling(tmp_path: Path) -> No
     with VideoClip(tmp_path / "c.mp4") as video:
         back = video.audio(16000, 0.0, clip.seconds)
     assert worst_error(back, 16000, clip.event_times()) < TOLERANCE
+
+
+def test_manifest_times_match_the_written_files(tiny_world: Path) -> None:
+    checked = 0
+    for row in read_manifest(tiny_world):
+        main = [e["time"] for e in row.events if e["main"]]
+        others = [e["time"] for e in row.events if not e["main"]]
+        clear = [t for t in main if not any(0 <= t - o < 0.03 for o in others)]
+        if not clear:
+            continue
+        with VideoClip(row.video_path(tiny_world)) as video:
+            audio = video.audio(SAMPLE_RATE, 0.0, row.seconds)
+        assert worst_error(audio, SAMPLE_RATE, np.array(clear)) < TOLERANCE, row.key
+        checked += 1
+    assert checked >= 5
