@@ -53,12 +53,13 @@ def make_video(path: Path, seconds: float = 1.0, fps: int = 24, size: tuple[int,
                audio_rate: int = 44100, audio_seconds: Optional[float] = None,
                channels: int = 1, times: Optional[Sequence[float]] = None,
                faststart: bool = False, bframes: int = 2, gop: int = 12,
-               rotation: int = 0) -> Path:
+               rotation: int = 0, pixel_aspect: Optional[Fraction] = None) -> Path:
     """H.264 (+ AAC) video, ``seconds`` at ``fps`` or one frame per entry of ``times`` (VFR),
     in the container the suffix names (``.mp4``, ``.mkv``, ``.ts``...).
 
     Sound is ``audio_fn`` (default a 440 Hz tone) for ``audio_seconds`` (default ``seconds``).
-    ``rotation`` (counter-clockwise degrees) goes into the display matrix, as phones do it.
+    ``rotation`` (counter-clockwise degrees) goes into the display matrix, as phones do it;
+    ``pixel_aspect`` makes anamorphic pixels.
     """
     times = list(times) if times is not None else [i / fps for i in range(round(seconds * fps))]
     options = {"movflags": "+faststart"} if faststart else {}
@@ -66,6 +67,8 @@ def make_video(path: Path, seconds: float = 1.0, fps: int = 24, size: tuple[int,
         video = _video_stream(out, fps, size, bframes, gop)
         if rotation:
             video.set_display_rotation(rotation)
+        if pixel_aspect:
+            video.codec_context.sample_aspect_ratio = pixel_aspect
         audio = _audio_stream(out, audio_rate, channels) if with_audio else None
         _encode_frames(out, video, times, size, max(seconds, times[-1] + 1 / fps), fps)
         if audio is not None:

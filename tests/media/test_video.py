@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from fractions import Fraction
 from pathlib import Path
 
 import cv2
@@ -180,6 +181,16 @@ def test_pictures_are_turned_as_the_file_asks(media_dir: Path, rotation: int) ->
                               "image2pipe", "-c:v", "png", "-"], capture_output=True, check=True)
         reference = cv2.imdecode(np.frombuffer(png.stdout, np.uint8), cv2.IMREAD_COLOR)[..., ::-1]
         assert np.abs(reference.astype(int) - frame).mean() < 2
+
+
+def test_anamorphic_pixels_are_stretched(media_dir: Path) -> None:
+    path = make_video(media_dir / "wide_pixels.mp4", seconds=2 / 24, size=(32, 32),
+                      with_audio=False, pixel_aspect=Fraction(2, 1))
+    with VideoClip(path) as clip:
+        assert (clip.source_width, clip.width, clip.height) == (32, 64, 32)
+        frame = clip.frame_at(0.0)
+    blue = frame[..., 2]  # the block is black, the rest of frame 0 has blue 128
+    assert frame.shape == (32, 64, 3) and blue[:6, :12].max() < 40 and blue[:6, 20:].min() > 90
 
 
 def test_max_side_must_be_sane(clip_mp4: Path) -> None:
