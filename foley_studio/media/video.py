@@ -1,14 +1,17 @@
 """A video file as frames at times and a soundtrack, read with PyAV.
 
 Times are clip seconds taken from the timestamps (``pts × time_base``), never from a frame
-counter, so variable-frame-rate files work. Frames come back as ``(H, W, 3)`` uint8 RGB, no
-side longer than ``max_side`` (scaled while converting, so a huge frame never becomes a
-full-size RGB array).
+counter, so variable-frame-rate files work. Frames come back as ``(H, W, 3)`` uint8 RGB as
+the file asks them to be shown (turned by its display matrix, stretched by its pixel aspect
+ratio), no side longer than ``max_side`` (scaled while converting, so a huge frame never
+becomes a full-size RGB array).
 
-Damage: a file whose header or index cannot be read, or whose index runs past the end of the
-file, is refused when opened (:class:`CorruptMediaError`). Inside a readable file, whatever the
-decoder delivers is returned (H.264 conceals many damaged slices); a packet it rejects, or a
-time where no picture can be decoded at all, raises :class:`CorruptMediaError` naming the time.
+Damage: a file whose header or index cannot be read, whose index runs past the end of the
+file, or whose first picture cannot be decoded is refused when opened
+(:class:`CorruptMediaError`). Inside a readable file, whatever the decoder delivers is
+returned (H.264 conceals many damaged slices); a packet it rejects, or a time where no picture
+can be decoded at all, raises :class:`CorruptMediaError` naming the time, and the rest of the
+clip stays readable.
 """
 from __future__ import annotations
 
