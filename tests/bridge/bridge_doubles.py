@@ -223,6 +223,8 @@ class OscDump:
     def close(self) -> None:
         self.proc.terminate()
         self.proc.wait(timeout=5)
+        self._reader.join(timeout=5)
+        self.proc.stdout.close()
 
 
 # --------------------------------------------------------------------------------------
