@@ -32,14 +32,19 @@ class _Chunk:
 
 def resample(x: np.ndarray, src: int, dst: int) -> np.ndarray:
     """Polyphase resampling of ``x`` (``(S,)`` or ``(C, S)``) from ``src`` Hz to ``dst`` Hz."""
-    for rate in (src, dst):
-        if int(rate) != rate or rate <= 0:
-            raise ConfigError(f"Sample rates must be positive whole numbers of Hz (got {rate}).")
+    check_rate(src)
+    check_rate(dst)
     x = np.asarray(x, dtype=np.float32)
     if src == dst:
         return x.copy()
     g = math.gcd(int(src), int(dst))
     return resample_poly(x, int(dst) // g, int(src) // g, axis=-1).astype(np.float32)
+
+
+def check_rate(rate: int) -> None:
+    """Refuse a sample rate that is not a positive whole number of Hz."""
+    if int(rate) != rate or rate <= 0:
+        raise ConfigError(f"Sample rates must be positive whole numbers of Hz (got {rate}).")
 
 
 def to_mono(x: np.ndarray) -> np.ndarray:
@@ -57,7 +62,8 @@ def load_audio(path: str | os.PathLike, rate: int) -> np.ndarray:
     """The whole first audio stream of a sound or video file: ``(S,)`` float32 mono at ``rate``."""
     audio = read_audio(path, rate)
     if audio.size == 0:
-        raise EmptyMediaError(f"{path} has a sound stream with no samples in it.")
+        raise EmptyMediaError(f"{path} has a sound stream with no samples in it; "
+                              "export it again or choose another file.")
     return audio
 
 
@@ -69,6 +75,7 @@ def read_audio(path: str | os.PathLike, rate: int, start: float = 0.0,
     reads to the stream's end (per the header, else the last decoded sample).
     """
     path = Path(path)
+    check_rate(rate)
     with open_media(path) as container:
         if not container.streams.audio:
             raise NoStreamError(f"{path} has no soundtrack (no audio stream); choose a clip "
