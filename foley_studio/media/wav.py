@@ -46,7 +46,7 @@ def write_bwf(path: str | os.PathLike, audio: np.ndarray, rate: int, *, time_ref
     what = what or str(path)
     frames = _as_frames(audio, what)  # (S, C)
     bext = bext_payload(texts, time_reference=time_reference, rate=rate,
-                        channels=frames.shape[1], subtype=subtype)
+                        channels=frames.shape[1], subtype=subtype, what=what)
     extra = [chunk(b"bext", bext)]
     if ixml is not None:
         extra.append(chunk(b"iXML", ixml_text(ixml).encode("utf-8")))
@@ -92,12 +92,13 @@ def read_bwf(path: str | os.PathLike) -> dict[str, Any]:
 
 
 def bext_payload(texts: dict[str, str], *, time_reference: int, rate: int, channels: int,
-                 subtype: str, now: Optional[_dt.datetime] = None) -> bytes:
+                 subtype: str, what: str = "a Broadcast WAV",
+                 now: Optional[_dt.datetime] = None) -> bytes:
     """The ``bext`` chunk body: fixed v1 part plus a one-line CodingHistory."""
     if int(time_reference) != time_reference or not 0 <= time_reference < 2**64:
-        raise ConfigError(f"TimeReference must be a whole number of samples ≥ 0 "
+        raise ConfigError(f"TimeReference for {what} must be a whole number of samples ≥ 0 "
                           f"(got {time_reference}); the take must start at or after 0 s.")
-    fields = {key: _bext_text(key, texts[key]) for key in BEXT_FIELDS}
+    fields = {key: _bext_text(key, texts[key], what) for key in BEXT_FIELDS}
     now = now or _dt.datetime.now()
     reference = int(time_reference)
     mode = "mono" if channels == 1 else "stereo" if channels == 2 else "multichannel"
@@ -184,10 +185,10 @@ def _as_frames(audio: np.ndarray, what: str) -> np.ndarray:
     return x
 
 
-def _bext_text(key: str, value: str) -> bytes:
+def _bext_text(key: str, value: str, what: str) -> bytes:
     data = _ascii(value).encode("ascii")
     if len(data) > BEXT_FIELDS[key]:
-        raise ConfigError(f"bext {key} is {len(data)} bytes; Broadcast WAV allows "
+        raise ConfigError(f"The bext {key} for {what} is {len(data)} bytes; Broadcast WAV allows "
                           f"{BEXT_FIELDS[key]}. Shorten it (the full text can go in iXML).")
     return data
 

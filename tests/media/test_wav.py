@@ -152,9 +152,9 @@ def test_bext_v1_byte_layout(tmp_path: Path) -> None:
 
 
 def test_bext_limits(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="description is 257 bytes"):
+    with pytest.raises(ConfigError, match="description for .*a.wav is 257 bytes"):
         write_bwf(tmp_path / "a.wav", tone(10)[0], 48000, time_reference=0, description="x" * 257)
-    with pytest.raises(ConfigError, match="TimeReference"):
+    with pytest.raises(ConfigError, match="TimeReference for .*a.wav"):
         write_bwf(tmp_path / "a.wav", tone(10)[0], 48000, time_reference=-1)
     assert not (tmp_path / "a.wav").exists()
 
