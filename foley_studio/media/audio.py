@@ -13,7 +13,6 @@ from pathlib import Path
 
 import av
 import numpy as np
-from scipy.signal import resample_poly
 
 from foley_studio.errors import ConfigError, EmptyMediaError, NoStreamError
 from foley_studio.media.container import decoding, open_media, stream_span, time_origin
@@ -37,6 +36,8 @@ def resample(x: np.ndarray, src: int, dst: int) -> np.ndarray:
     x = np.asarray(x, dtype=np.float32)
     if src == dst:
         return x.copy()
+    from scipy.signal import resample_poly  # scipy.signal takes seconds to import: load on use
+
     g = math.gcd(int(src), int(dst))
     return resample_poly(x, int(dst) // g, int(src) // g, axis=-1).astype(np.float32)
 
