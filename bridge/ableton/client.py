@@ -24,6 +24,8 @@ ERROR = "/live/error"
 MAX_BEATS = 1576800.0
 """Live refuses clip positions past this many beats (Live Object Model, Track.create_audio_clip)."""
 BEAT_TOLERANCE = 1e-3
+FLOAT32_STEP = 2.0 ** -23
+"""AbletonOSC answers beat positions as 32-bit floats: relative spacing of representable values."""
 HOST = "Ableton Live"
 DEFAULT_TRACK = "Foley"
 INSTALL_HINT = ("AbletonOSC on this computer cannot import audio files ({error}). Copy "
@@ -237,18 +239,23 @@ class AbletonLive:
 
 
 def _cue_at(cues: Sequence[tuple[str, float]], beats: float) -> Optional[int]:
-    return next((k for k, (_, t) in enumerate(cues) if abs(t - beats) < BEAT_TOLERANCE), None)
+    return next((k for k, (_, t) in enumerate(cues) if _same_beat(t, beats)), None)
 
 
 def _new_clip(before: Sequence[Any], after: Sequence[Any], beats: float) -> Optional[int]:
     """Index of the clip starting at ``beats`` that the create call added, or None."""
     if not all(_number(x) for x in after):
         raise BridgeError(f"Live answered the clip start query with {after!r}; expected beat numbers.")
-    hits = [k for k, t in enumerate(after) if abs(t - beats) < BEAT_TOLERANCE]
-    existed = sum(1 for t in before if _number(t) and abs(t - beats) < BEAT_TOLERANCE)
+    hits = [k for k, t in enumerate(after) if _same_beat(t, beats)]
+    existed = sum(1 for t in before if _number(t) and _same_beat(t, beats))
     if not hits or (len(hits) <= existed and tuple(after) == tuple(before)):
         return None
     return hits[-1]
+
+
+def _same_beat(reported: float, beats: float) -> bool:
+    """Whether a float32 beat position Live reported is the one asked for."""
+    return abs(reported - beats) <= max(BEAT_TOLERANCE, abs(beats) * FLOAT32_STEP)
 
 
 def _expect(args: tuple, address: str, ok: Callable[[tuple], bool], want: str) -> None:

@@ -35,6 +35,14 @@ def test_place_in_arrangement_converts_seconds_to_beats_and_verifies(live: LiveD
     assert create[0][1] == (0, str(take), beats)  # sent as a double: exact
 
 
+def test_late_positions_survive_float32_replies(live: LiveDouble, make_take) -> None:
+    at = 8 * 3600 + 0.0009  # 57600.0018 beats at 120 BPM: float32 answers 57600.0
+    with connect(live_target(live)) as link:
+        result = link.place(make_take(), at)
+    assert result.position == pytest.approx(at, abs=4e-3)
+    assert live.tracks[0]["clips"][0]["start"] == at * 2
+
+
 def test_place_creates_missing_track(live: LiveDouble, make_take) -> None:
     with connect(live_target(live, track="Foley FX")) as link:
         result = link.place(make_take(), 3.0)
