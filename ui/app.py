@@ -12,6 +12,8 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
     """Command-line options: an optional video or project to open."""
     parser = argparse.ArgumentParser(prog="foley-studio-app", description="Foley Studio desktop app")
     parser.add_argument("path", nargs="?", help="a video or a .foley.json project to open")
+    parser.add_argument("--smoke", action="store_true",
+                        help="start, open PATH if given, print 'Foley Studio ready' and quit")
     return parser.parse_args(argv)
 
 
@@ -39,8 +41,24 @@ def main(argv: Optional[list[str]] = None) -> int:
     window.guarded(window.offer_recovery)
     if args.path:
         window.guarded(window.open_path, args.path)
+    if args.smoke:
+        _close_when_settled(window, expect_video=bool(args.path))
     print("Foley Studio ready", flush=True)
-    return app.exec()
+    status = app.exec()
+    return 1 if args.smoke and window.errors.shown else status
+
+
+def _close_when_settled(window, *, expect_video: bool) -> None:
+    """Smoke mode: errors go to stderr, and the window closes once the video is on screen."""
+    from PyQt6.QtCore import QTimer
+
+    window.errors.present = lambda title, text, detail="": print(f"{title}: {text}\n{detail}",
+                                                                 file=sys.stderr)
+    timer = QTimer(window)
+    timer.setInterval(50)
+    timer.timeout.connect(lambda: window.close() if window.errors.shown or not expect_video
+                          or window.overview is not None else None)
+    timer.start()
 
 
 if __name__ == "__main__":

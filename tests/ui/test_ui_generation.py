@@ -88,3 +88,11 @@ def test_unsupported_mode_and_unknown_generator_fail_clearly(project: Project, c
         _run(fn)
     with pytest.raises(ModelUnavailableError):
         catalog.load("nope")
+
+
+def test_extend_continues_after_the_region(project: Project, catalog) -> None:
+    project.set_selection(Selection(1.0, 2.0))
+    opts = GenerateOptions(mode="extend", generator="echoes-tiny", takes=1, extend_seconds=1.0)
+    (item,), _ = _run(takes_job(project, opts, catalog))
+    assert item.take.start == 2.0 and item.region == (1.0, 3.0)
+    assert item.take.duration == pytest.approx(1.0, abs=0.05)

@@ -7,7 +7,7 @@ import pytest
 from foley_studio.requests import Take
 from ui.model import commands
 from ui.model.history import History
-from ui.model.project import Project, TakeItem
+from ui.model.project import LaneClip, Project, TakeItem
 
 
 def _item(name: str, start: float = 1.0) -> TakeItem:
@@ -91,3 +91,15 @@ def test_changed_fires_once_per_step(project: Project) -> None:
     history.undo()
     history.redo()
     assert len(seen) == 3
+
+
+def test_mix_adds_foley_and_lets_inpaint_replace_the_soundtrack() -> None:
+    p = Project()
+    foley = TakeItem(Take(np.full(100, 0.25, np.float32), 1000, "m", 0, 0.1, name="f"), (0.1, 0.2))
+    patch = TakeItem(Take(np.full(100, -0.5, np.float32), 1000, "m", 0, 0.5, mode="inpaint",
+                          name="i"), (0.5, 0.6), gap=(0.52, 0.58))
+    p.insert_takes(0, [foley, patch])
+    p.add_clip(LaneClip(foley.id, 0.1))
+    p.add_clip(LaneClip(patch.id, 0.5))
+    out = p.mix(np.full(1000, 0.5, np.float32), 1000)
+    assert out[50] == 0.5 and out[150] == 0.75 and out[550] == -0.5 and out[650] == 0.5

@@ -338,3 +338,44 @@ class RecordingReaper:
         tmp = reply.with_suffix(".part")
         tmp.write_text(json.dumps(body))
         os.replace(tmp, reply)
+
+
+def test_drop_recent_files_and_preferences(qtbot, catalog, world_clip, null_audio) -> None:
+    from PyQt6.QtCore import QMimeData, QPointF, QUrl
+    from PyQt6.QtGui import QDropEvent
+
+    from ui.model.settings import load_settings
+    from ui.qt.actions import apply_preferences
+    from ui.qt.qt_preferences import QtPreferences
+
+    w = make_window(qtbot, catalog)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(world_clip))])
+    w.dropEvent(QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
+                           Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier))
+    qtbot.waitUntil(lambda: w.project.video is not None, timeout=20000)
+    assert w.settings.recent_files == [str(world_clip.resolve())]
+    recent = w.actions.recent_menu.actions()
+    assert [a.text() for a in recent] == [world_clip.name]
+    w.project.set_video(None)
+    recent[0].trigger()
+    qtbot.waitUntil(lambda: w.project.video is not None, timeout=20000)
+
+    dialog = QtPreferences(w.settings, w)
+    dialog.editors["takes"].setValue(6)
+    dialog.editors["autosave_seconds"].setValue(30)
+    apply_preferences(w, dialog.result_settings())
+    assert w.settings.takes == 6 and w.autosave_timer.interval() == 30000
+    w.shutdown()
+    assert load_settings().takes == 6
+
+
+def test_app_starts_and_quits_offscreen(world_clip, tmp_path) -> None:
+    import subprocess
+    import sys
+
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "FOLEY_STUDIO_CONFIG": str(tmp_path)}
+    result = subprocess.run([sys.executable, "-m", "ui", "--smoke", str(world_clip)], env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "Foley Studio ready" in result.stdout and "Traceback" not in result.stderr

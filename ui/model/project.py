@@ -137,16 +137,26 @@ class Project:
         """Lane clips that play ``take_id``."""
         return [c for c in self.lane if c.take_id == take_id]
 
-    def lane_mix(self, rate: int, duration: float) -> np.ndarray:
-        """The Foley lane rendered to one mono track: ``(S,)`` float32 at ``rate``."""
-        out = np.zeros(int(round(duration * rate)), dtype=np.float32)  # (S,)
-        for clip in self.lane:
-            take = self.take(clip.take_id).take
-            audio = _resample(take.audio, take.sample_rate, rate)
+    def mix(self, soundtrack: np.ndarray, rate: int) -> np.ndarray:
+        """The soundtrack with the Foley lane mixed in: ``(S,)`` float32 at ``rate``.
+
+        Foley clips add to the soundtrack; an inpainted clip already holds the soundtrack
+        around its gap, so it replaces the soundtrack where it lies instead of doubling it.
+        """
+        out = np.array(soundtrack, dtype=np.float32)  # (S,)
+        for clip, audio in self._placed(rate):
+            if self.take(clip.take_id).gap is not None:
+                first = int(round(clip.start * rate))
+                out[first:first + len(audio)] = 0.0
+        for clip, audio in self._placed(rate):
             first = int(round(clip.start * rate))
             span = out[first:first + len(audio)]
             span += audio[:len(span)]
         return np.clip(out, -1.0, 1.0)
+
+    def _placed(self, rate: int) -> list[tuple[LaneClip, np.ndarray]]:
+        return [(c, _resample(self.take(c.take_id).take.audio, self.take(c.take_id).take.sample_rate,
+                              rate)) for c in self.lane]
 
 
 def _resample(audio: np.ndarray, src: int, dst: int) -> np.ndarray:

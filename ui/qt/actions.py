@@ -100,6 +100,16 @@ def open_preferences(w: "MainWindow") -> None:
 
     dialog = QtPreferences(w.settings, w)
     if dialog.exec():
-        w.settings = dialog.result_settings()
-        w.generate_panel.settings = w.settings
+        apply_preferences(w, dialog.result_settings())
         w.guarded(save_settings, w.settings)
+
+
+def apply_preferences(w: "MainWindow", settings) -> None:
+    """Use new preferences at once: panels, autosave interval, audio device."""
+    w.settings = w.generate_panel.settings = settings
+    w.autosave_timer.setInterval(settings.autosave_seconds * 1000)
+    engine = w.transport.engine
+    if (settings.audio_device or None) != engine.device:
+        w.transport.stop()
+        engine.close()
+        engine.device = settings.audio_device or None

@@ -57,7 +57,7 @@ class MainWindow(QMainWindow):
         self.jobs, self.media = JobService(), MediaService()
         self.main_thread = MainThread(self)
         self.errors, self.dialogs = ErrorReporter(self), Dialogs(self)
-        self.transport = Transport(self.project, engine or PlaybackEngine(settings.audio_device), self)
+        self.transport = Transport(engine or PlaybackEngine(settings.audio_device), self)
         self.overview: Optional[Overview] = None
         self.project_path: Optional[Path] = None
         self.playhead = 0.0
@@ -66,11 +66,12 @@ class MainWindow(QMainWindow):
         self._build_widgets()
         self.flows = Workflows(self)
         self.actions = build_menus(self)
+        self._build_transport_bar()
         self._connect()
-        self._autosave_timer = QTimer(self)
-        self._autosave_timer.setInterval(settings.autosave_seconds * 1000)
-        self._autosave_timer.timeout.connect(self.autosave_now)
-        self._autosave_timer.start()
+        self.autosave_timer = QTimer(self)
+        self.autosave_timer.setInterval(settings.autosave_seconds * 1000)
+        self.autosave_timer.timeout.connect(self.autosave_now)
+        self.autosave_timer.start()
         self.setAcceptDrops(True)
         self.resize(1440, 900)
         self._update_title()
@@ -101,6 +102,14 @@ class MainWindow(QMainWindow):
         self.splitter.setSizes([600, 260])
         self.setCentralWidget(self.splitter)
         self._build_status_bar()
+
+    def _build_transport_bar(self) -> None:
+        p = self.preview
+        p.add_button("|◀", "Go to start (Home)", lambda: self.seek(0.0))
+        p.add_button("▶ Play", "Play or stop (Space)", self.flows.toggle_play)
+        p.add_button("■ Stop", "Stop", self.transport.stop)
+        p.add_button("In", "Set the in point at the playhead (I)", self.mark_in, left=False)
+        p.add_button("Out", "Set the out point at the playhead (O)", self.mark_out, left=False)
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
@@ -356,7 +365,8 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         """Stop jobs, decoding and sound; store preferences; remove the autosave."""
-        self._autosave_timer.stop()
+        self.main_thread.closed = True
+        self.autosave_timer.stop()
         self.transport.stop()
         self.transport.engine.close()
         self.jobs.shutdown(wait=True)

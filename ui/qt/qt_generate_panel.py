@@ -5,8 +5,9 @@ import random
 from typing import Optional
 
 from PyQt6.QtCore import pyqtSignal
-from PyQt6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QHBoxLayout,
-                             QLineEdit, QPushButton, QSpinBox, QToolButton, QVBoxLayout, QWidget)
+from PyQt6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGridLayout,
+                             QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox,
+                             QToolButton, QVBoxLayout, QWidget)
 
 from foley_studio.requests import SamplerSettings
 from ui.model.presets import GenerationPreset, list_presets
@@ -47,7 +48,7 @@ class QtGeneratePanel(QWidget):
         self.prompt = QLineEdit(placeholderText="e.g. footsteps on gravel (optional for Foley)")
         self.takes = _spin(1, 16, settings.takes)
         self.seed = _spin(0, 2**31 - 1, 0)
-        self.dice = QToolButton(text="🎲")
+        self.dice = QToolButton(text="Random")
         self.dice.setToolTip("New random seed")
         self.dice.clicked.connect(lambda: self.seed.setValue(random.randrange(2**31 - 1)))
         self.guidance = _spin(0.0, 20.0, settings.guidance, 2, 0.5)
@@ -68,15 +69,17 @@ class QtGeneratePanel(QWidget):
         form.addRow("Weights", _row(self.generator, self.add_folder))
         form.addRow("Preset", self.preset)
         form.addRow("Prompt", self.prompt)
-        form.addRow("Takes", self.takes)
-        form.addRow("Seed", _row(self.seed, self.dice))
-        form.addRow("Guidance", self.guidance)
-        form.addRow("Temperature", self.temperature)
-        form.addRow("Top-k", self.top_k)
-        form.addRow("Steps", self.steps)
-        form.addRow("Extend by (s)", self.extend)
+        form.addRow("Takes", _row(self.takes, QLabel("Seed"), self.seed, self.dice))
+        sampler = QGroupBox("Sampler")
+        grid = QGridLayout(sampler)
+        for i, (label, box) in enumerate((("Guidance", self.guidance), ("Temperature", self.temperature),
+                                          ("Top-k", self.top_k), ("Steps", self.steps),
+                                          ("Extend by (s)", self.extend))):
+            grid.addWidget(QLabel(label), i // 2, (i % 2) * 2)
+            grid.addWidget(box, i // 2, (i % 2) * 2 + 1)
         outer = QVBoxLayout(self)
         outer.addLayout(form)
+        outer.addWidget(sampler)
         outer.addStretch(1)
         outer.addWidget(self.button)
 
@@ -136,6 +139,6 @@ def _row(*widgets: QWidget) -> QWidget:
     box = QWidget()
     layout = QHBoxLayout(box)
     layout.setContentsMargins(0, 0, 0, 0)
-    for i, w in enumerate(widgets):
-        layout.addWidget(w, 1 if i == 0 else 0)
+    for w in widgets:
+        layout.addWidget(w, 0 if isinstance(w, (QLabel, QToolButton)) else 1)
     return box

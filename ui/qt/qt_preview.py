@@ -6,7 +6,7 @@ from typing import Optional
 import numpy as np
 from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QPixmap, QResizeEvent
-from PyQt6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PyQt6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
 from foley_studio.timeline import timecode
 from ui.qt.qt_timeline import to_qimage
@@ -25,12 +25,25 @@ class QtPreview(QWidget):
         self.timecode = QLabel("00:00:00:00")
         self.timecode.setObjectName("timecode")
         self.timecode.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.bar = QHBoxLayout()
+        self.bar.setContentsMargins(8, 4, 8, 4)
+        self.bar.addStretch(1)
+        self.bar.addWidget(self.timecode)
+        self.bar.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.picture, 1)
-        layout.addWidget(self.timecode, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addLayout(self.bar)
         self._pixmap: Optional[QPixmap] = None
         self.shown_time: Optional[float] = None
+
+    def add_button(self, text: str, tip: str, slot, left: bool = True) -> QToolButton:
+        """A transport button beside the timecode (left or right of it)."""
+        button = QToolButton(text=text)
+        button.setToolTip(tip)
+        button.clicked.connect(lambda _=False: slot())
+        self.bar.insertWidget(self.bar.indexOf(self.timecode) if left else self.bar.count() - 1, button)
+        return button
 
     def show_frame(self, t: float, rgb: np.ndarray) -> None:
         """Display ``rgb`` (``(H, W, 3)`` uint8), the frame at ``t`` seconds."""

@@ -48,11 +48,12 @@ class QtSendPanel(QWidget):
         layout.addWidget(self.log, 1)
         layout.addWidget(self.check)
         layout.addWidget(self.send)
+        self.spool: Optional[str] = None  # REAPER spool folder; None: the target preset's
+        self.reply_timeout: Optional[float] = None
         self.kind.currentIndexChanged.connect(lambda _: self._on_kind_changed())
         self.kind.setCurrentIndex(max(0, self.kind.findData(settings.send_target)))
         self._on_kind_changed()
-        self.spool: Optional[str] = None
-        self.reply_timeout: Optional[float] = None
+        self.port.setValue(settings.send_port)
 
     def target(self) -> SendTarget:
         """The destination as chosen."""

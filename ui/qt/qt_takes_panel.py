@@ -12,23 +12,23 @@ from PyQt6.QtWidgets import (QAbstractItemView, QGridLayout, QListWidget, QListW
 from foley_studio.timeline import timecode
 from ui.model.project import Project, TakeItem
 from ui.qt import theme
-from ui.services.media import waveform_peaks
 
 THUMB = QSize(150, 40)
 
 
 def waveform_pixmap(audio: np.ndarray, rate: int, colour: QColor, size: QSize = THUMB) -> QPixmap:
-    """A small picture of a waveform for list icons."""
+    """A small picture of a waveform for list icons, scaled so its peak fills the height."""
     pix = QPixmap(size)
     pix.fill(theme.BACKGROUND)
-    peaks = waveform_peaks(audio, rate, per_second=max(1, int(size.width() * rate / max(1, len(audio)))))
-    cols = np.array_split(peaks, size.width()) if len(peaks) >= size.width() else [peaks]
+    columns = np.array_split(np.asarray(audio, np.float32), size.width())  # width × (n,)
+    peak = float(np.abs(audio).max()) if len(audio) else 0.0
+    scale = (size.height() / 2 - 2) / (peak or 1.0)
     p = QPainter(pix)
     p.setPen(QPen(colour))
-    mid, half = size.height() / 2, size.height() / 2 - 2
-    for x, block in enumerate(cols):
+    mid = size.height() / 2
+    for x, block in enumerate(columns):
         if len(block):
-            p.drawLine(QPointF(x, mid - block[:, 1].max() * half), QPointF(x, mid - block[:, 0].min() * half))
+            p.drawLine(QPointF(x, mid - block.max() * scale), QPointF(x, mid - block.min() * scale))
     p.end()
     return pix
 

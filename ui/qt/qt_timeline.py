@@ -55,9 +55,16 @@ class _Canvas(QWidget):
     def time_at(self, x: float) -> float:
         return self.t.scroll + (x - HEADER_W) / self.t.zoom
 
+    def lane_heights(self) -> list[float]:
+        """Lane heights; spare height goes to the two sound lanes."""
+        base = [h for _, h in LANES]
+        spare = max(0.0, self.height() - RULER_H - sum(base)) / 2
+        return [base[0], base[1] + spare, base[2] + spare]
+
     def lane_rect(self, index: int) -> QRectF:
-        top = RULER_H + sum(h for _, h in LANES[:index])
-        return QRectF(HEADER_W, top, self.width() - HEADER_W, LANES[index][1])
+        heights = self.lane_heights()
+        top = RULER_H + sum(heights[:index])
+        return QRectF(HEADER_W, top, self.width() - HEADER_W, heights[index])
 
     # -- painting ------------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:
@@ -65,10 +72,12 @@ class _Canvas(QWidget):
         p.fillRect(self.rect(), theme.BACKGROUND)
         for i in range(len(LANES)):
             p.fillRect(self.lane_rect(i), theme.LANE if i % 2 == 0 else theme.LANE_ALT)
+        self._paint_selection(p, self.rect().height())
         self._paint_thumbnails(p, self.lane_rect(0))
+        self._paint_selection(p, self.lane_rect(0).bottom())  # tint the selected pictures too
         self._paint_source(p, self.lane_rect(1))
         self._paint_foley(p, self.lane_rect(2))
-        self._paint_selection(p)
+        self._paint_selection_edges(p)
         self._paint_ruler(p)
         self._paint_headers(p)
         self._paint_playhead(p)
@@ -147,7 +156,8 @@ class _Canvas(QWidget):
             p.setPen(QPen(colour))
             p.setBrush(QColor(colour.red(), colour.green(), colour.blue(), 70))
             p.drawRoundedRect(box, 3, 3)
-            self._paint_peaks(p, box.adjusted(0, 12, 0, 0), peaks, clip.start, PEAK_RATE, colour)
+            gain = 0.9 / max(float(np.abs(peaks).max()), 1e-4)  # takes are drawn peak-normalised
+            self._paint_peaks(p, box.adjusted(0, 12, 0, 0), peaks * gain, clip.start, PEAK_RATE, colour)
             p.setPen(QPen(QColor("white")))
             p.setFont(QFont("sans", 8))
             p.drawText(box.adjusted(4, 1, -2, 0), Qt.AlignmentFlag.AlignTop, item.name)
@@ -166,13 +176,17 @@ class _Canvas(QWidget):
             lo, hi = float(block[:, 0].min()), float(block[:, 1].max())
             p.drawLine(QPointF(x, mid - hi * half), QPointF(x, mid - lo * half))
 
-    def _paint_selection(self, p: QPainter) -> None:
+    def _paint_selection(self, p: QPainter, bottom: float) -> None:
+        sel = self.t.project.selection
+        if sel is not None:
+            x0, x1 = self.x_of(sel.start), self.x_of(sel.end)
+            p.fillRect(QRectF(x0, RULER_H, max(2.0, x1 - x0), bottom - RULER_H), theme.SELECTION)
+
+    def _paint_selection_edges(self, p: QPainter) -> None:
         sel = self.t.project.selection
         if sel is None:
             return
         x0, x1 = self.x_of(sel.start), self.x_of(sel.end)
-        body = QRectF(x0, RULER_H, max(2.0, x1 - x0), self.height() - RULER_H)
-        p.fillRect(body, theme.SELECTION)
         p.setPen(QPen(theme.SELECTION_EDGE, 1.5))
         p.drawLine(QPointF(x0, RULER_H), QPointF(x0, self.height()))
         p.drawLine(QPointF(x1, RULER_H), QPointF(x1, self.height()))

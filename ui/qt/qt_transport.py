@@ -12,7 +12,6 @@ from typing import Optional
 import numpy as np
 from PyQt6.QtCore import QObject, QTimer, pyqtSignal
 
-from ui.model.project import Project
 from ui.services.playback import PlaybackEngine
 
 POLL_MS = 16
@@ -35,9 +34,9 @@ class Transport(QObject):
     playhead_moved = pyqtSignal(float)
     state_changed = pyqtSignal(str)  # "" when stopped, else the label of what plays
 
-    def __init__(self, project: Project, engine: PlaybackEngine, parent: Optional[QObject] = None) -> None:
+    def __init__(self, engine: PlaybackEngine, parent: Optional[QObject] = None) -> None:
         super().__init__(parent)
-        self.project, self.engine = project, engine
+        self.engine = engine
         self.loop = False
         self.current: Optional[Playing] = None
         self.recent: list[str] = []  # the last two takes played, for A/B

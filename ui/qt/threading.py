@@ -13,6 +13,7 @@ class MainThread(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        self.closed = False  # set when the window shuts down: late results are dropped
         self._called.connect(self._run, Qt.ConnectionType.QueuedConnection)
 
     def call(self, fn: Callable[..., Any], *args: Any) -> None:
@@ -23,6 +24,6 @@ class MainThread(QObject):
         """A callable that, called from any thread, runs ``fn`` on the GUI thread."""
         return lambda *args: self.call(fn, *args)
 
-    @staticmethod
-    def _run(thunk: Callable[[], Any]) -> None:
-        thunk()
+    def _run(self, thunk: Callable[[], Any]) -> None:
+        if not self.closed:
+            thunk()

@@ -47,6 +47,7 @@ class Workflows:
             self.storyboard()
             return
         fn = generation.takes_job(self.w.project, options, self.w.catalog)
+        self.w.settings.generator = options.generator
         label = generation.MODE_LABELS[options.mode]
         self.w.submit(f"{label} ({options.takes} takes)", fn, self._on_takes)
 
@@ -115,10 +116,9 @@ class Workflows:
             raise ConfigError("Open a video first (File ▸ Open Video).")
         from ui.services.media import AUDIO_RATE
 
-        mix = self.w.project.lane_mix(AUDIO_RATE, overview.duration)  # (S,)
-        if overview.audio is not None:
-            n = min(len(mix), len(overview.audio))
-            mix[:n] = np.clip(mix[:n] + overview.audio[:n], -1.0, 1.0)
+        soundtrack = overview.audio if overview.audio is not None else \
+            np.zeros(int(overview.duration * AUDIO_RATE), np.float32)  # (S,)
+        mix = self.w.project.mix(soundtrack, AUDIO_RATE)
         self.w.transport.play(Playing("timeline", mix, AUDIO_RATE, 0.0), offset=self.w.playhead)
 
     @_guarded
@@ -149,9 +149,16 @@ class Workflows:
         return Playing(label, t.audio, t.sample_rate, t.start, take_id)
 
     def _before(self, item: TakeItem) -> Playing:
-        t = item.take
-        original = generation.original_audio(self.w.project.video.path, t.sample_rate, t.start,
-                                             t.start + t.duration)  # (S,)
+        """The soundtrack under an inpainted take, from the decoded overview (no decoding here)."""
+        from foley_studio import media
+        from ui.services.media import AUDIO_RATE
+
+        t, overview = item.take, self.w.overview
+        if overview is None or overview.audio is None:
+            raise ConfigError("The video's soundtrack is not loaded yet; wait for the timeline.")
+        first = int(round(t.start * AUDIO_RATE))
+        span = overview.audio[first:first + int(round(t.duration * AUDIO_RATE))]  # (S,)
+        original = media.resample(span, AUDIO_RATE, t.sample_rate)
         return Playing(f"{item.name} (before)", original, t.sample_rate, t.start, item.id)
 
     # -- take edits --------------------------------------------------------------------------
@@ -193,6 +200,8 @@ class Workflows:
     def send(self) -> None:
         """Send the Foley lane to the chosen DAW, or export it as a timeline file."""
         target = self.w.send_panel.target()
+        s = self.w.settings
+        s.send_target, s.send_host, s.send_port = target.kind, target.host, target.port
         project, fps = self.w.project, self.w.project.video.fps if self.w.project.video else 25.0
         folder = self._send_folder()
 

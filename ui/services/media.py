@@ -62,6 +62,7 @@ class MediaService:
         self._clip: Any = None
         self._pending: Optional[tuple[float, Callable, Callable]] = None
         self._lock = threading.Lock()
+        self._closed = False
 
     def load(self, path: str, on_done: Callable[[Overview], None],
              on_error: Callable[[BaseException], None]) -> Future:
@@ -82,11 +83,12 @@ class MediaService:
         with self._lock:
             idle = self._pending is None
             self._pending = (t, on_frame, on_error)
-        if idle:
+        if idle and not self._closed:
             self._executor.submit(self._drain)
 
     def shutdown(self) -> None:
         """Stop the decoding thread and close the preview clip."""
+        self._closed = True
         self._executor.shutdown(wait=True)
         if self._clip is not None:
             self._clip.close()
