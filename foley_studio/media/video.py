@@ -194,7 +194,11 @@ class VideoClip:
                                  f"choose a time from 0 to {self.duration:.3f} s.")
 
     def _check_region(self, start: float, end: float) -> TimeRange:
-        region = TimeRange(start, end).within(self.duration, what=str(self.path))
+        try:
+            region = TimeRange(start, end)
+        except SelectionError as exc:
+            raise SelectionError(f"{self.path}: {exc}") from exc
+        region = region.within(self.duration, what=str(self.path))
         if region.duration <= 0:
             raise SelectionError(f"Selection {start:.3f}–{end:.3f} s of {self.path} is empty; "
                                  "drag out a region longer than zero.")

@@ -135,7 +135,7 @@ def test_frames_in_more_frames_than_the_region_holds_repeats_frames(vfr_mp4: Pat
 @pytest.mark.parametrize("start, end", [(-0.1, 0.5), (1.5, 2.5), (1.0, 0.5), (0.7, 0.7),
                                         (float("nan"), 1.0)])
 def test_frames_in_refuses_regions_outside_the_clip(clip_mp4: Path, start: float, end: float) -> None:
-    with VideoClip(clip_mp4) as clip, pytest.raises(SelectionError):
+    with VideoClip(clip_mp4) as clip, pytest.raises(SelectionError, match="clip.mp4"):
         clip.frames_in(start, end, 3)
 
 
