@@ -14,6 +14,9 @@ import av
 import numpy as np
 import soundfile
 
+AUDIO_RATE = 44100
+"""Sample rate of the sound in made media."""
+
 AudioFn = Callable[[np.ndarray], np.ndarray]
 """Sample times (S,) in seconds → (S,) mono or (C, S) samples in [-1, 1]."""
 
@@ -50,7 +53,7 @@ def clicks(rate: int, positions: np.ndarray, level: float = 0.9) -> AudioFn:
 
 def make_video(path: Path, seconds: float = 1.0, fps: int = 24, size: tuple[int, int] = (64, 48),
                with_audio: bool = True, audio_fn: Optional[AudioFn] = None, *,
-               audio_rate: int = 44100, audio_seconds: Optional[float] = None,
+               audio_rate: int = AUDIO_RATE, audio_seconds: Optional[float] = None,
                channels: int = 1, times: Optional[Sequence[float]] = None,
                faststart: bool = False, bframes: int = 2, gop: int = 12,
                rotation: int = 0, pixel_aspect: Optional[Fraction] = None) -> Path:
@@ -77,7 +80,7 @@ def make_video(path: Path, seconds: float = 1.0, fps: int = 24, size: tuple[int,
     return path
 
 
-def make_sound(path: Path, seconds: float = 1.0, rate: int = 44100,
+def make_sound(path: Path, seconds: float = 1.0, rate: int = AUDIO_RATE,
                audio_fn: Optional[AudioFn] = None, channels: int = 1,
                subtype: str = "FLOAT") -> Path:
     """A sound file: ``.wav`` (soundfile, ``subtype``) or ``.m4a`` (PyAV, AAC)."""

@@ -4,9 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers_media import AUDIO_RATE as RATE
 from helpers_media import click_positions, clicks, make_sound, make_video
-
-RATE = 44100
 
 
 @pytest.fixture(scope="session")

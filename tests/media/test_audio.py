@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile
-from conftest import RATE
+from helpers_media import AUDIO_RATE as RATE
 from helpers_media import click_positions, clicks, make_sound, make_video, sine
 
 from foley_studio.errors import ConfigError, EmptyMediaError, NoStreamError, SelectionError
