@@ -9,6 +9,10 @@ import argparse
 import importlib
 
 TRAINERS: dict[str, str] = {
+    "im2wav-vqvae": "foley_studio.models.im2wav.train_vqvae",
+    "im2wav-low": "foley_studio.models.im2wav.train_low",
+    "im2wav-up": "foley_studio.models.im2wav.train_up",
+    "clip": "foley_studio.encoders.train_clip",
     "world-classifier": "foley_studio.evaluation.train_world",
     "echoes-spec-vqgan": "foley_studio.models.echoes.train_vqgan",
     "echoes-image-vqgan": "foley_studio.models.echoes.train_vqgan",

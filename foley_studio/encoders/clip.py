@@ -113,7 +113,7 @@ class ClipEncoder:
         """A random tiny encoder built in code (no download)."""
         torch.manual_seed(seed)
         config = tiny_config(embed_dim)
-        return cls(ClipNetwork(**config), _tokenizer(config["text_cfg"]["context_length"]),
+        return cls(ClipNetwork(**config), tokenizer_for(config["text_cfg"]["context_length"]),
                    "tiny-clip", config)
 
     @classmethod
@@ -144,7 +144,7 @@ class ClipEncoder:
         stem = path / BUNDLE_STEM if path.is_dir() else path
         network = load_module(ClipNetwork, stem, kind=KIND)
         config = read_meta(stem, kind=KIND)["config"]
-        return cls(network, _tokenizer(network.context_length), f"clip:{stem.parent.name}", config)
+        return cls(network, tokenizer_for(network.context_length), f"clip:{stem.parent.name}", config)
 
     def save(self, folder: str | Path) -> None:
         """Write this encoder as a local bundle (only for encoders built from a config)."""
@@ -156,7 +156,8 @@ class ClipEncoder:
         save_module(self.network, self.config, Path(folder) / BUNDLE_STEM, kind=KIND)
 
 
-def _tokenizer(context_length: int):
+def tokenizer_for(context_length: int):
+    """open_clip's BPE tokenizer (bundled with the package, no download) for ``context_length``."""
     from open_clip.tokenizer import SimpleTokenizer
 
     return SimpleTokenizer(context_length=context_length)

@@ -248,19 +248,56 @@ def convert(vqvae_path: Path, low_path: Path, up_path: Path, out: Path, *, name:
     return out
 
 
+def assemble(vqvae_dir: Path, low_dir: Path, up_dir: Path, out: Path, *, encoder: str,
+             name: str = "im2wav") -> Path:
+    """Make a bundle from the checkpoint folders of the three trainers (EMA weights of the priors
+    when present) and an encoder: a local encoder bundle folder (copied in) or an open_clip
+    ``MODEL/PRETRAINED`` name."""
+    from foley_studio.encoders.clip import ClipEncoder
+    from foley_studio.models.im2wav.generator import Im2WavGenerator
+    from foley_studio.models.im2wav.train_prior import load_trained_vqvae
+    from foley_studio.models.weights import load_module
+
+    def prior(cls, folder: Path, kind: str):
+        stem = "ema" if (Path(folder) / "ema.json").is_file() else "model"
+        return load_module(cls, Path(folder) / stem, kind=kind)
+
+    if Path(encoder).is_dir():
+        enc, spec = ClipEncoder.from_bundle(encoder), {"type": "bundle", "path": "encoder"}
+    else:
+        model, _, pretrained = encoder.partition("/")
+        enc, spec = ClipEncoder.pretrained(model, pretrained or None), {
+            "type": "open_clip", "model": model, "pretrained": pretrained or None}
+    gen = Im2WavGenerator(load_trained_vqvae(vqvae_dir), prior(LowPrior, low_dir, "im2wav-low"),
+                          prior(UpPrior, up_dir, "im2wav-up"), enc, name=name, encoder_spec=spec,
+                          total_length=OFFICIAL_TOTAL_LENGTH_TRAINED, device="cpu")
+    return gen.save_bundle(out, name=name, description="IM2WAV trained with foley-studio train")
+
+
+OFFICIAL_TOTAL_LENGTH_TRAINED = 4 * 16000
+"""Total length fed to the time signal of locally trained LOW priors (the world's 4-s clips)."""
+
+
 def add_import_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``foley-studio weights import im2wav``."""
-    parser.add_argument("--vqvae", type=Path, required=True, help="the released vqvae.tar")
-    parser.add_argument("--low", type=Path, required=True, help="the released low.tar (LOW prior)")
-    parser.add_argument("--up", type=Path, required=True, help="the released up.tar (UP prior)")
+    parser.add_argument("--vqvae", type=Path, required=True,
+                        help="the released vqvae.tar, or a 'train im2wav-vqvae' checkpoint folder")
+    parser.add_argument("--low", type=Path, required=True, help="low.tar, or a LOW checkpoint folder")
+    parser.add_argument("--up", type=Path, required=True, help="up.tar, or an UP checkpoint folder")
     parser.add_argument("--out", type=Path, required=True, help="bundle folder to write")
     parser.add_argument("--name", default="im2wav", help="bundle name in the registry")
+    parser.add_argument("--encoder", default="ViT-B-32/openai",
+                        help="for checkpoint folders: encoder bundle folder or open_clip MODEL/PRETRAINED")
     parser.add_argument("--trust-pickle", action="store_true",
                         help="allow arbitrary pickled objects (only for files you trust)")
 
 
 def run_import(args: argparse.Namespace) -> int:
-    """Convert and report where the bundle went."""
-    out = convert(args.vqvae, args.low, args.up, args.out, name=args.name, trust_pickle=args.trust_pickle)
+    """Convert (released files) or assemble (trained folders) and report where the bundle went."""
+    if args.vqvae.is_dir():
+        out = assemble(args.vqvae, args.low, args.up, args.out, encoder=args.encoder, name=args.name)
+    else:
+        out = convert(args.vqvae, args.low, args.up, args.out, name=args.name,
+                      trust_pickle=args.trust_pickle)
     print(f"wrote IM2WAV bundle {args.name!r} to {out}")
     return 0

@@ -184,8 +184,8 @@ class VQVAE(nn.Module):
             level_recons = lmix_loss(target, pred, self.linf_weight)
             level_spec = multi_resolution_stft_loss(target, pred, self.stft_resolutions)
             recons, spectral, commit = recons + level_recons, spectral + level_spec, commit + level_commit
-            metrics.update({f"recons_l{level}": float(level_recons), f"spectral_l{level}": float(level_spec),
+            metrics.update({f"recons_l{level}": level_recons.item(), f"spectral_l{level}": level_spec.item(),
                             **{f"{k}_l{level}": v for k, v in stats.items()}})
         loss = recons + self.multispectral * spectral + self.commit * commit
-        metrics.update(loss=float(loss), recons=float(recons), spectral=float(spectral), commit=float(commit))
+        metrics.update(loss=loss.item(), recons=recons.item(), spectral=spectral.item(), commit=commit.item())
         return {"loss": loss, "metrics": metrics}

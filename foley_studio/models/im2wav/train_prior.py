@@ -1,0 +1,52 @@
+"""What the LOW and UP trainers share: the VQ-VAE and encoder they need, and the cached tokens."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import torch
+
+from foley_studio.encoders.clip import ClipEncoder
+from foley_studio.errors import CheckpointError
+from foley_studio.models.im2wav.data import load_cache
+from foley_studio.models.im2wav.vqvae import VQVAE
+from foley_studio.models.weights import load_module
+from foley_studio.training.runtime import DistInfo
+
+
+def add_prior_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments both prior trainers take besides the loop's."""
+    parser.add_argument("--vqvae", type=Path, required=True,
+                        help="checkpoint folder of 'train im2wav-vqvae' (its model.* files)")
+    parser.add_argument("--encoder", default="ViT-B-32/openai",
+                        help="CLIP encoder: an open_clip MODEL/PRETRAINED, a local encoder bundle "
+                             "folder (from 'train clip'), or 'tiny' (random, for tests)")
+    parser.add_argument("--fps", type=float, default=25.0, help="frames per second fed to CLIP")
+
+
+def load_encoder(spec: str, seed: int = 0) -> ClipEncoder:
+    """The encoder named on the command line."""
+    if spec == "tiny":
+        return ClipEncoder.tiny(seed)
+    if Path(spec).is_dir():
+        return ClipEncoder.from_bundle(spec)
+    model, _, pretrained = spec.partition("/")
+    return ClipEncoder.pretrained(model, pretrained or None)
+
+
+def load_trained_vqvae(folder: Path) -> VQVAE:
+    """The VQ-VAE of a training checkpoint folder."""
+    if not (Path(folder) / "model.json").is_file():
+        raise CheckpointError(f"{folder} is not a VQ-VAE checkpoint folder (no model.json); train "
+                              "one with 'foley-studio train im2wav-vqvae'.")
+    return load_module(VQVAE, Path(folder) / "model", kind="im2wav-vqvae").eval()
+
+
+def token_cache(args: argparse.Namespace, info: DistInfo) -> tuple[dict[str, torch.Tensor], VQVAE, ClipEncoder]:
+    """Cached audio tokens of both levels and CLIP features of every frame of every clip."""
+    vqvae = load_trained_vqvae(args.vqvae)
+    encoder = load_encoder(args.encoder, args.seed)
+    tag = f"{encoder.name}|{(Path(args.vqvae) / 'model.json').read_text()}"
+    cache, _ = load_cache(args.data, args.out / "cache", info, seconds=args.seconds, fps=args.fps,
+                          encoder=encoder, vqvae=vqvae, tag=tag)
+    return cache, vqvae, encoder

@@ -1,0 +1,61 @@
+"""Train the IM2WAV VQ-VAE (both levels) on a dataset folder's audio.
+
+``foley-studio train im2wav-vqvae --data DIR --out CKPT [--preset tiny|paper] [--segment S]``;
+under ``torchrun --nproc_per_node N`` it trains data-parallel unchanged.
+"""
+from __future__ import annotations
+
+import argparse
+from typing import Iterator
+
+import torch
+
+from foley_studio.models.im2wav.data import load_cache, random_offsets, random_rows
+from foley_studio.models.im2wav.generator import TINY_VQVAE
+from foley_studio.models.im2wav.training import LoopSettings, add_loop_arguments, train_loop
+from foley_studio.models.im2wav.vqvae import VQVAE
+from foley_studio.training.runtime import setup_distributed, teardown_distributed
+
+KIND = "im2wav-vqvae"
+PRESETS = {"tiny": TINY_VQVAE, "paper": {}}
+
+
+def add_train_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``train im2wav-vqvae``."""
+    add_loop_arguments(parser)
+    parser.add_argument("--segment", type=float, default=1.0, help="seconds of audio per example")
+
+
+def audio_batches(audio: torch.Tensor, batch: int, segment: int, hop: int, seed: int,
+                  device: torch.device) -> Iterator[torch.Tensor]:
+    """Random ``segment``-sample crops (B, segment) of the cached clips, forever."""
+    gen = torch.Generator().manual_seed(seed)
+    index = torch.arange(segment)[None]
+    while True:
+        rows = random_rows(audio.shape[0], batch, gen)
+        starts = random_offsets(audio.shape[1], segment, batch, gen, multiple=hop)
+        yield audio[rows[:, None], starts[:, None] + index].to(device)
+
+
+def _loss(model: VQVAE, audio: torch.Tensor):
+    out = model(audio)
+    return out["loss"], out["metrics"]
+
+
+def run_train(args: argparse.Namespace) -> int:
+    """Train (or resume) and write the checkpoint folder."""
+    info = setup_distributed(args.device)
+    try:
+        torch.manual_seed(args.seed)
+        model = VQVAE(**PRESETS[args.preset])
+        audio = load_cache(args.data, args.out / "cache", info, seconds=args.seconds, fps=1.0)[0]["audio"]
+        segment = int(round(args.segment * model.sample_rate / model.hops[-1])) * model.hops[-1]
+        batches = audio_batches(audio, args.batch_size, segment, model.hops[-1],
+                                args.seed + 1000 * info.rank, info.device)
+        losses = train_loop(model, model.config, KIND, args.out, batches, _loss,
+                            LoopSettings.from_args(args, ema=False), info)
+        if info.is_main and losses:
+            print(f"{KIND}: loss {losses[0]:.4f} → {losses[-1]:.4f}; weights in {args.out}")
+    finally:
+        teardown_distributed()
+    return 0
