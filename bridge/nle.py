@@ -44,7 +44,8 @@ def export_timeline(takes: Sequence[PlacedTake], out: os.PathLike | str, *, fps:
         raise BridgeError(f"The frame rate {fps!r} is not usable; give the picture's fps, e.g. 24 or 25.")
     if not takes:
         raise BridgeError("There are no accepted takes to export; accept at least one take first.")
-    timeline = build_timeline(takes, fps=float(fps), name=name, frames=fmt != "otio")
+    fps = exact_rate(float(fps))
+    timeline = build_timeline(takes, fps=fps, name=name, frames=fmt != "otio")
     try:
         text = _edl(timeline, fps) if fmt == "edl" else _write(timeline, FORMATS[fmt][0])
     except BridgeError:
@@ -54,6 +55,14 @@ def export_timeline(takes: Sequence[PlacedTake], out: os.PathLike | str, *, fps:
     out = Path(out)
     write_text_atomic(out, text)
     return out
+
+
+def exact_rate(fps: float) -> float:
+    """``fps`` with NTSC rates given to 2–3 decimals (23.976, 29.97, 59.94) made exact (N×1000/1001)."""
+    nominal = round(fps * 1.001)
+    if abs(fps - nominal) > 1e-9 and abs(fps - nominal * 1000 / 1001) < 0.005:
+        return nominal * 1000 / 1001
+    return fps
 
 
 def _write(timeline, adapter: str) -> str:

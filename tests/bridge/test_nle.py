@@ -8,6 +8,7 @@ import opentimelineio as otio
 import pytest
 
 from bridge import PlacedTake, export_timeline
+from bridge.nle import exact_rate
 from bridge.wavinfo import read_wav_info
 from foley_studio.errors import BridgeError
 from foley_studio.media import read_bwf
@@ -96,3 +97,13 @@ def test_write_is_atomic_and_errors_are_clear(takes, tmp_path: Path) -> None:
         export_timeline(takes, out, fmt="aaf")
     with pytest.raises(BridgeError, match="lasts 0.800 s"):
         export_timeline([PlacedTake(takes[0].path, 0, 5.0)], out)
+
+
+@pytest.mark.parametrize("fps, exact", [(23.976, 24000 / 1001), (29.97, 30000 / 1001), (25.0, 25.0),
+                                        (59.94, 60000 / 1001), (30000 / 1001, 30000 / 1001)])
+def test_ntsc_rates_are_made_exact(takes, tmp_path: Path, fps: float, exact: float) -> None:
+    assert exact_rate(fps) == exact
+    out = export_timeline(takes[1:], tmp_path / "ntsc.edl", fps=fps, fmt="edl")
+    record_in = next(line for line in out.read_text().splitlines() if line.startswith("001")).split()[6]
+    # 29.97/59.94 come out drop-frame ("03;01"); in the first minute no frame labels are dropped
+    assert parse_timecode(record_in.replace(";", ":"), exact) == pytest.approx(3.04, abs=0.6 / exact)
