@@ -41,7 +41,10 @@ class Bridge:
 
     def place(self, take_path: Union[str, os.PathLike], at: float, track: TrackRef = None,
               name: str = "", metadata: Optional[dict[str, Any]] = None) -> PlaceResult:
-        """Put the WAV at ``at`` seconds on ``track`` (name or 0-based index; preset default)."""
+        """Put the WAV at ``at`` seconds on ``track`` (name or 0-based index; preset default).
+
+        ``metadata`` (model, seed, prompt…) is stored with the take in REAPER; Live keeps none.
+        """
         with self._lock:
             host = self._open()
             if self.target.kind == "reaper":

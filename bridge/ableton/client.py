@@ -130,7 +130,12 @@ class AbletonLive:
     # placing ---------------------------------------------------------------------------
     def place(self, take: os.PathLike | str, at: float, track: TrackRef = None,
               name: str = "") -> PlaceResult:
-        """Place the WAV ``take`` on ``track`` at ``at`` seconds; return what Live reports."""
+        """Place the WAV ``take`` on ``track`` at ``at`` seconds; return what Live reports.
+
+        Arrangement view: ``at`` becomes beats at the song tempo; the clip takes the file's
+        name (AbletonOSC has no setter for arrangement clips). Session view: the first empty
+        slot of the track gets the clip, named ``name``; ``at`` is not used there.
+        """
         path = str(take_file(take))
         at = check_time(at)
         with self._lock:
