@@ -59,7 +59,10 @@ def test_moves_of_one_clip_merge_into_one_step(project: Project) -> None:
     history.push(commands.AcceptTake(project, project.takes[0].id))
     clip_id = project.lane[0].id
     for start in (1.5, 2.0, 2.5):
-        history.push(commands.MoveClip(project, clip_id, start))
+        history.push(commands.MoveClip(project, clip_id, start, gesture=1))
+    history.push(commands.MoveClip(project, clip_id, 3.0, gesture=2))
+    assert project.lane[0].start == 3.0
+    history.undo()
     assert project.lane[0].start == 2.5
     history.undo()
     assert project.lane[0].start == 1.0

@@ -85,7 +85,9 @@ def test_select_generate_audition_accept_undo_save_reopen(qtbot, window, catalog
 
     generate(qtbot, w, "foley", "im2wav-tiny", takes=2)
     assert [t.take.seed for t in w.project.takes] == [0, 1] and w.errors.shown == []
-    assert w.takes_panel.list.count() == 2
+    rows = [w.takes_panel.list.item(i) for i in range(w.takes_panel.list.count())]
+    assert [r.data(Qt.ItemDataRole.UserRole) for r in rows] == [None, *(t.id for t in w.project.takes)]
+    assert "2 take(s)" in rows[0].text()
 
     first, second = (t.id for t in w.project.takes)
     qtbot.mouseClick(w.takes_panel.buttons["Play"], Qt.MouseButton.LeftButton)
@@ -114,6 +116,29 @@ def test_select_generate_audition_accept_undo_save_reopen(qtbot, window, catalog
     w.dialogs.text_value = "gravel steps"
     qtbot.mouseClick(w.takes_panel.buttons["Rename"], Qt.MouseButton.LeftButton)
     assert w.project.take(second).name == "gravel steps" and "*" in w.windowTitle()
+
+    w.dialogs.save_path = str(tmp_path / "take.wav")
+    qtbot.mouseClick(w.takes_panel.buttons["Export BWF"], Qt.MouseButton.LeftButton)
+    from foley_studio import media
+
+    bext = media.read_bwf(tmp_path / "take.wav")["bext"]
+    assert bext["time_reference"] == round(w.project.take(second).take.start * take.sample_rate)
+
+    canvas.update()
+    lane_y = int(canvas.lane_rect(2).center().y())
+    start = w.project.lane[0].start
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=QPoint(timeline_x(w, start + 0.2), lane_y))
+    qtbot.mouseMove(canvas, QPoint(timeline_x(w, start + 0.4), lane_y))
+    qtbot.mouseMove(canvas, QPoint(timeline_x(w, start + 0.7), lane_y))
+    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=QPoint(timeline_x(w, start + 0.7), lane_y))
+    assert w.project.lane[0].start == pytest.approx(start + 0.5, abs=0.03)
+    assert w.timeline.selected_clip == w.project.lane[0].id and w.actions.undo.text() == "Undo Move clip"
+    w.actions.undo.trigger()
+    assert w.project.lane[0].start == start
+    w.flows.remove_selected_clip()
+    assert w.project.lane == []
+    w.actions.undo.trigger()
+    assert [c.start for c in w.project.lane] == [start]
 
     w.dialogs.save_path = str(tmp_path / "scene")
     w.save()

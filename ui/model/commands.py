@@ -88,10 +88,10 @@ class RemoveClip(Command):
 
 
 class MoveClip(Command):
-    """Slide a lane clip in time; successive moves of one clip (a drag) merge into one step."""
+    """Slide a lane clip in time; the moves of one drag (same ``gesture``) merge into one step."""
 
-    def __init__(self, project: Project, clip_id: str, start: float) -> None:
-        self.project, self.clip_id = project, clip_id
+    def __init__(self, project: Project, clip_id: str, start: float, gesture: int = 0) -> None:
+        self.project, self.clip_id, self.gesture = project, clip_id, gesture
         self.old = next(c for c in project.lane if c.id == clip_id)
         self.new = replace(self.old, start=max(0.0, start))
         self.text = "Move clip"
@@ -103,7 +103,8 @@ class MoveClip(Command):
         self._swap(self.new, self.old)
 
     def merge_with(self, other: Command) -> bool:
-        if isinstance(other, MoveClip) and other.clip_id == self.clip_id:
+        if isinstance(other, MoveClip) and other.clip_id == self.clip_id \
+                and other.gesture == self.gesture != 0:
             self.new = other.new
             return True
         return False

@@ -53,6 +53,8 @@ def build_menus(w: "MainWindow") -> WindowActions:
     a.undo = a.add(edit, "Undo", w.history.undo, "Ctrl+Z")
     a.redo = a.add(edit, "Redo", w.history.redo, "Ctrl+Shift+Z")
     edit.addSeparator()
+    a.add(edit, "Remove Clip from Lane", w.flows.remove_selected_clip, "Del")
+    edit.addSeparator()
     a.add(edit, "Preferences…", lambda: open_preferences(w), "Ctrl+,")
     mark = bar.addMenu("&Mark")
     a.add(mark, "Set In Point", w.mark_in, "I")

@@ -132,6 +132,7 @@ class MainWindow(QMainWindow):
         self.history.changed.connect(self._on_history_changed)
         self.project.changed.connect(self._on_project_changed)
         self.timeline.seek_requested.connect(self.seek)
+        self.timeline.clip_moved.connect(self.flows.move_clip)
         self.transport.playhead_moved.connect(self._follow_playback)
         self.transport.state_changed.connect(self._on_transport_state)
         self.generate_panel.generate_requested.connect(self.flows.generate)

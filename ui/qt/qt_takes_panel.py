@@ -98,13 +98,29 @@ class QtTakesPanel(QWidget):
     def _rebuild(self) -> None:
         current = self.current_id()
         self.list.clear()
-        for item in self.project.takes:
-            self.list.addItem(self._row(item))
+        for region, items in self._by_region():
+            self.list.addItem(self._header(region, len(items)))
+            for item in items:
+                self.list.addItem(self._row(item))
         if current is not None:
             self.select(current)
-        if self.list.currentItem() is None and self.list.count():
-            self.list.setCurrentRow(0)
+        if self.current_id() is None and self.project.takes:
+            self.select(self.project.takes[0].id)
         self._update_buttons()
+
+    def _by_region(self) -> list[tuple[tuple[float, float], list[TakeItem]]]:
+        """Takes grouped by the selection they were made for, newest group first."""
+        groups: dict[tuple[float, float], list[TakeItem]] = {}
+        for item in self.project.takes:
+            groups.setdefault(item.region, []).append(item)
+        return list(groups.items())
+
+    def _header(self, region: tuple[float, float], count: int) -> QListWidgetItem:
+        text = f"{timecode(region[0], self.fps)} – {timecode(region[1], self.fps)}   ·   {count} take(s)"
+        header = QListWidgetItem(text)
+        header.setFlags(Qt.ItemFlag.NoItemFlags)
+        header.setForeground(theme.TEXT_DIM)
+        return header
 
     def _row(self, item: TakeItem) -> QListWidgetItem:
         t = item.take

@@ -47,6 +47,8 @@ class _Canvas(QWidget):
         self._press: Optional[float] = None
         self._press_x = 0.0
         self._dragging = False
+        self._clip_drag: Optional[tuple[str, float]] = None  # (clip id, its start at the press)
+        self._gestures = 0
 
     # -- geometry ------------------------------------------------------------------------
     def x_of(self, seconds: float) -> float:
@@ -153,8 +155,9 @@ class _Canvas(QWidget):
             x0, x1 = self.x_of(clip.start), self.x_of(clip.start + item.take.duration)
             box = QRectF(x0, r.top() + 3, max(2.0, x1 - x0), r.height() - 6)
             colour = theme.INPAINT if item.take.mode == "inpaint" else theme.FOLEY
-            p.setPen(QPen(colour))
-            p.setBrush(QColor(colour.red(), colour.green(), colour.blue(), 70))
+            selected = clip.id == self.t.selected_clip
+            p.setPen(QPen(QColor("white") if selected else colour, 2 if selected else 1))
+            p.setBrush(QColor(colour.red(), colour.green(), colour.blue(), 110 if selected else 70))
             p.drawRoundedRect(box, 3, 3)
             gain = 0.9 / max(float(np.abs(peaks).max()), 1e-4)  # takes are drawn peak-normalised
             self._paint_peaks(p, box.adjusted(0, 12, 0, 0), peaks * gain, clip.start, PEAK_RATE, colour)
@@ -203,11 +206,28 @@ class _Canvas(QWidget):
                                  QPointF(x, RULER_H - 6)]))
 
     # -- mouse -----------------------------------------------------------------------------
+    def clip_at(self, x: float, y: float) -> Optional[str]:
+        """Id of the lane clip under ``(x, y)``, if any (the topmost one)."""
+        if not self.lane_rect(2).contains(QPointF(x, y)):
+            return None
+        t = self.time_at(x)
+        hits = [c.id for c in self.t.project.lane
+                if c.start <= t < c.start + self.t.project.take(c.take_id).take.duration]
+        return hits[-1] if hits else None
+
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        x = event.position().x()
+        x, y = event.position().x(), event.position().y()
         if event.button() != Qt.MouseButton.LeftButton or x < HEADER_W or not self.t.duration:
             return
         self._press, self._press_x, self._dragging = self.time_at(x), x, False
+        clip_id = self.clip_at(x, y)
+        self.t.selected_clip = clip_id
+        if clip_id is not None:
+            self._gestures += 1
+            start = next(c.start for c in self.t.project.lane if c.id == clip_id)
+            self._clip_drag = (clip_id, start)
+            self.update()
+            return
         self.t.seek_requested.emit(self.t.clamp(self._press))
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
@@ -215,15 +235,20 @@ class _Canvas(QWidget):
             return
         x = event.position().x()
         self._dragging = self._dragging or abs(x - self._press_x) >= DRAG_PIXELS
-        if self._dragging:
+        if not self._dragging:
+            return
+        if self._clip_drag is not None:
+            clip_id, start = self._clip_drag
+            self.t.clip_moved.emit(clip_id, max(0.0, start + self.time_at(x) - self._press), self._gestures)
+        else:
             self.t.select(Selection.between(self._press, self.time_at(x), self.t.duration))
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if self._press is None:
             return
-        if not self._dragging:
+        if not self._dragging and self._clip_drag is None:
             self.t.select(Selection.at_frame(self._press, self.t.fps, self.t.duration))
-        self._press = None
+        self._press, self._clip_drag = None, None
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         steps = event.angleDelta().y() / 120
@@ -237,6 +262,7 @@ class QtTimeline(QWidget):
     """Ruler, lanes and a horizontal scroll bar over the project's video."""
 
     seek_requested = pyqtSignal(float)
+    clip_moved = pyqtSignal(str, float, int)  # clip id, new start, drag gesture number
 
     def __init__(self, project: Project, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
@@ -246,6 +272,7 @@ class QtTimeline(QWidget):
         self.thumb_images: list[tuple[float, QImage]] = []
         self.peaks: Optional[np.ndarray] = None
         self._take_peaks: dict[str, np.ndarray] = {}
+        self.selected_clip: Optional[str] = None
         self.canvas = _Canvas(self)
         self.scrollbar = QScrollBar(Qt.Orientation.Horizontal, self)
         self.scrollbar.valueChanged.connect(lambda v: self.set_scroll(v / 1000, from_bar=True))
@@ -319,4 +346,6 @@ class QtTimeline(QWidget):
         if what == "takes":
             live = {t.id for t in self.project.takes}
             self._take_peaks = {k: v for k, v in self._take_peaks.items() if k in live}
+        if what == "lane" and self.selected_clip not in {c.id for c in self.project.lane}:
+            self.selected_clip = None
         self.canvas.update()

@@ -183,6 +183,20 @@ class Workflows:
         self.w.history.push(commands.DeleteTake(self.w.project, take_id))
 
     @_guarded
+    def move_clip(self, clip_id: str, start: float, gesture: int = 0) -> None:
+        """Slide a lane clip (one undo step per drag)."""
+        self.w.history.push(commands.MoveClip(self.w.project, clip_id, start, gesture))
+        self.w.timeline.selected_clip = clip_id  # the move re-adds the clip under the same id
+
+    @_guarded
+    def remove_selected_clip(self) -> None:
+        """Take the clip selected on the timeline off the Foley lane (Delete)."""
+        clip_id = self.w.timeline.selected_clip
+        if clip_id is None:
+            raise ConfigError("No clip is selected on the Foley lane; click one first.")
+        self.w.history.push(commands.RemoveClip(self.w.project, clip_id))
+
+    @_guarded
     def export_take(self, take_id: str, bwf: bool, path: Optional[str] = None) -> Optional[Path]:
         """Write a take as a WAV, or a Broadcast WAV stamped with its time and provenance."""
         from foley_studio import media
