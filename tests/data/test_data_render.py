@@ -6,11 +6,14 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from foley_studio.data.manifest import read_manifest
 from foley_studio.data.render import plan_dataset, render_dataset, write_mp4
 from foley_studio.data.world import CLASSES, render_clip
+from foley_studio.errors import Cancelled, ConfigError
 from foley_studio.media import VideoClip
+from foley_studio.progress import CancelToken
 
 
 def test_mp4_holds_h264_and_aac_at_the_world_rates(tmp_path: Path) -> None:
@@ -61,3 +64,21 @@ def test_same_seed_same_files_with_any_worker_count(tmp_path: Path, tiny_world: 
             (tiny_world / name).read_text().splitlines()[:3]
     for path in sorted((tmp_path / "video").iterdir()):
         assert path.read_bytes() == (tiny_world / "video" / path.name).read_bytes()
+
+
+def test_progress_and_cancel(tmp_path: Path) -> None:
+    calls: list[tuple[int, int]] = []
+    render_dataset(tmp_path / "a", 2, seed=1, seconds=0.2, workers=1,
+                   progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(1, 2), (2, 2)]
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Cancelled):
+        render_dataset(tmp_path / "b", 2, seed=1, seconds=0.2, workers=1, cancel=token)
+    assert not (tmp_path / "b" / "vggsound.csv").exists()
+
+
+def test_bad_manifest_line_names_the_line(tmp_path: Path) -> None:
+    (tmp_path / "vggsound.csv").write_text("abc,0,ball,train\nxyz,soon,ball,train\n")
+    with pytest.raises(ConfigError, match="line 2"):
+        read_manifest(tmp_path)
