@@ -135,6 +135,8 @@ def test_select_generate_audition_accept_undo_save_reopen(qtbot, window, catalog
     assert w.timeline.selected_clip == w.project.lane[0].id and w.actions.undo.text() == "Undo Move clip"
     w.actions.undo.trigger()
     assert w.project.lane[0].start == start
+    qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=QPoint(timeline_x(w, start + 0.2), lane_y))
+    assert w.timeline.selected_clip == w.project.lane[0].id
     w.flows.remove_selected_clip()
     assert w.project.lane == []
     w.actions.undo.trigger()
