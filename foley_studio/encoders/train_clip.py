@@ -64,7 +64,7 @@ def contrastive_loss(info: DistInfo):
         image = F.normalize(model.encode_image(b["pixels"]), dim=-1)
         text = F.normalize(model.encode_text(b["tokens"]), dim=-1)
         value = loss(image, text, model.model.logit_scale.exp())
-        return value, {"logit_scale": float(model.model.logit_scale.exp())}
+        return value, {"logit_scale": model.model.logit_scale.exp().item()}
 
     return fn
 

@@ -52,7 +52,7 @@ def low_batches(cache: dict, prior: LowPrior, batch: int, fps: float, seed: int,
 
 def _loss(model: LowPrior, b: dict):
     loss = model.loss(b["tokens"], b["features"], b["token_frames"], b["total_length"], b["offset"])
-    return loss, {"bits_per_token": float(loss)}
+    return loss, {"bits_per_token": loss.item()}
 
 
 def run_train(args: argparse.Namespace) -> int:

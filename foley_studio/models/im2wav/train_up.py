@@ -46,7 +46,7 @@ def up_batches(cache: dict, prior: UpPrior, batch: int, fps: float, seed: int,
 
 def _loss(model: UpPrior, b: dict):
     loss = model.loss(b["tokens"], b["mean_feature"], b["low"])
-    return loss, {"bits_per_token": float(loss)}
+    return loss, {"bits_per_token": loss.item()}
 
 
 def run_train(args: argparse.Namespace) -> int:

@@ -99,7 +99,7 @@ def train_loop(model: nn.Module, config: dict, kind: str, out: Path, batches: It
         scheduler.step()
         if ema is not None:
             ema.update(model)
-        losses.append(float(loss))
+        losses.append(loss.item())
         bar.set_postfix(loss=f"{losses[-1]:.4f}")
         _after_step(step + 1, model, config, kind, out, optimizer, ema, settings, info,
                     {"loss": losses[-1], **metrics})

@@ -1,0 +1,106 @@
+"""Tiny-configuration forward and backward passes of the VQ-VAE and both priors."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from foley_studio.errors import ConfigError
+from foley_studio.models.im2wav.generator import TINY_LOW, TINY_UP, TINY_VQVAE
+from foley_studio.models.im2wav.layers import dilations
+from foley_studio.models.im2wav.prior import LowPrior, UpPrior
+from foley_studio.models.im2wav.transformer import Transformer, layer_patterns
+from foley_studio.models.im2wav.vqvae import VQVAE
+from foley_studio.models.im2wav.windows import nearest_frames, plan_windows
+
+
+def _grads_everywhere(model: torch.nn.Module, skip: tuple[str, ...] = ()) -> list[str]:
+    return [n for n, p in model.named_parameters()
+            if not n.startswith(skip) and (p.grad is None or not torch.isfinite(p.grad).all())]
+
+
+def test_vqvae_forward_backward_and_codes():
+    torch.manual_seed(0)
+    vq = VQVAE(**TINY_VQVAE).train()
+    audio = torch.randn(2, 3000) * 0.3  # padded to a multiple of the LOW hop
+    out = vq(audio)
+    out["loss"].backward()
+    assert torch.isfinite(out["loss"]) and bool(vq.bottleneck.level_blocks[0].initialised)
+    assert _grads_everywhere(vq) == []
+    tokens = vq.encode(audio)
+    assert [t.shape for t in tokens] == [(2, 3072 // 64), (2, 3072 // 256)]
+    assert vq.decode(tokens[0], level=0).shape == (2, 3072)
+    assert vq.decode(tokens[1], level=1).shape == (2, 3072)
+
+
+def test_codebook_restarts_unused_codes():
+    torch.manual_seed(0)
+    vq = VQVAE(**TINY_VQVAE).train()
+    book = vq.bottleneck.level_blocks[1]
+    for _ in range(3):
+        vq(torch.randn(2, 4096) * 0.3)
+    assert book.k_elem.min() >= 0 and torch.isfinite(book.k).all()
+    assert len(torch.unique(book.k, dim=0)) == book.k.shape[0]  # dead codes were re-seeded
+
+
+def test_decoder_dilations_reverse():
+    assert dilations(4, 3, None, reverse=True) == [27, 9, 3, 1]
+    assert dilations(10, 3, 8, reverse=False)[8:] == [1, 3]
+
+
+def test_low_prior_forward_backward():
+    torch.manual_seed(0)
+    low = LowPrior(**TINY_LOW).train()
+    tokens = torch.randint(0, low.bins, (3, low.n_ctx))
+    feats = torch.nn.functional.normalize(torch.randn(3, 5, TINY_LOW["clip_dim"]), dim=-1)
+    frames = torch.randint(0, 5, (3, low.n_ctx))
+    loss = low.loss(tokens, feats, frames, torch.full((3,), 64000.0), torch.tensor([0.0, 256.0, 512.0]))
+    loss.backward()
+    assert torch.isfinite(loss) and _grads_everywhere(low) == []
+
+
+def test_null_rows_ignore_the_picture():
+    torch.manual_seed(0)
+    low = LowPrior(**TINY_LOW).eval()
+    frames = torch.zeros(2, low.n_ctx, dtype=torch.long)
+    args = (frames, torch.full((2,), 64000.0), torch.zeros(2), torch.tensor([True, True]))
+    s1, c1 = low.conditioning(torch.randn(2, 1, 32), *args)
+    s2, c2 = low.conditioning(torch.randn(2, 1, 32), *args)
+    assert torch.equal(s1, s2) and torch.equal(c1, c2)
+    s3, _ = low.conditioning(torch.randn(2, 1, 32), *args[:3], torch.tensor([False, False]))
+    assert not torch.equal(s1, s3)
+
+
+def test_up_prior_forward_backward():
+    torch.manual_seed(0)
+    up = UpPrior(**TINY_UP).train()
+    tokens = torch.randint(0, up.bins, (2, up.n_ctx))
+    low_tokens = torch.randint(0, up.bins, (2, up.n_ctx // up.ratio))
+    loss = up.loss(tokens, torch.randn(2, TINY_UP["clip_dim"]), low_tokens)
+    loss.backward()
+    assert torch.isfinite(loss) and _grads_everywhere(up) == []
+
+
+def test_attention_is_causal_in_every_pattern():
+    torch.manual_seed(0)
+    for order in (0, 1, 2):
+        net = Transformer(16, 3, 32, heads=2, attn_order=order, blocks=4).eval()
+        x = torch.randn(1, 32, 16, requires_grad=True)
+        net(x)[0, 13].sum().backward()
+        assert (x.grad[0, 14:] == 0).all(), order
+
+
+def test_patterns_and_bad_orders():
+    assert layer_patterns(4, 2) == ["row", "column", "prev_row", "row"]
+    with pytest.raises(ConfigError):
+        layer_patterns(4, 7)
+    with pytest.raises(ConfigError):
+        Transformer(16, 1, 30, blocks=4)
+
+
+def test_windows_and_frames():
+    assert plan_windows(10, 16, 8) == plan_windows(10, 16, 16)
+    windows = plan_windows(40, 16, 8)
+    assert [(w.start, w.end, w.known) for w in windows] == [(0, 16, 0), (8, 24, 8), (16, 32, 8), (24, 40, 8)]
+    idx = nearest_frames(np.array([0.0, 0.5, 1.0]), np.array([0.1, 0.3, 0.9, 5.0]))
+    assert idx.tolist() == [0, 1, 2, 2]
