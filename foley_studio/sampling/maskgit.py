@@ -6,9 +6,9 @@ after step ``t`` (0-based) follows the cosine schedule ``⌊n₀ · cos(π/2 · 
 so that every step reveals at least one token and the last step reveals all. Confidence is
 ``log p(candidate) + choice_temperature · (1 − (t+1)/steps) · Gumbel`` (annealed to zero).
 
-Randomness comes from one :class:`torch.Generator` per row and is drawn row by row, so a row's
-result does not depend on what else is in the batch (take ``i`` with seed ``s + i`` equals the
-single take with seed ``s + i``).
+Randomness comes from one :class:`torch.Generator` per row (on the device that runs the model,
+so no noise crosses the bus) and is drawn row by row, so a row's result does not depend on what
+else is in the batch (take ``i`` with seed ``s + i`` equals the single take with seed ``s + i``).
 """
 from __future__ import annotations
 
@@ -69,10 +69,9 @@ def filter_logits(logits: torch.Tensor, top_k: int = 0, top_p: float = 0.0) -> t
 
 
 def _gumbel(shape: tuple[int, ...], generators: Sequence[torch.Generator]) -> torch.Tensor:
-    """Gumbel(0, 1) noise ``(B, *shape)`` drawn row by row from each row's generator."""
-    rows = [torch.rand(shape, generator=g, dtype=torch.float64) for g in generators]
-    u = torch.stack(rows).clamp(1e-20, 1.0 - 1e-12)
-    return (-torch.log(-torch.log(u))).float()
+    """Gumbel(0, 1) noise ``(B, *shape)`` drawn row by row, on each row's generator's device."""
+    u = torch.stack([torch.rand(shape, generator=g, device=g.device) for g in generators])
+    return -torch.log(-torch.log(u.clamp_min(torch.finfo(u.dtype).tiny)))
 
 
 def _choose(logits: torch.Tensor, settings: UnmaskSettings,

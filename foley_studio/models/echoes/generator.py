@@ -36,9 +36,9 @@ SEAM_SECONDS = 0.02
 """Length of the crossfades that join an inpainted gap to the original soundtrack."""
 
 
-def seeded_generators(seed: int, takes: int) -> list[torch.Generator]:
-    """One CPU generator per take; take ``i`` uses ``seed + i``."""
-    return [torch.Generator().manual_seed(seed + i) for i in range(takes)]
+def seeded_generators(seed: int, takes: int, device: torch.device | str = "cpu") -> list[torch.Generator]:
+    """One generator per take on ``device``; take ``i`` uses ``seed + i``."""
+    return [torch.Generator(device=device).manual_seed(seed + i) for i in range(takes)]
 
 
 def splice(original: np.ndarray, generated: np.ndarray, start: int, stop: int,
@@ -290,7 +290,7 @@ class EchoesGenerator(Generator):
                          cancel: Optional[CancelToken]) -> np.ndarray:
         filled = fill_audio(self.model, canvas, unknown, images, context=self.context_cols,
                             settings=self._settings(sampler), guidance=sampler.guidance,
-                            generators=seeded_generators(seed, takes),
+                            generators=seeded_generators(seed, takes, self.device),
                             progress=wrap_progress(progress, 0.0, 0.95), cancel=cancel)
         check_cancel(cancel)
         wave = self.decode_audio(filled)
@@ -317,7 +317,7 @@ class EchoesGenerator(Generator):
         spc, w = self.audio.samples_per_col, self.window_cols
         padded = np.pad(audio, (0, max(0, w * spc - len(audio))))
         canvas = self.audio.tokenize(torch.from_numpy(padded)[None]).to(self.device)  # (1, R, N)
-        gens, pictures = seeded_generators(seed, takes), []
+        gens, pictures = seeded_generators(seed, takes, self.device), []
         for j in range(count):
             sub = wrap_progress(progress, j / count, (j + 1) / count)
             pictures.append(self._picture(canvas, (j + 0.5) * window, takes, gens, sampler, sub, cancel))
@@ -351,7 +351,7 @@ class EchoesGenerator(Generator):
         a, v = fill_window(self.model, audio, torch.ones_like(audio, dtype=torch.bool),
                            WindowImages(image, torch.ones_like(image, dtype=torch.bool), frame_cols=cols),
                            settings=self._settings(sampler), guidance=sampler.guidance,
-                           generators=seeded_generators(seed, takes), progress=progress, cancel=cancel)
+                           generators=seeded_generators(seed, takes, self.device), progress=progress, cancel=cancel)
         wave = self.decode_audio(to_grid(a, c.audio_rows))
         pictures = self.image.pictures(v.reshape(takes * c.frames, -1))
         return wave, pictures.reshape(takes, c.frames, *pictures.shape[1:])
