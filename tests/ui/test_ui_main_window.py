@@ -13,7 +13,7 @@ from PyQt6.QtCore import QPoint, Qt, QTimer
 
 from ui.model.settings import AppSettings
 from ui.qt.main_window import MainWindow
-from ui.qt.qt_timeline import HEADER_W, RULER_H
+from ui.qt.qt_timeline import RULER_H
 from ui.services import autosave
 
 pytestmark = pytest.mark.qt
@@ -72,7 +72,7 @@ def timeline_x(w: MainWindow, seconds: float) -> int:
     return int(round(w.timeline.canvas.x_of(seconds)))
 
 
-def test_select_generate_audition_accept_undo_save_reopen(qtbot, window, catalog, tmp_path) -> None:
+def test_drag_select_generate_two_takes_and_audition(qtbot, window) -> None:
     w = window
     canvas, y = w.timeline.canvas, RULER_H + 20
     qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=QPoint(timeline_x(w, 1.0), y))
@@ -103,8 +103,13 @@ def test_select_generate_audition_accept_undo_save_reopen(qtbot, window, catalog
     assert w.transport.playing and w.transport.current.take_id == first
     qtbot.keyClick(w, Qt.Key.Key_Space)
     assert not w.transport.playing
-    w.takes_panel.loop.setChecked(False)
 
+
+def test_accept_undo_redo_edit_save_and_reopen(qtbot, window, catalog, tmp_path) -> None:
+    w = window
+    _region(w, 1.0, 2.0)
+    generate(qtbot, w, "foley", "im2wav-tiny", takes=2)
+    second = w.project.takes[1].id
     w.takes_panel.select(second)
     qtbot.mouseClick(w.takes_panel.buttons["Accept"], Qt.MouseButton.LeftButton)
     assert [c.take_id for c in w.project.lane] == [second]
@@ -121,12 +126,29 @@ def test_select_generate_audition_accept_undo_save_reopen(qtbot, window, catalog
     qtbot.mouseClick(w.takes_panel.buttons["Export BWF"], Qt.MouseButton.LeftButton)
     from foley_studio import media
 
-    bext = media.read_bwf(tmp_path / "take.wav")["bext"]
-    assert bext["time_reference"] == round(w.project.take(second).take.start * take.sample_rate)
+    take = w.project.take(second).take
+    assert media.read_bwf(tmp_path / "take.wav")["bext"]["time_reference"] == round(take.start * take.sample_rate)
 
-    canvas.update()
+    w.dialogs.save_path = str(tmp_path / "scene")
+    w.save()
+    saved = tmp_path / "scene.foley.json"
+    assert saved.is_file() and "*" not in w.windowTitle()
+    other = make_window(qtbot, catalog)
+    other.open_project(saved)
+    qtbot.waitUntil(lambda: other.overview is not None, timeout=20000)
+    assert [t.name for t in other.project.takes] == [t.name for t in w.project.takes]
+    assert other.project.lane == w.project.lane and other.project.selection == w.project.selection
+    np.testing.assert_array_equal(other.project.takes[0].take.audio, w.project.takes[0].take.audio)
+    other.shutdown()
+
+
+def test_lane_clips_drag_and_delete_with_undo(qtbot, window) -> None:
+    w = window
+    _region(w, 1.0, 2.0)
+    generate(qtbot, w, "foley", "im2wav-tiny", takes=1)
+    w.flows.accept_take(w.project.takes[0].id)
+    canvas, start = w.timeline.canvas, 1.0
     lane_y = int(canvas.lane_rect(2).center().y())
-    start = w.project.lane[0].start
     qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=QPoint(timeline_x(w, start + 0.2), lane_y))
     qtbot.mouseMove(canvas, QPoint(timeline_x(w, start + 0.4), lane_y))
     qtbot.mouseMove(canvas, QPoint(timeline_x(w, start + 0.7), lane_y))
@@ -140,20 +162,7 @@ def test_select_generate_audition_accept_undo_save_reopen(qtbot, window, catalog
     w.flows.remove_selected_clip()
     assert w.project.lane == []
     w.actions.undo.trigger()
-    assert [c.start for c in w.project.lane] == [start]
-
-    w.dialogs.save_path = str(tmp_path / "scene")
-    w.save()
-    saved = tmp_path / "scene.foley.json"
-    assert saved.is_file() and "*" not in w.windowTitle()
-
-    other = make_window(qtbot, catalog)
-    other.open_project(saved)
-    qtbot.waitUntil(lambda: other.overview is not None, timeout=20000)
-    assert [t.name for t in other.project.takes] == [t.name for t in w.project.takes]
-    assert other.project.lane == w.project.lane and other.project.selection == w.project.selection
-    np.testing.assert_array_equal(other.project.takes[0].take.audio, w.project.takes[0].take.audio)
-    other.shutdown()
+    assert [c.start for c in w.project.lane] == [start] and w.errors.shown == []
 
 
 def test_event_loop_keeps_ticking_while_a_job_runs(qtbot, window) -> None:

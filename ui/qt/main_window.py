@@ -13,11 +13,10 @@ from typing import Any, Callable, Optional
 
 from PyQt6.QtCore import QByteArray, QSettings, Qt, QTimer
 from PyQt6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
-from PyQt6.QtWidgets import (QLabel, QMainWindow, QProgressBar, QPushButton, QSplitter,
-                             QTabWidget, QVBoxLayout, QWidget)
+from PyQt6.QtWidgets import QLabel, QMainWindow, QProgressBar, QPushButton, QSplitter, QTabWidget
 
 from foley_studio.errors import ConfigError
-from ui.model import commands
+from foley_studio.timeline import timecode
 from ui.model.history import History
 from ui.model.project import Project, VideoInfo
 from ui.model.project_file import SUFFIX, load_project, save_project
@@ -328,8 +327,6 @@ class MainWindow(QMainWindow):
         if what == "selection":
             sel = self.project.selection
             fps = self.project.video.fps if self.project.video else 25.0
-            from foley_studio.timeline import timecode
-
             self.selection_label.setText(
                 "No selection" if sel is None else
                 f"{'Frame' if sel.frame else 'Region'} {timecode(sel.start, fps)} – "
