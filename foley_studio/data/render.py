@@ -43,9 +43,13 @@ class ClipSpec:
 def write_mp4(path: str | os.PathLike, clip: Clip, *, crf: int = VIDEO_CRF,
               audio_bitrate: int = AUDIO_BITRATE) -> None:
     """Encode ``clip`` as an mp4 (H.264 yuv420p at its fps, mono AAC at its rate), atomically."""
+    height, width = clip.frames.shape[1:3]
+    if height % 2 or width % 2:
+        raise ConfigError(f"Frames of {width}x{height} cannot be stored as yuv420p H.264 for "
+                          f"{path}; render with an even frame size (e.g. 128).")
     with atomic_path(path) as tmp, av.open(str(tmp), "w", format="mp4") as out:
         video = out.add_stream("libx264", rate=Fraction(clip.fps))
-        video.width, video.height = clip.frames.shape[2], clip.frames.shape[1]
+        video.width, video.height = width, height
         video.pix_fmt = "yuv420p"
         video.options = {"crf": str(crf), "preset": "veryfast"}
         video.codec_context.thread_count = 1  # parallelism comes from worker processes

@@ -29,6 +29,12 @@ def test_mp4_holds_h264_and_aac_at_the_world_rates(tmp_path: Path) -> None:
     assert np.abs(picture.astype(int) - clip.frames[12]).mean() < 6  # lossy, but the same picture
 
 
+def test_odd_frame_size_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="even frame size"):
+        write_mp4(tmp_path / "odd.mp4", render_clip(1, "ball", 0.2, size=33))
+    assert not (tmp_path / "odd.mp4").exists()
+
+
 def test_plan_is_balanced_split_and_deterministic() -> None:
     plan = plan_dataset(100, seed=3)
     assert plan == plan_dataset(100, seed=3) and plan != plan_dataset(100, seed=4)

@@ -167,12 +167,12 @@ class Walker(Thing):
         first = int(rng.integers(2, period + 1))
         return cls(box=box, event_frames=list(range(first, n_frames, period)),
                    tint=pick_tint(rng, CLOTH_TINTS), period=period, first=first,
-                   stride=min(0.16, 0.6 * period / n_frames), direction=int(rng.choice([-1, 1])),
+                   stride=min(0.2, 0.75 * period / n_frames), direction=int(rng.choice([-1, 1])),
                    band=(float(rng.uniform(400, 700)), float(rng.uniform(4000, 6000))))
 
     def _plant(self, k: int) -> float:
         """Unit x where the ``k``-th landing puts its foot."""
-        start = 0.2 if self.direction > 0 else 0.8
+        start = 0.12 if self.direction > 0 else 0.88
         return start + self.direction * self.stride * k
 
     def _feet(self, f: int) -> list[tuple[float, float]]:
@@ -189,7 +189,7 @@ class Walker(Thing):
         hip = px(hip_u, 0.56 + 0.015 * np.cos(2 * np.pi * (f - self.first) / self.period))
         shoulder = (hip[0], hip[1] - ln(0.26))
         for foot in feet:
-            paint.segment(img, hip, px(*foot), ln(0.05), np.asarray(self.tint.rgb) * 0.5)
+            paint.segment(img, hip, px(*foot), ln(0.06), np.asarray(self.tint.rgb) * 0.5)
             fx, fy = px(*foot)
             paint.ellipse(img, fx + self.direction * ln(0.02), fy - ln(0.015), ln(0.045),
                           ln(0.02), (0.12, 0.08, 0.05))
