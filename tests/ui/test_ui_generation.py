@@ -96,3 +96,13 @@ def test_extend_continues_after_the_region(project: Project, catalog) -> None:
     (item,), _ = _run(takes_job(project, opts, catalog))
     assert item.take.start == 2.0 and item.region == (1.0, 3.0)
     assert item.take.duration == pytest.approx(1.0, abs=0.05)
+
+
+def test_text_prompt_needs_no_video(catalog) -> None:
+    opts = GenerateOptions(mode="text", generator="im2wav-tiny", takes=1, prompt="a door knock",
+                           still_seconds=0.5)
+    (item,), _ = _run(takes_job(Project(), opts, catalog))
+    assert item.take.prompt == "a door knock" and item.take.start == 0.0
+    assert item.take.duration == pytest.approx(0.5, abs=0.05)
+    with pytest.raises(ConfigError, match="needs a prompt"):
+        takes_job(Project(), GenerateOptions(mode="text", generator="im2wav-tiny"), catalog)
