@@ -61,6 +61,7 @@ def stage(app, window, clip: Path, im2wav: str, echoes: str) -> None:
     window.generate_panel.set_mode("foley")
     window.generate_panel.prompt.setText("footsteps on wet gravel")
     window.takes_panel.select(window.project.takes[0].id)
+    window.takes_panel.list.scrollToTop()
     window.seek(6.3)
     wait(app, lambda: window.preview.shown_time is not None and abs(window.preview.shown_time - 6.3) < 0.1)
 

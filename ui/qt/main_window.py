@@ -90,7 +90,7 @@ class MainWindow(QMainWindow):
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.tabs)
         right.addWidget(self.takes_panel)
-        right.setSizes([430, 330])
+        right.setSizes([370, 430])
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(self.preview)
         top.addWidget(right)

@@ -216,11 +216,12 @@ class Workflows:
         target = self.w.send_panel.target()
         s = self.w.settings
         s.send_target, s.send_host, s.send_port = target.kind, target.host, target.port
-        project, fps = self.w.project, self.w.project.video.fps if self.w.project.video else 25.0
+        clips = send.lane_takes(self.w.project)
+        fps = self.w.project.video.fps if self.w.project.video else 25.0
         folder = self._send_folder()
 
         def run(progress, cancel) -> send.SendReport:
-            return send.send_lane(project, target, folder, fps, progress, cancel)
+            return send.send_lane(clips, target, folder, fps, progress, cancel)
 
         self.w.submit(f"Send to {target.kind}", run, self.w.send_panel.show_report)
 

@@ -12,6 +12,7 @@ from typing import Any, Optional
 
 from foley_studio.errors import BridgeError
 from foley_studio.progress import CancelToken, ProgressFn, report
+from foley_studio.requests import Take
 from ui.model.project import Project
 
 DAWS = {"reaper": "REAPER", "ableton": "Ableton Live"}
@@ -46,21 +47,29 @@ class SendReport:
     path: Optional[Path] = None
 
 
-def write_lane_takes(project: Project, folder: Path) -> list[tuple[Path, float, str, float]]:
-    """Write every lane clip as a Broadcast WAV placed at its lane time.
+def lane_takes(project: Project) -> list[tuple[str, Take]]:
+    """A snapshot of the lane: ``(clip id, take placed at the clip's start)`` in time order.
 
-    Returns ``(path, start, name, duration)`` per clip, in lane order.
+    Taken on the GUI thread, so a job can write the files while the user keeps editing.
+    """
+    if not project.lane:
+        raise BridgeError("The Foley lane is empty; accept at least one take before sending.")
+    return [(clip.id, replace(project.take(clip.take_id).take, start=clip.start))
+            for clip in sorted(project.lane, key=lambda c: c.start)]
+
+
+def write_lane_takes(clips: list[tuple[str, Take]], folder: Path) -> list[tuple[Path, float, str, float]]:
+    """Write each lane take as a Broadcast WAV placed at its lane time.
+
+    Returns ``(path, start, name, duration)`` per clip, in the order given.
     """
     from foley_studio import media
 
-    if not project.lane:
-        raise BridgeError("The Foley lane is empty; accept at least one take before sending.")
     out = []
-    for n, clip in enumerate(sorted(project.lane, key=lambda c: c.start), start=1):
-        take = replace(project.take(clip.take_id).take, start=clip.start)
-        path = folder / f"{n:02d}_{_safe(take.name)}_{clip.id}.wav"
+    for n, (clip_id, take) in enumerate(clips, start=1):
+        path = folder / f"{n:02d}_{_safe(take.name)}_{clip_id}.wav"
         media.write_take(path, take)
-        out.append((path, clip.start, take.name, take.duration))
+        out.append((path, take.start, take.name, take.duration))
     return out
 
 
@@ -71,10 +80,11 @@ def check_status(target: SendTarget) -> SendReport:
     return SendReport(DAWS[target.kind], status.connected, (status.detail or status.version,))
 
 
-def send_lane(project: Project, target: SendTarget, folder: Path, fps: float,
-              progress: ProgressFn, cancel: CancelToken) -> SendReport:
-    """Write the lane's takes into ``folder`` and place them in the DAW or a timeline file."""
-    files = write_lane_takes(project, folder)
+def send_lane(clips: list[tuple[str, Take]], target: SendTarget, folder: Path, fps: float,
+              progress: Optional[ProgressFn], cancel: CancelToken) -> SendReport:
+    """Write the lane's takes (see :func:`lane_takes`) into ``folder`` and place them in the
+    DAW or list them in a timeline file."""
+    files = write_lane_takes(clips, folder)
     if not target.is_daw:
         return _export(files, target, folder, fps)
     lines = []
