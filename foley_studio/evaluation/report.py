@@ -18,7 +18,7 @@ from typing import Mapping, Optional, Sequence
 import numpy as np
 
 from foley_studio.atomic import write_bytes_atomic, write_text_atomic
-from foley_studio.errors import ConfigError
+from foley_studio.errors import ConfigError, ModelUnavailableError
 from foley_studio.evaluation.distributions import inception_score, paired_kl
 from foley_studio.evaluation.frechet import frechet_distance
 from foley_studio.evaluation.interfaces import AudioClassifier, AudioEmbedder, ImageClassifier, ImageEmbedder
@@ -268,3 +268,31 @@ def _as_json(result: EvalReport, title: str) -> dict:
 
 def _finite(value: Optional[float]) -> Optional[float]:
     return None if value is None or not math.isfinite(value) else float(value)
+
+
+def reference_from_items(items: Sequence[Mapping], rate: int) -> Reference:
+    """The real clips of :class:`~foley_studio.data.dataset.AVDataset` items as the reference.
+
+    Each clip's middle frame stands for its conditioning image (for CLIP-score).
+    """
+    if not items:
+        raise ConfigError("No clips to evaluate on: the held-out split is empty.")
+    return Reference(np.stack([np.asarray(it["audio"], np.float32) for it in items]), rate,
+                     [str(it["id"]) for it in items], labels=np.array([int(it["label"]) for it in items]),
+                     events=[np.asarray(it["events"], np.float64) for it in items],
+                     images=np.stack([it["frames"][len(it["frames"]) // 2] for it in items]))
+
+
+def world_models(folder: str | Path) -> EvalModels:
+    """The world audio classifier/embedder and image classifier trained into ``folder``."""
+    from foley_studio.evaluation.world_models import WorldAudioModel, WorldImageModel
+
+    folder = Path(folder)
+    missing = [n for n in ("world_audio", "world_image") if not (folder / f"{n}.json").is_file()]
+    if missing:
+        raise ModelUnavailableError(
+            f"{folder} lacks {', '.join(missing)}; train them with 'foley-studio train world-classifier "
+            f"--data WORLD --out {folder} --modality audio' (and '--modality image').")
+    audio = WorldAudioModel.load(folder / "world_audio")
+    return EvalModels(audio_classifier=audio, audio_embedder=audio,
+                      image_classifier=WorldImageModel.load(folder / "world_image"))

@@ -8,9 +8,11 @@ import cv2
 import numpy as np
 import pytest
 
-from foley_studio.errors import ConfigError
+from foley_studio.errors import ConfigError, ModelUnavailableError
 from foley_studio.evaluation.report import (EvalModels, Reference, RunData, evaluate_runs,
-                                            write_report)
+                                            reference_from_items, world_models, write_report)
+from foley_studio.evaluation.world_models import (WorldAudioModel, WorldAudioNet, WorldImageModel,
+                                                  WorldImageNet)
 
 RATE = 8000
 FREQS = (300.0, 700.0, 1500.0)
@@ -115,3 +117,23 @@ def test_mismatched_run_is_named() -> None:
         RunData(np.zeros((3, 10), np.float32), RATE, ["a", "b", "c"], labels=np.zeros(2))
     with pytest.raises(ConfigError, match="reference"):
         evaluate_runs({"reference": RunData(np.zeros((1, 10), np.float32), RATE, ["a"])}, None, EvalModels())
+
+
+def test_reference_from_dataset_items() -> None:
+    items = [{"audio": np.zeros(100, np.float32), "id": f"k{i}", "label": i % 2,
+              "events": np.array([0.1 * i], np.float32),
+              "frames": np.full((5, 4, 4, 3), i, np.uint8)} for i in range(3)]
+    ref = reference_from_items(items, 22050)
+    assert ref.audio.shape == (3, 100) and list(ref.clip_ids) == ["k0", "k1", "k2"]
+    assert list(ref.labels) == [0, 1, 0] and ref.images.shape == (3, 4, 4, 3) and ref.images[2, 0, 0, 0] == 2
+    with pytest.raises(ConfigError, match="empty"):
+        reference_from_items([], 22050)
+
+
+def test_world_models_load_from_a_training_folder(tmp_path: Path) -> None:
+    with pytest.raises(ModelUnavailableError, match="train world-classifier"):
+        world_models(tmp_path)
+    WorldAudioModel(WorldAudioNet(["a", "b"], channels=(4,), embed_dim=4)).save(tmp_path / "world_audio")
+    WorldImageModel(WorldImageNet(["a", "b"], channels=(4,), embed_dim=4)).save(tmp_path / "world_image")
+    models = world_models(tmp_path)
+    assert models.audio_classifier is models.audio_embedder and models.image_classifier.classes == ("a", "b")
