@@ -16,7 +16,8 @@ Detection has two stages:
    ``±mean_s`` by ``delta_db`` and lie at least ``min_gap_s`` after the previous onset.
    Frames whose window reaches past either end of the clip are skipped: there a sound that
    was already playing cannot be told from one that starts.
-2. **Refinement** in the time domain: near the peak frame (see :func:`_refine`), the onset is the sample where the log of a causal short-time energy (``energy_s`` box) rises
+2. **Refinement** in the time domain: near the peak frame (see :func:`_refine`), the onset
+   is the sample where the log of a causal short-time energy (``energy_s`` box) rises
    fastest, which places a click at its first sample rather than at a frame centre.
 
 Matching pairs detected onsets with visual event times one-to-one, nearest first, within
@@ -57,6 +58,9 @@ def spectral_flux(audio: np.ndarray, rate: int, config: OnsetConfig = OnsetConfi
     x = _mono(audio, rate)
     n_fft = max(16, int(round(config.window_s * rate)))
     hop = max(1, int(round(config.hop_s * rate)))
+    if len(x) <= n_fft:
+        raise ConfigError(f"A clip of {len(x)} samples is shorter than one analysis window "
+                          f"({n_fft} samples at {rate} Hz); onsets need longer audio.")
     padded = np.pad(x, (n_fft // 2, n_fft // 2), mode="reflect")  # no false onset at the ends
     n_frames = 1 + (len(padded) - n_fft) // hop
     idx = np.arange(n_fft)[None, :] + hop * np.arange(n_frames)[:, None]
@@ -96,8 +100,9 @@ def detect_onsets(audio: np.ndarray, rate: int, config: OnsetConfig = OnsetConfi
     """Onset times in seconds ``(K,)`` of mono ``audio`` ``(S,)`` at ``rate`` Hz."""
     flux, times = spectral_flux(audio, rate, config)
     peaks = pick_peaks(flux, rate / max(1, int(round(config.hop_s * rate))), config)
-    inside = (times[peaks] >= config.window_s / 2) & (times[peaks] <= len(audio) / rate - config.window_s / 2)
-    onsets = times[peaks][inside]  # the clip's own start and end are no onsets
+    onsets = times[peaks]
+    edge = config.window_s / 2  # the clip's own start and end are no onsets
+    onsets = onsets[(onsets >= edge) & (onsets <= np.shape(audio)[0] / rate - edge)]
     if config.refine and len(onsets):
         onsets = np.array([_refine(np.asarray(audio, np.float64), rate, t, config) for t in onsets])
     return onsets

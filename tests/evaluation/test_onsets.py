@@ -71,3 +71,8 @@ def test_sync_error_pools_clips_and_handles_empty() -> None:
     assert np.isnan(sync_error([np.array([])], [np.array([0.5])]).median_abs_ms)
     with pytest.raises(ConfigError, match="one per clip"):
         sync_error([np.array([])], [])
+
+
+def test_audio_shorter_than_a_window_is_named() -> None:
+    with pytest.raises(ConfigError, match="shorter than one analysis window"):
+        detect_onsets(np.zeros(100), RATE)
