@@ -50,7 +50,7 @@ class AVDataset:
         self._bad: set[int] = set()
 
     def _present(self, row: Row) -> bool:
-        path = row.video_path(self.root)
+        path = row.find_video(self.root)
         if not path.is_file():
             self.skipped.append((str(path), "missing: listed in vggsound.csv but not on disk"))
         elif path.stat().st_size == 0:
@@ -78,7 +78,7 @@ class AVDataset:
                 return self._load(j)
             except MediaError as exc:
                 self._bad.add(j)
-                self.skipped.append((str(self._rows[j].video_path(self.root)), str(exc)))
+                self.skipped.append((str(self._rows[j].find_video(self.root)), str(exc)))
         raise MediaError(f"None of the {len(self)} clips of {self.root} (split {self.split!r}) "
                          "could be read; see the dataset's 'skipped' list for each file's reason.")
 
@@ -86,7 +86,7 @@ class AVDataset:
         from foley_studio.media import VideoClip
 
         row = self._rows[j]
-        with VideoClip(row.video_path(self.root)) as clip:
+        with VideoClip(row.find_video(self.root)) as clip:
             shown = clip.frame_times()  # (N,) presentation times in the file
             start = self._crop_start(j, shown, clip.duration)
             end = min(start + self.seconds, clip.duration)

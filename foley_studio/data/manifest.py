@@ -3,7 +3,7 @@
 ::
 
     root/vggsound.csv        rows ``id,start,label,split`` (no header, as VGGSound ships it)
-    root/video/{id}_{start:06d}.mp4
+    root/video/{id}_{start:06d}.mp4  (read also: {id}_{start}.mp4, {id}_{ms}_{ms+10000}.mp4)
     root/events.jsonl        one JSON object per clip: id, label, caption, events, seed...
 
 ``events.jsonl`` is optional when reading (real VGGSound has none): clips then have their
@@ -44,8 +44,19 @@ class Row:
         return f"{self.id}_{self.start:06d}"
 
     def video_path(self, root: Path) -> Path:
-        """Where this clip's video lives under ``root``."""
+        """Where this clip's video is written under ``root``."""
         return Path(root) / VIDEO_DIR / f"{self.key}.mp4"
+
+    def find_video(self, root: Path) -> Path:
+        """The clip's video under ``root`` in any of the namings VGGSound copies use
+        (``{id}_{start:06d}``, ``{id}_{start}``, ``{id}_{start ms}_{start ms + 10000}``), or
+        :meth:`video_path` when none exists."""
+        ms = self.start * 1000
+        for stem in (self.key, f"{self.id}_{self.start}", f"{self.id}_{ms}_{ms + 10000}"):
+            path = Path(root) / VIDEO_DIR / f"{stem}.mp4"
+            if path.is_file():
+                return path
+        return self.video_path(root)
 
 
 def write_manifest(root: str | Path, rows: list[Row]) -> None:

@@ -98,6 +98,17 @@ def test_bad_arguments_and_missing_manifest(tiny_world: Path, tmp_path: Path) ->
         AVDataset(tiny_world)[10]
 
 
+def test_other_vggsound_file_namings_are_found(tiny_world: Path, tmp_path: Path) -> None:
+    root = tmp_path / "renamed"
+    shutil.copytree(tiny_world, root)
+    videos = sorted((root / "video").iterdir())
+    short = videos[0].with_name(videos[0].name.replace("_000000.mp4", "_0.mp4"))
+    videos[0].rename(short)
+    videos[1].rename(videos[1].with_name(videos[1].name.replace("_000000.mp4", "_0_10000.mp4")))
+    ds = AVDataset(root, seconds=0.2)
+    assert len(ds) == 10 and ds.skipped == [] and ds[0]["id"] == videos[0].stem
+
+
 def test_header_line_and_labels_only_folder(tiny_world: Path, tmp_path: Path) -> None:
     root = tmp_path / "plain"
     shutil.copytree(tiny_world, root)
