@@ -2,10 +2,14 @@
 bundles through the registry, progress and cancel."""
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
+import soundfile
+from helpers_media import make_video
 
 from foley_studio import registry
+from foley_studio.cli import main
 from foley_studio.errors import Cancelled, CheckpointError, ConfigError
 from foley_studio.generation import Conditioning
 from foley_studio.models.im2wav.generator import Im2WavGenerator
@@ -110,3 +114,18 @@ def test_bundle_with_wrong_kind_is_rejected(tmp_path):
     (tmp_path / "bundle.json").write_text('{"kind": "echoes", "name": "x"}')
     with pytest.raises(CheckpointError, match="echoes"):
         Im2WavGenerator.from_bundle(tmp_path)
+
+
+def test_cli_generate_for_a_video_and_an_image(gen, tmp_path, monkeypatch):
+    gen.save_bundle(tmp_path / "bundle", name="im2wav-cli-test")
+    video = make_video(tmp_path / "clip.mp4", seconds=1.5, fps=12)
+    image = tmp_path / "still.png"
+    cv2.imwrite(str(image), _image()[0])
+    for source, start, end in ((video, 0.5, 1.25), (image, 0.0, 0.5)):
+        out = tmp_path / f"takes_{source.suffix[1:]}"
+        assert main(["generate", str(source), "--model", str(tmp_path / "bundle"), "--start", str(start),
+                     "--end", str(end), "--takes", "2", "--seed", "9", "--out", str(out)]) == 0
+        waves = sorted(out.glob("*.wav"))
+        assert [w.name for w in waves] == ["foley_im2wav-cli-test_seed10.wav", "foley_im2wav-cli-test_seed9.wav"]
+        audio, rate = soundfile.read(waves[0])
+        assert rate == 16000 and len(audio) == round((end - start) * 16000)
