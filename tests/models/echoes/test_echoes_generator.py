@@ -10,11 +10,11 @@ import torch
 from foley_studio import registry
 from foley_studio.errors import Cancelled, CheckpointError, ConfigError
 from foley_studio.generation import Conditioning
-from foley_studio.models.echoes.canvas import fill_audio, plan_window
+from foley_studio.models.echoes.canvas import fill_audio, fill_window, plan_window
 from foley_studio.models.echoes.generator import EchoesGenerator, seeded_generators, splice
 from foley_studio.progress import CancelToken
 from foley_studio.requests import SamplerSettings
-from foley_studio.sampling.maskgit import UnmaskSettings
+from foley_studio.sampling.maskgit import UnmaskSettings, unmask
 
 FAST = SamplerSettings(steps=3)
 SR = 22050
@@ -144,3 +144,25 @@ def test_bundle_round_trip_and_vocoder_choice(gen: EchoesGenerator, tmp_path) ->
     fallback = EchoesGenerator.from_bundle(folder, vocoder="griffin-lim", device="cpu")
     assert "Griffin-Lim" in fallback.name
     assert fallback.generate(_cond(0.5), takes=1, seed=0, sampler=FAST).shape == (1, SR // 2)
+
+
+def test_guidance_one_equals_conditional_sampling_and_three_differs(gen: EchoesGenerator) -> None:
+    c = gen.model.config
+    audio = torch.zeros(2, c.audio_len, dtype=torch.long)
+    unknown = torch.ones_like(audio, dtype=torch.bool)
+    images = gen.images_for(_cond(1.0), 2, 0.0, 1.0)(0)
+
+    def conditional(tokens: torch.Tensor, unk: torch.Tensor) -> torch.Tensor:
+        logits_a, _ = gen.model(tokens[:, : c.audio_len], tokens[:, c.audio_len:],
+                                unk[:, : c.audio_len], unk[:, c.audio_len:])
+        return torch.nn.functional.pad(logits_a, (0, 0, 0, c.image_len), value=0.0)
+
+    settings = UnmaskSettings(steps=4)
+    with torch.no_grad():
+        plain = unmask(conditional, torch.cat([audio, images.tokens], 1),
+                       torch.cat([unknown, images.unknown], 1), settings=settings,
+                       generators=seeded_generators(0, 2))[:, : c.audio_len]
+        runs = {s: fill_window(gen.model, audio, unknown, images, settings=settings, guidance=s,
+                               generators=seeded_generators(0, 2))[0] for s in (1.0, 3.0)}
+    assert torch.equal(runs[1.0], plain)
+    assert not torch.equal(runs[3.0], plain)
