@@ -69,3 +69,25 @@ def test_bad_arguments_raise_config_errors(kwargs: dict) -> None:
 def test_sixteen_kilohertz_keeps_whole_samples_per_frame() -> None:
     clip = render_clip(1, "clock", 1.0, sample_rate=16000)
     assert clip.audio.shape == (25 * 640,) and clip.sample_rate == 16000
+
+
+def _per_frame(x: np.ndarray, spf: int) -> np.ndarray:
+    return x[: len(x) // spf * spf].reshape(-1, spf)  # (F, spf)
+
+
+def test_continuous_sounds_follow_what_is_seen() -> None:
+    from foley_studio.data.things import THINGS, Box
+
+    rng, box, spf = np.random.default_rng(0), Box(0, 0, 128), 882
+    grass = THINGS["wind"].sample(rng, 100, box)
+    loud = np.sqrt(np.mean(_per_frame(grass.sound(rng, 100 * spf, SAMPLE_RATE, spf), spf) ** 2, 1))
+    assert np.corrcoef(loud, grass.gust)[0, 1] > 0.8  # the wind is loud when the grass bends
+
+    car = THINGS["engine"].sample(rng, 100, box)
+    hum = car.sound(rng, 100 * spf, SAMPLE_RATE, spf).reshape(10, 10 * spf)  # 0.4-s pieces
+    spectrum = np.abs(np.fft.rfft(hum * np.hanning(10 * spf), n=4 * 10 * spf, axis=1))
+    bins = np.fft.rfftfreq(4 * 10 * spf, 1 / SAMPLE_RATE)
+    band = (bins > 30) & (bins < 150)
+    pitch = bins[band][np.argmax(spectrum[:, band], axis=1)]  # (10,) Hz
+    speed = car.speed.reshape(10, 10).mean(1)
+    assert np.corrcoef(pitch, speed)[0, 1] > 0.9  # the engine revs with the car's speed

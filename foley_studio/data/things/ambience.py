@@ -58,12 +58,12 @@ class Car(Thing):
                           ln(0.02), (0.7, 0.7, 0.7))
 
     def sound(self, rng, n, sr, spf):
-        f0 = snd.per_sample(30 + 6000 * self.speed * max(len(self.speed), 100) / 100, spf, n)
+        f0 = snd.per_sample(25 + 9000 * self.speed * max(len(self.speed), 100) / 100, spf, n)
         amps = [1.0 / k ** 0.7 for k in range(1, 16)]
         hum = snd.harmonics(f0, sr, amps, phases=rng.uniform(0, 2 * np.pi, len(amps)))
         firing = 1.0 + 0.4 * snd.harmonics(f0 / 2, sr, [1.0])
         rumble = snd.one_pole_lowpass(snd.band_noise(rng, n, sr, 20, 2000), sr, 300)
-        return snd.normalise_rms(hum * firing + 0.8 * rumble, 1.0)
+        return snd.normalise_rms(hum * firing + 0.5 * rumble, 1.0)
 
     def caption(self):
         return f"a {self.tint.name} car driving with its engine humming"
