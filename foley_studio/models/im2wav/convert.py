@@ -244,7 +244,7 @@ def convert(vqvae_path: Path, low_path: Path, up_path: Path, out: Path, *, name:
         save_state(state, model.config, out / stem, kind=f"im2wav-{stem}",
                    extra={"source": str(Path({"vqvae": vqvae_path, "low": low_path, "up": up_path}[stem]).name)})
     write_bundle_meta(out, name=name, description="IM2WAV (released weights, converted)",
-                      total_length=160000, overlap=0.5, encoder_spec=OPENAI_CLIP)
+                      overlap=0.5, encoder_spec=OPENAI_CLIP)
     return out
 
 
@@ -270,12 +270,8 @@ def assemble(vqvae_dir: Path, low_dir: Path, up_dir: Path, out: Path, *, encoder
             "type": "open_clip", "model": model, "pretrained": pretrained or None}
     gen = Im2WavGenerator(load_trained_vqvae(vqvae_dir), prior(LowPrior, low_dir, "im2wav-low"),
                           prior(UpPrior, up_dir, "im2wav-up"), enc, name=name, encoder_spec=spec,
-                          total_length=OFFICIAL_TOTAL_LENGTH_TRAINED, device="cpu")
+                          device="cpu")
     return gen.save_bundle(out, name=name, description="IM2WAV trained with foley-studio train")
-
-
-OFFICIAL_TOTAL_LENGTH_TRAINED = 4 * 16000
-"""Total length fed to the time signal of locally trained LOW priors (the world's 4-s clips)."""
 
 
 def add_import_arguments(parser: argparse.ArgumentParser) -> None:

@@ -34,10 +34,6 @@ from foley_studio.requests import SamplerSettings
 from foley_studio.sampling.autoregressive import TokenSampling, sample_tokens, seeded_generators
 from foley_studio.version import __version__
 
-OFFICIAL_TOTAL_LENGTH = 160000
-"""The total length (samples) the released sampler always feeds the LOW prior's time signal."""
-
-
 @dataclass
 class _Job:
     """What one generate call shares between its stages."""
@@ -69,14 +65,13 @@ class Im2WavGenerator(Generator):
     modes = frozenset({"foley", "text"})
 
     def __init__(self, vqvae: VQVAE, low: LowPrior, up: UpPrior, encoder: ClipEncoder, *,
-                 name: str = "im2wav", total_length: int = OFFICIAL_TOTAL_LENGTH,
-                 overlap: float = 0.5, encoder_spec: Optional[dict] = None,
+                 name: str = "im2wav", overlap: float = 0.5, encoder_spec: Optional[dict] = None,
                  device: Optional[str] = None) -> None:
         self._check_sizes(vqvae, low, up, encoder)
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         self.vqvae, self.low, self.up = (m.eval().to(self.device) for m in (vqvae, low, up))
         self.encoder = encoder.to(self.device)
-        self.name, self.total_length, self.overlap = name, total_length, overlap
+        self.name, self.overlap = name, overlap
         self.encoder_spec = encoder_spec or {"type": "bundle", "path": "encoder"}
         self.hop_up, self.hop_low = vqvae.hops[0], vqvae.hops[1]
 
@@ -111,7 +106,9 @@ class Im2WavGenerator(Generator):
     def condition_features(self, cond: Conditioning) -> tuple[torch.Tensor, np.ndarray]:
         """CLIP vectors (F, C) and their times (F,) for the frames, or the prompt at t = 0."""
         if cond.frames is not None and len(cond.frames):
-            times = cond.frame_times if cond.frame_times is not None else np.zeros(len(cond.frames))
+            times = cond.frame_times
+            if times is None:  # frames without times are taken as evenly spread over the region
+                times = np.arange(len(cond.frames)) * cond.duration / len(cond.frames)
             return self.encoder.embed_frames(cond.frames), np.asarray(times, dtype=np.float64)
         if cond.prompt:
             return self.encoder.embed_text(cond.prompt)[None], np.zeros(1)
@@ -141,7 +138,7 @@ class Im2WavGenerator(Generator):
         rows = job.takes * (2 if guided else 1)
         null = torch.arange(rows, device=self.device) >= job.takes if guided else None
         full = lambda v: torch.full((rows,), float(v), device=self.device)  # noqa: E731
-        total = max(job.samples, self.total_length, (window.start + self.low.n_ctx) * self.hop_low)
+        total = max(job.samples, self.low.total_length, (window.start + self.low.n_ctx) * self.hop_low)
         return self.low.conditioning(feats[None].expand(rows, -1, -1), frames[None].expand(rows, -1),
                                      full(total), full(window.start * self.hop_low), null)
 
@@ -199,7 +196,7 @@ class Im2WavGenerator(Generator):
         if self.encoder_spec.get("type") == "bundle":
             self.encoder.save(folder / self.encoder_spec.get("path", "encoder"))
         return write_bundle_meta(folder, name=name or self.name, description=description,
-                                 total_length=self.total_length, overlap=self.overlap,
+                                 overlap=self.overlap,
                                  encoder_spec=self.encoder_spec)
 
     @classmethod
@@ -217,7 +214,6 @@ class Im2WavGenerator(Generator):
         up = load_module(UpPrior, path / "up", kind="im2wav-up")
         spec = meta.get("encoder", {"type": "bundle", "path": "encoder"})
         return cls(vqvae, low, up, _load_encoder(path, spec), name=meta.get("name", "im2wav"),
-                   total_length=int(meta.get("total_length", OFFICIAL_TOTAL_LENGTH)),
                    overlap=float(meta.get("overlap", 0.5)), encoder_spec=spec, device=device)
 
     @classmethod
@@ -225,11 +221,11 @@ class Im2WavGenerator(Generator):
         """A random tiny model set (hops 64/256, 64 codes, 32-wide priors) for tests."""
         torch.manual_seed(seed)
         vqvae = VQVAE(**TINY_VQVAE)
-        low, up = LowPrior(**TINY_LOW), UpPrior(**TINY_UP)
+        low, up = LowPrior(**TINY_LOW, total_length=4 * 16000), UpPrior(**TINY_UP)
         for level in vqvae.bottleneck.level_blocks:  # random codebooks so decoding makes sound
             level.k.normal_()
         return cls(vqvae, low, up, ClipEncoder.tiny(seed, TINY_LOW["clip_dim"]), name="im2wav-tiny",
-                   total_length=4 * 16000, device="cpu")
+                   device="cpu")
 
 
 TINY_VQVAE = dict(levels=2, downs_t=(2, 1), strides_t=(8, 4), emb_width=16, l_bins=64, width=16,
@@ -240,12 +236,11 @@ TINY_UP = dict(bins=64, width=32, depth=3, n_ctx=128, heads=2, attn_order=2, blo
                cond_width=16, cond_depth=2, cond_down=1, cond_stride=4, hop=64)
 
 
-def write_bundle_meta(folder: Path, *, name: str, description: str, total_length: int,
-                      overlap: float, encoder_spec: dict) -> Path:
+def write_bundle_meta(folder: Path, *, name: str, description: str, overlap: float,
+                      encoder_spec: dict) -> Path:
     """Write ``bundle.json`` of an IM2WAV bundle whose weight files are already in ``folder``."""
     meta = {"kind": "im2wav", "name": name, "description": description,
-            "sample_rate": Im2WavGenerator.sample_rate, "total_length": total_length,
-            "overlap": overlap, "encoder": encoder_spec, "code_version": __version__}
+            "sample_rate": Im2WavGenerator.sample_rate, "overlap": overlap, "encoder": encoder_spec, "code_version": __version__}
     write_text_atomic(Path(folder) / "bundle.json", json.dumps(meta, indent=2))
     return Path(folder)
 

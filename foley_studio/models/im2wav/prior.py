@@ -64,17 +64,23 @@ class Prior(nn.Module):
 
 
 class LowPrior(Prior):
-    """LOW-level prior (hop 32) conditioned on CLIP frames and time, with CFG null embeddings."""
+    """LOW-level prior (hop 32) conditioned on CLIP frames and time, with CFG null embeddings.
+
+    ``total_length`` is the clip length (samples) the time signal is given at generation time
+    when the request is shorter: 160000 for the released model (its sampler always feeds 10 s),
+    the training clips' length for models trained here.
+    """
 
     def __init__(self, bins: int = 2048, width: int = 1024, depth: int = 48, n_ctx: int = 2048,
                  heads: int = 1, attn_order: int = 2, blocks: int = 64, m_attn: float = 0.25,
                  m_mlp: float = 1.0, clip_dim: int = 512, t_bins: int = 64, sample_rate: int = 16000,
                  min_duration: float = 2.05, max_duration: float = 600.0, guidance: bool = True,
-                 null_prob: float = 0.5, hop: int = 32) -> None:
+                 null_prob: float = 0.5, hop: int = 32, total_length: int = 160000) -> None:
         config = {k: v for k, v in locals().items() if k not in ("self", "__class__")}
         super().__init__(bins, width, depth, n_ctx, heads, attn_order, blocks, m_attn, m_mlp)
         self.config = config  # constructor arguments, saved with the weights
         self.null_prob, self.hop, self.guidance = null_prob, hop, guidance
+        self.total_length = total_length  # clip length (samples) the time signal saw in training
         self.y_emb = LowConditioner(clip_dim, width, n_ctx, t_bins, sample_rate, min_duration,
                                     max_duration, guidance)
 

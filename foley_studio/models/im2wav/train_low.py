@@ -38,7 +38,7 @@ def low_batches(cache: dict, prior: LowPrior, batch: int, fps: float, seed: int,
     low, feats, times = cache["low"], cache["features"], cache["times"]
     seconds = prior.n_ctx * prior.hop / 16000
     count = min(frames_per_window(fps, seconds), feats.shape[1])
-    total = float(cache["audio"].shape[1])
+    total = float(prior.total_length)
     frames = official_token_frames(prior.n_ctx, count)[None].expand(batch, -1)
     while True:
         rows = random_rows(low.shape[0], batch, gen)
@@ -62,7 +62,7 @@ def run_train(args: argparse.Namespace) -> int:
         cache, vqvae, encoder = token_cache(args, info)
         torch.manual_seed(args.seed)
         model = LowPrior(**{**PRESETS[args.preset], "bins": vqvae.l_bins, "clip_dim": encoder.dim,
-                            "hop": vqvae.hops[1]})
+                            "hop": vqvae.hops[1], "total_length": int(cache["audio"].shape[1])})
         batches = low_batches(cache, model, args.batch_size, args.fps, args.seed + 1000 * info.rank,
                               info.device)
         losses = train_loop(model, model.config, KIND, args.out, batches, _loss,
