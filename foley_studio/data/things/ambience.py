@@ -102,7 +102,9 @@ class Water(Thing):
         x0, y0 = self.box.px(0.0, 0.3)
         x1, y1 = self.box.px(1.0, 1.0)
         r0, r1, c0, c1 = max(0, int(y0)), min(h, int(y1)), max(0, int(x0)), min(w, int(x1))
-        ys, xs = np.mgrid[r0:r1, c0:c1].astype(np.float32) * (128.0 / self.box.size)
+        ys, xs = np.mgrid[r0:r1, c0:c1].astype(np.float32)
+        scale = 128.0 / self.box.size  # ripples shrink with the box: a small pond far away
+        xs, ys = (xs - self.box.x0) * scale, (ys - self.box.y0) * scale
         ripple = sum(np.sin(kx * xs + ky * ys - om * f * 2 * self.flow + ph)
                      for kx, ky, om, ph in self.waves) / 3  # (h, w) in [-1, 1]
         col = np.asarray(self.tint.rgb, np.float32) * (0.8 + 0.3 * ripple[..., None])
