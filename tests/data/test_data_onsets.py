@@ -57,3 +57,15 @@ def test_manifest_times_match_the_written_files(tiny_world: Path) -> None:
         assert worst_error(audio, SAMPLE_RATE, np.array(clear)) < TOLERANCE, row.key
         checked += 1
     assert checked >= 5
+
+
+def test_aac_priming_is_trimmed_for_plain_pyav_readers(tmp_path: Path) -> None:
+    import av
+
+    clip = render_clip(2, "ball", 2.0, second=False)
+    write_mp4(tmp_path / "b.mp4", clip)
+    with av.open(str(tmp_path / "b.mp4")) as container:
+        frames = list(container.decode(audio=0))
+    assert frames[0].pts == 0  # the encoder delay is dropped, not shown at negative times
+    audio = np.concatenate([f.to_ndarray().reshape(-1) for f in frames])
+    assert worst_error(audio, SAMPLE_RATE, clip.event_times()) < TOLERANCE
