@@ -30,7 +30,8 @@ def paired_kl(real: Mapping[str, np.ndarray], fake_probs: np.ndarray,
 
     ``real`` maps a clip id to its reference probabilities ``(C,)``; ``fake_probs`` ``(N, C)``
     are the generated clips' probabilities, ``fake_ids`` their clip ids (repeats allowed when
-    several takes were drawn per clip).
+    several takes were drawn per clip). Because ε is added to the generated side only, identical
+    distributions give a value of about −ε rather than exactly 0.
     """
     fake = _check_probs(fake_probs, "generated probabilities")
     if len(fake_ids) != fake.shape[0]:

@@ -10,6 +10,7 @@ part left by round-off is dropped.
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -54,9 +55,14 @@ def frechet_distance(x: np.ndarray, y: np.ndarray, *, eps: float = 1e-6) -> floa
 
 
 def _sqrtm_product(s1: np.ndarray, s2: np.ndarray, eps: float) -> np.ndarray:
-    """(Σ₁ Σ₂)^½, retried with ``eps`` on both diagonals when the result is not finite."""
-    covmean = linalg.sqrtm(s1 @ s2)
-    if not np.all(np.isfinite(covmean)):
+    """(Σ₁ Σ₂)^½, retried with ``eps`` on both diagonals when the product is singular."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", linalg.LinAlgWarning)
+        try:
+            covmean = linalg.sqrtm(s1 @ s2)
+        except linalg.LinAlgWarning:
+            covmean = None
+    if covmean is None or not np.all(np.isfinite(covmean)):
         offset = np.eye(s1.shape[0]) * eps
         covmean = linalg.sqrtm((s1 + offset) @ (s2 + offset))
     return np.real(covmean)
