@@ -1,8 +1,9 @@
 """Render the main window with a clip, a selection and takes to docs/screenshot.png.
 
-Run through ``scripts/screenshot.sh`` (which starts a virtual X display). The clip is drawn by
-the procedural world; the takes come from the bundled starter models when they are installed,
-else from the tiny random generators (their sound is noise, their waveforms look the part).
+Run through ``scripts/screenshot.sh`` (which starts a virtual X display). The clip is the demo
+clip in ``examples/`` (else one drawn by the procedural world); the takes come from the bundled
+starter models when they are installed, else from the tiny random generators (their sound is
+noise, their waveforms look the part).
 """
 from __future__ import annotations
 
@@ -48,22 +49,24 @@ def stage(app, window, clip: Path, im2wav: str, echoes: str) -> None:
 
     window.open_video(str(clip))
     wait(app, lambda: window.overview is not None)
+    k = window.overview.duration / 8.0  # the layout below is planned on an 8 s clip
+    window.settings.inpaint_context = 1.0 * k
     for (start, end), mode, gen in (((0.6, 1.8), "foley", im2wav), ((3.4, 4.2), "inpaint", echoes),
                                     ((5.8, 7.4), "foley", im2wav)):
-        window.project.set_selection(Selection(start, end))
+        window.project.set_selection(Selection(start * k, end * k))
         window.generate_panel.set_mode(mode)
         window.generate_panel.set_generator(gen)
         window.generate_panel.takes.setValue(2)
         window.flows.generate()
         wait(app, lambda: not window.jobs.busy and not window.cancel_button.isEnabled())
         window.flows.accept_take(window.project.takes[0].id)
-    window.project.set_selection(Selection(5.8, 7.4))
+    window.project.set_selection(Selection(5.8 * k, 7.4 * k))
     window.generate_panel.set_mode("foley")
-    window.generate_panel.prompt.setText("footsteps on wet gravel")
+    window.generate_panel.prompt.setText("ball bouncing on a wooden floor")
     window.takes_panel.select(window.project.takes[0].id)
     window.takes_panel.list.scrollToTop()
-    window.seek(6.3)
-    wait(app, lambda: window.preview.shown_time is not None and abs(window.preview.shown_time - 6.3) < 0.1)
+    window.seek(6.3 * k)
+    wait(app, lambda: window.preview.shown_time is not None and abs(window.preview.shown_time - 6.3 * k) < 0.1)
 
 
 def main() -> int:
@@ -82,8 +85,10 @@ def main() -> int:
 
     app = QApplication(sys.argv[:1])
     theme.apply(app)
-    clip = Path(tempfile.mkdtemp(prefix="foley-shot-")) / "scene_042.mp4"
-    write_mp4(clip, render_clip(3, seconds=8.0))
+    clip = ROOT / "examples" / "demo.mp4"
+    if not clip.is_file():
+        clip = Path(tempfile.mkdtemp(prefix="foley-shot-")) / "scene_042.mp4"
+        write_mp4(clip, render_clip(3, seconds=8.0))
     cat, im2wav, echoes = catalog()
     window = MainWindow(AppSettings(), catalog=cat)
     window.errors.present = lambda title, text, detail="": print(f"{title}: {text}", file=sys.stderr)

@@ -21,6 +21,7 @@ class WindowActions:
         self.undo = self.redo = self.play = None
 
     def add(self, menu, text: str, slot: Callable[[], object], shortcut: Optional[str] = None) -> QAction:
+        """A menu entry that calls ``slot`` (with an optional key shortcut)."""
         action = QAction(text, self.w)
         if shortcut:
             action.setShortcut(QKeySequence(shortcut))

@@ -353,6 +353,9 @@ class MainWindow(QMainWindow):
             self.guarded(self.open_path, urls[0])
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        if self.main_thread.closed:  # already shut down
+            event.accept()
+            return
         if self._dirty and self.project.takes and self.dialogs.question(
                 "Save changes?", "The project has unsaved changes. Save them before closing?"):
             if self.guarded(self.save) is None:
