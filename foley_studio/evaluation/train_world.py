@@ -12,6 +12,7 @@ import argparse
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 from foley_studio.errors import ConfigError
 from foley_studio.evaluation.training import (TrainConfig, TrainResult, train_audio_classifier,
@@ -41,10 +42,15 @@ def run_train(args: argparse.Namespace) -> int:
     config = TrainConfig(steps=args.steps, batch_size=args.batch_size, lr=args.lr, seed=args.seed)
     x, y, classes = load_split(args.data, "train", args.modality, args.seconds, args.frames_per_clip)
     hx, hy, _ = load_split(args.data, "test", args.modality, args.seconds, args.frames_per_clip)
-    if args.modality == "audio":
-        result = train_audio_classifier(x, y, classes, SAMPLE_RATE, config, heldout=(hx, hy))
-    else:
-        result = train_image_classifier(x, y, classes, config, heldout=(hx, hy))
+    with tqdm(total=config.steps, desc=f"world {args.modality} classifier", unit="step") as bar:
+        def progress(done: int, total: int) -> None:
+            bar.update(done - bar.n)
+
+        if args.modality == "audio":
+            result = train_audio_classifier(x, y, classes, SAMPLE_RATE, config, heldout=(hx, hy),
+                                            progress=progress)
+        else:
+            result = train_image_classifier(x, y, classes, config, heldout=(hx, hy), progress=progress)
     path = Path(args.out) / f"world_{args.modality}"
     save_result(result, path, config, {"data": str(args.data), "n_train": len(x), "n_test": len(hx)})
     print(f"world {args.modality} classifier: train accuracy {result.train_accuracy:.3f}, held-out "
