@@ -31,6 +31,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from foley_studio.errors import ConfigError
+from foley_studio.training.runtime import unwrap
 
 
 @dataclass(frozen=True)
@@ -292,12 +293,15 @@ def sample_masks(batch: int, cfg: EchoesConfig, masking: MaskingConfig,
     return audio_mask, image_mask, drop
 
 
-def masked_loss(model: EchoesTransformer, audio: torch.Tensor, image: torch.Tensor,
+def masked_loss(model: nn.Module, audio: torch.Tensor, image: torch.Tensor,
                 masking: MaskingConfig, *, label_smoothing: float = 0.0,
                 frame_cols: Optional[torch.Tensor] = None,
                 generator: Optional[torch.Generator] = None) -> torch.Tensor:
-    """Cross-entropy on the masked positions of both modalities (mean over masked tokens)."""
-    cfg = model.config if isinstance(model, EchoesTransformer) else model.module.config
+    """Cross-entropy on the masked positions of both modalities (mean over masked tokens).
+
+    ``model`` is an :class:`EchoesTransformer`, possibly wrapped in DDP.
+    """
+    cfg = unwrap(model).config
     audio_mask, image_mask, drop = (t.to(audio.device) for t in
                                     sample_masks(audio.shape[0], cfg, masking, generator))
     logits_a, logits_v = model(audio, image, audio_mask, image_mask, drop, frame_cols)
