@@ -74,7 +74,7 @@ class LowConditioner(nn.Module):
         total_length, offset = total_length.float(), offset.float()
         end = offset + sample_length.float()
         return (self.total_length_emb(total_length) + self.absolute_pos_emb(offset, end)
-                + self.relative_pos_emb(offset / total_length, end / total_length)).float()
+                + self.relative_pos_emb(offset / total_length, end / total_length))
 
     def forward(self, features: torch.Tensor, token_frames: torch.Tensor, total_length: torch.Tensor,
                 offset: torch.Tensor, sample_length: torch.Tensor,

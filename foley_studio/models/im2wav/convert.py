@@ -1,4 +1,7 @@
-"""Import the released IM2WAV checkpoints (``vqvae.tar``, ``low.tar``, ``up.tar``) into a bundle.
+"""Make an IM2WAV bundle from the released checkpoints or from trained checkpoint folders.
+
+Released files (``vqvae.tar``, ``low.tar``, ``up.tar``) are converted; folders written by the
+``train im2wav-*`` stages are assembled with an encoder (:func:`assemble`).
 
 Each file is a ``torch.save`` dict ``{"hps": dict, "model": state_dict, "opt": ..., "step": ...}``.
 The converter strips DDP's ``module.`` prefix, maps the names onto this package's modules,

@@ -28,7 +28,7 @@ from foley_studio.models.im2wav.prior import LowPrior, UpPrior
 from foley_studio.models.im2wav.stepper import PriorStepper
 from foley_studio.models.im2wav.vqvae import VQVAE
 from foley_studio.models.im2wav.windows import Window, hop_for, nearest_frames, plan_windows
-from foley_studio.models.weights import load_module, save_module
+from foley_studio.models.weights import load_module, save_state
 from foley_studio.progress import CancelToken, ProgressFn, check_cancel, report
 from foley_studio.requests import SamplerSettings
 from foley_studio.sampling.autoregressive import TokenSampling, sample_tokens, seeded_generators
@@ -66,10 +66,12 @@ class Im2WavGenerator(Generator):
 
     def __init__(self, vqvae: VQVAE, low: LowPrior, up: UpPrior, encoder: ClipEncoder, *,
                  name: str = "im2wav", overlap: float = 0.5, encoder_spec: Optional[dict] = None,
-                 device: Optional[str] = None) -> None:
+                 device: Optional[str] = None, dtype: Optional[torch.dtype] = None) -> None:
         self._check_sizes(vqvae, low, up, encoder)
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
-        self.vqvae, self.low, self.up = (m.eval().to(self.device) for m in (vqvae, low, up))
+        self.dtype = dtype or _default_dtype(self.device)
+        self.vqvae = vqvae.eval().to(self.device)  # the VQ-VAE always runs in float32
+        self.low, self.up = (m.eval().to(self.device, self.dtype) for m in (low, up))
         self.encoder = encoder.to(self.device)
         self.name, self.overlap = name, overlap
         self.encoder_spec = encoder_spec or {"type": "bundle", "path": "encoder"}
@@ -97,7 +99,7 @@ class Im2WavGenerator(Generator):
         n_low = math.ceil(samples / self.hop_low)
         low_plan, up_plan = self.plans(n_low)
         steps = sum(w.new for w in low_plan) + sum(w.new for w in up_plan) + takes
-        job = _Job(features.to(self.device), times, samples, takes, seeded_generators(seed, takes),
+        job = _Job(features.to(self.device, self.dtype), times, samples, takes, seeded_generators(seed, takes),
                    progress, cancel, steps)
         low_tokens = self.sample_low(job, low_plan, sampler)  # (N, n_low)
         up_tokens = self.sample_up(job, up_plan, low_tokens, sampler)  # (N, 4·n_low)
@@ -192,7 +194,8 @@ class Im2WavGenerator(Generator):
         folder = Path(folder)
         for stem, model, kind in (("vqvae", self.vqvae, "im2wav-vqvae"), ("low", self.low, "im2wav-low"),
                                   ("up", self.up, "im2wav-up")):
-            save_module(model, model.config, folder / stem, kind=kind)
+            state = {k: v.float() if v.is_floating_point() else v for k, v in model.state_dict().items()}
+            save_state(state, model.config, folder / stem, kind=kind)
         if self.encoder_spec.get("type") == "bundle":
             self.encoder.save(folder / self.encoder_spec.get("path", "encoder"))
         return write_bundle_meta(folder, name=name or self.name, description=description,
@@ -200,8 +203,10 @@ class Im2WavGenerator(Generator):
                                  encoder_spec=self.encoder_spec)
 
     @classmethod
-    def from_bundle(cls, path: str | Path, device: Optional[str] = None) -> "Im2WavGenerator":
-        """Load a bundle folder (``bundle.json`` + weights)."""
+    def from_bundle(cls, path: str | Path, device: Optional[str] = None,
+                    dtype: Optional[torch.dtype] = None) -> "Im2WavGenerator":
+        """Load a bundle folder (``bundle.json`` + weights); priors run in ``dtype`` (default
+        bfloat16 on a GPU that supports it, float32 otherwise)."""
         path = Path(path)
         try:
             meta = json.loads((path / "bundle.json").read_text())
@@ -214,7 +219,8 @@ class Im2WavGenerator(Generator):
         up = load_module(UpPrior, path / "up", kind="im2wav-up")
         spec = meta.get("encoder", {"type": "bundle", "path": "encoder"})
         return cls(vqvae, low, up, _load_encoder(path, spec), name=meta.get("name", "im2wav"),
-                   overlap=float(meta.get("overlap", 0.5)), encoder_spec=spec, device=device)
+                   overlap=float(meta.get("overlap", 0.5)), encoder_spec=spec, device=device,
+                   dtype=dtype)
 
     @classmethod
     def tiny(cls, seed: int = 0) -> "Im2WavGenerator":
@@ -234,6 +240,12 @@ TINY_LOW = dict(bins=64, width=32, depth=3, n_ctx=64, heads=2, attn_order=2, blo
                 hop=256)
 TINY_UP = dict(bins=64, width=32, depth=3, n_ctx=128, heads=2, attn_order=2, blocks=4, clip_dim=32,
                cond_width=16, cond_depth=2, cond_down=1, cond_stride=4, hop=64)
+
+
+def _default_dtype(device: torch.device) -> torch.dtype:
+    if device.type == "cuda" and torch.cuda.is_bf16_supported():
+        return torch.bfloat16
+    return torch.float32
 
 
 def write_bundle_meta(folder: Path, *, name: str, description: str, overlap: float,

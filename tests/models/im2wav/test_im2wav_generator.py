@@ -6,6 +6,7 @@ import cv2
 import numpy as np
 import pytest
 import soundfile
+import torch
 from helpers_media import make_video
 
 from foley_studio import registry
@@ -129,3 +130,13 @@ def test_cli_generate_for_a_video_and_an_image(gen, tmp_path, monkeypatch):
         assert [w.name for w in waves] == ["foley_im2wav-cli-test_seed10.wav", "foley_im2wav-cli-test_seed9.wav"]
         audio, rate = soundfile.read(waves[0])
         assert rate == 16000 and len(audio) == round((end - start) * 16000)
+
+
+def test_priors_can_run_in_bfloat16(gen, tmp_path):
+    gen.save_bundle(tmp_path / "b", name="bf16")
+    half = Im2WavGenerator.from_bundle(tmp_path / "b", device="cpu", dtype=torch.bfloat16)
+    assert half.low.x_emb.weight.dtype == torch.bfloat16
+    assert next(half.vqvae.parameters()).dtype == torch.float32
+    out = half.generate(Conditioning(0.3, frames=_image(), frame_times=np.zeros(1)), takes=2, seed=0,
+                        sampler=SamplerSettings())
+    assert out.shape == (2, 4800) and out.dtype == np.float32 and np.isfinite(out).all()
