@@ -258,6 +258,7 @@ def test_send_places_the_lane_through_a_recording_osc_peer(qtbot, window, tmp_pa
         qtbot.mouseClick(panel.check, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: "connected" in panel.status.text() and not w.jobs.busy, timeout=20000)
         assert "not connected" not in panel.status.text()
+        assert w.link_label.text().startswith("REAPER") and "not connected" not in w.link_label.text()
         qtbot.mouseClick(panel.send, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: not w.jobs.busy and "track" in panel.log.toPlainText(), timeout=20000)
     finally:
@@ -280,6 +281,7 @@ def test_lost_connection_shows_a_dialog_not_a_crash(qtbot, window) -> None:
     qtbot.mouseClick(w.send_panel.send, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(w.errors.shown) == 1, timeout=20000)
     assert "REAPER did not answer" in w.errors.shown[0][1] and w.isVisible()
+    assert "not connected" in w.link_label.text()
 
 
 def test_errors_become_dialogs_and_the_app_keeps_running(qtbot, window, tmp_path) -> None:

@@ -61,7 +61,7 @@ class MainWindow(QMainWindow):
         self.project_path: Optional[Path] = None
         self.playhead = 0.0
         self._dirty = self._autosave_due = False
-        self._on_done: dict[int, Callable[[Any], None]] = {}
+        self._on_done: dict[int, tuple[Callable[[Any], None], Optional[Callable]]] = {}
         self._build_widgets()
         self.flows = Workflows(self)
         self.actions = build_menus(self)
@@ -121,7 +121,9 @@ class MainWindow(QMainWindow):
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.jobs.cancel_all)
         self.selection_label = QLabel("No selection")
+        self.link_label = QLabel(f"{self.send_panel.kind.currentText()}: {self.send_panel.status.text()}")
         bar.addWidget(self.job_label, 1)
+        bar.addPermanentWidget(self.link_label)
         bar.addPermanentWidget(self.selection_label)
         bar.addPermanentWidget(self.progress)
         bar.addPermanentWidget(self.cancel_button)
@@ -140,6 +142,7 @@ class MainWindow(QMainWindow):
         self.storyboard_panel.export_requested.connect(lambda: self.flows.export_storyboard())
         self.send_panel.send_requested.connect(self.flows.send)
         self.send_panel.check_requested.connect(self.flows.check_connection)
+        self.send_panel.status_changed.connect(self.link_label.setText)
         t = self.takes_panel
         t.play_requested.connect(self.flows.play_take)
         t.stop_requested.connect(self.transport.stop)
@@ -152,12 +155,16 @@ class MainWindow(QMainWindow):
         t.loop.toggled.connect(self.transport.set_loop)
 
     # -- jobs --------------------------------------------------------------------------------
-    def submit(self, title: str, fn, on_done: Callable[[Any], None]) -> Job:
-        """Run ``fn(progress, cancel)`` on the worker; ``on_done(result)`` on the GUI thread."""
+    def submit(self, title: str, fn, on_done: Callable[[Any], None],
+               on_failed: Optional[Callable[[BaseException], None]] = None) -> Job:
+        """Run ``fn(progress, cancel)`` on the worker; ``on_done(result)`` on the GUI thread.
+
+        A failure is shown as an error dialog, after ``on_failed(error)`` when given.
+        """
         if self.jobs.busy:
             raise ConfigError("A job is already running; wait for it or press Cancel.")
         job = self.jobs.submit(title, fn)
-        self._on_done[job.id] = on_done
+        self._on_done[job.id] = (on_done, on_failed)
         return job
 
     def _on_job_changed(self, job: Job) -> None:
@@ -172,10 +179,12 @@ class MainWindow(QMainWindow):
             self._finish(job)
 
     def _finish(self, job: Job) -> None:
-        on_done = self._on_done.pop(job.id, None)
+        on_done, on_failed = self._on_done.pop(job.id, (None, None))
         if job.state is JobState.DONE and on_done is not None:
             self.guarded(on_done, job.result)
         elif job.state is JobState.FAILED:
+            if on_failed is not None:
+                self.guarded(on_failed, job.error)
             self.errors.report(job.error, job.title)
         elif job.state is JobState.CANCELLED:
             self.job_label.setText(f"{job.title}: cancelled")

@@ -18,6 +18,7 @@ class QtSendPanel(QWidget):
 
     send_requested = pyqtSignal()
     check_requested = pyqtSignal()
+    status_changed = pyqtSignal(str)  # rich text for the status bar
 
     def __init__(self, settings: AppSettings, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
@@ -71,6 +72,7 @@ class QtSendPanel(QWidget):
         word = {True: "connected", False: "not connected", None: "not checked"}[connected]
         self.status.setText(f'<span style="color:{dot[1]}">{dot[0]}</span> {word}')
         self.status.setToolTip(text)
+        self.status_changed.emit(f"{self.kind.currentText()}: {self.status.text()}")
         if text:
             self.log.appendPlainText(text)
 

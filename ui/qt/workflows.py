@@ -223,7 +223,8 @@ class Workflows:
         def run(progress, cancel) -> send.SendReport:
             return send.send_lane(clips, target, folder, fps, progress, cancel)
 
-        self.w.submit(f"Send to {target.kind}", run, self.w.send_panel.show_report)
+        failed = (lambda exc: self.w.send_panel.show_status(False, str(exc))) if target.is_daw else None
+        self.w.submit(f"Send to {target.kind}", run, self.w.send_panel.show_report, failed)
 
     @_guarded
     def check_connection(self) -> None:
