@@ -8,7 +8,9 @@ For each seam time ``t`` two ratios compare the seam with its context (``±conte
 
 with ``P_q`` the ``percentile``-th percentile and ``flux`` the broadband (median over bins)
 log-spectral flux of :mod:`foley_studio.evaluation.onsets`. A seam *clicks* when either ratio exceeds ``threshold``.
-A waveform cut or a phase jump shows up in both; a smooth crossfade in neither.
+A waveform cut or a phase jump shows up in both; a smooth crossfade in neither. A real sound
+event that starts on the seam looks like a click too, so score seams where the reference has
+no event onset (or compare with the reference's own score at the same time).
 """
 from __future__ import annotations
 

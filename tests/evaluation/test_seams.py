@@ -56,3 +56,16 @@ def test_click_rate_over_several_seams() -> None:
 def test_seam_outside_clip_is_named() -> None:
     with pytest.raises(ConfigError, match="outside the clip"):
         seam_scores(TONE_A, RATE, [2.0])
+
+
+@pytest.mark.parametrize("cls", ["bell", "engine", "wind"])
+def test_world_clips_spliced_by_cut_and_by_crossfade(cls: str) -> None:
+    """Splicing two renders of a sustained world sound: a hard cut clicks, a 20 ms fade does not."""
+    from foley_studio.data.world import render_clip
+
+    a, b = (render_clip(seed, cls, 2.0, second=False).audio.astype(np.float64) for seed in (1, 2))
+    at = int(1.0 * 22050) + 37
+    weight = np.clip((np.arange(len(a)) - (at - 220)) / 441, 0.0, 1.0)
+    (cut,) = seam_scores(np.concatenate([a[:at], b[at:]]), 22050, [at / 22050])
+    (fade,) = seam_scores(a * (1 - weight) + b * weight, 22050, [at / 22050])
+    assert cut.clicked and not fade.clicked
