@@ -181,29 +181,30 @@ class EchoesGenerator(Generator):
 
     # ---- conditioning images -----------------------------------------------------------------
 
-    def _frame_tokens(self, cond: Conditioning) -> Optional[torch.Tensor]:
-        if cond.frames is None or len(cond.frames) == 0:
-            return None
-        return self.image.tokenize(cond.frames)  # (F, T)
-
     def images_for(self, cond: Conditioning, batch: int, offset: float, content_end: float):
         """Window start column → :class:`WindowImages` holding the frames nearest the window's times.
 
         ``offset`` is the canvas's start in the conditioning's time; ``content_end`` is where the
         wanted audio ends (frames are aimed at the middle of the wanted part of each window).
+        Only the frames a window uses are tokenised, each once.
         """
-        c, tokens = self.model.config, self._frame_tokens(cond)
+        c, cache = self.model.config, {}
         times = np.zeros(1) if cond.frame_times is None else np.asarray(cond.frame_times, float)
 
+        def tokens(i: int) -> torch.Tensor:
+            if i not in cache:
+                cache[i] = self.image.tokenize(cond.frames[i: i + 1])[0]  # (T,)
+            return cache[i]
+
         def images(start: int) -> WindowImages:
-            if tokens is None:
+            if cond.frames is None or len(cond.frames) == 0:
                 empty = torch.zeros(batch, c.image_len, dtype=torch.long, device=self.device)
                 return WindowImages(empty, torch.zeros_like(empty, dtype=torch.bool), absent=True)
             t0 = offset + start * self.col_seconds
             t1 = max(t0, min(t0 + self.window_seconds, content_end))
             targets = t0 + (np.arange(c.frames) + 0.5) / c.frames * (t1 - t0)
             idx = np.abs(times[None, :] - targets[:, None]).argmin(1)  # (K,)
-            seq = tokens[torch.as_tensor(idx)].flatten()[None].expand(batch, -1).to(self.device)
+            seq = torch.cat([tokens(int(i)) for i in idx])[None].expand(batch, -1).to(self.device)
             cols = np.clip(((targets - t0) / self.col_seconds).astype(int), 0, c.audio_cols - 1)
             frame_cols = torch.as_tensor(cols, device=self.device)[None].expand(batch, -1)
             return WindowImages(seq, torch.zeros_like(seq, dtype=torch.bool),

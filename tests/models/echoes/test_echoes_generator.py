@@ -10,7 +10,8 @@ import torch
 from foley_studio import registry
 from foley_studio.errors import Cancelled, CheckpointError, ConfigError
 from foley_studio.generation import Conditioning
-from foley_studio.models.echoes.canvas import fill_audio, fill_window, plan_window
+from foley_studio.models.echoes.canvas import count_windows, fill_audio, fill_window, plan_window
+from foley_studio.models.echoes.codec import window_starts
 from foley_studio.models.echoes.generator import EchoesGenerator, seeded_generators, splice
 from foley_studio.progress import CancelToken
 from foley_studio.requests import SamplerSettings
@@ -166,3 +167,31 @@ def test_guidance_one_equals_conditional_sampling_and_three_differs(gen: EchoesG
                                generators=seeded_generators(0, 2))[0] for s in (1.0, 3.0)}
     assert torch.equal(runs[1.0], plain)
     assert not torch.equal(runs[3.0], plain)
+
+
+def test_long_gap_is_filled_in_several_windows_keeping_the_rest(gen: EchoesGenerator) -> None:
+    audio = _soundtrack(5.0)
+    spc = gen.audio.samples_per_col
+    canvas, unknown = gen.inpaint_canvas(audio, 2 * spc, 22 * spc, takes=1)
+    assert count_windows(unknown, gen.window_cols, gen.context_cols) > 2
+    filled = fill_audio(gen.model, canvas, unknown, gen.images_for(_cond(5.0), 1, 0.0, 5.0),
+                        context=gen.context_cols, settings=UnmaskSettings(steps=2), guidance=3.0,
+                        generators=seeded_generators(0, 1))
+    assert torch.equal(filled[..., ~unknown], canvas[..., ~unknown])
+    out = gen.inpaint(_cond(5.0, audio, gap=(0.5, 4.0)), takes=1, seed=0, sampler=SamplerSettings(steps=2))
+    assert np.array_equal(out[0, : SR // 2], audio[: SR // 2])
+    assert np.array_equal(out[0, 4 * SR:], audio[4 * SR:])
+
+
+def test_windowed_decoding_crossfades_only_where_windows_overlap(gen: EchoesGenerator) -> None:
+    w, spc = gen.window_cols, gen.audio.samples_per_col
+    tokens = torch.randint(0, 32, (1, gen.audio.rows, w + 4), generator=torch.Generator().manual_seed(0))
+    whole = gen.audio.waveform(tokens, w, 2)
+    assert whole.shape == (1, (w + 4) * spc)
+    first = gen.audio.vocoder(gen.audio.spectrogram_of(tokens[..., :w]))
+    last = gen.audio.vocoder(gen.audio.spectrogram_of(tokens[..., 4:]))
+    assert window_starts(w + 4, w, 2) == [0, 4]
+    assert torch.allclose(whole[:, : 4 * spc], first[:, : 4 * spc], atol=1e-6)
+    assert torch.allclose(whole[:, w * spc:], last[:, (w - 4) * spc:], atol=1e-6)
+    single = gen.audio.waveform(tokens[..., :w], w, 2)
+    assert torch.allclose(single, first, atol=1e-6)
