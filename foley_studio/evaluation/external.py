@@ -6,6 +6,8 @@ log-mel front end of Google's VGGish, loading the state dict of the PyTorch port
 safetensors file with the same keys. PaSST (KL/accuracy) and Wav2CLIP (CLIP-score) are not
 built in: :func:`load_passt` and :func:`load_wav2clip` raise :class:`ModelUnavailableError`
 naming what is needed; any object with ``predict_proba``/``embed`` plugs into the report.
+:class:`ClipImageEmbedder` puts the project's CLIP image encoder (ViT-B/32 for CLIP-score)
+behind the ``ImageEmbedder`` interface.
 
 VGGish front end (``mel_features.py`` of the AudioSet release): audio at 16 kHz, periodic
 Hann window of 400 samples, hop 160, 512-point FFT magnitude, 64 HTK-mel bands over
@@ -23,7 +25,7 @@ import torchaudio
 from torch import nn
 
 from foley_studio.errors import CheckpointError, ConfigError, ModelUnavailableError
-from foley_studio.evaluation.interfaces import check_audio_batch
+from foley_studio.evaluation.interfaces import check_audio_batch, check_frame_batch
 from foley_studio.models.weights import load_into
 
 VGGISH_RATE = 16000
@@ -141,6 +143,17 @@ def _read_state(path: Path, expected: str, name: str) -> dict[str, torch.Tensor]
     if not isinstance(state, dict) or not all(torch.is_tensor(v) for v in state.values()):
         raise CheckpointError(f"{path} is not a plain state dict of tensors; expected {expected}.")
     return state
+
+
+class ClipImageEmbedder:
+    """A :class:`foley_studio.encoders.clip.ClipEncoder` as an ``ImageEmbedder`` (unit-length rows)."""
+
+    def __init__(self, encoder) -> None:
+        self.encoder = encoder
+
+    def embed_images(self, frames: np.ndarray) -> np.ndarray:
+        """uint8 ``(N, H, W, 3)`` → ``(N, D)``."""
+        return self.encoder.embed_frames(check_frame_batch(frames)).numpy()
 
 
 def load_passt(path: str | Path | None = None):

@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from foley_studio.errors import CheckpointError, ConfigError, ModelUnavailableError
-from foley_studio.evaluation.external import (VGGishEmbedder, VGGishNet, load_passt, load_wav2clip,
-                                              vggish_examples, vggish_mel_matrix)
+from foley_studio.evaluation.external import (ClipImageEmbedder, VGGishEmbedder, VGGishNet, load_passt,
+                                              load_wav2clip, vggish_examples, vggish_mel_matrix)
 
 # The PyTorch port's state dict (torchvggish ``vggish-10086976.pth``).
 VGGISH_SHAPES = {
@@ -79,3 +79,16 @@ def test_models_that_are_not_built_in_say_what_is_needed() -> None:
         load_passt()
     with pytest.raises(ModelUnavailableError, match="wav2clip.*Wav2CLIP.pt"):
         load_wav2clip("/nowhere/Wav2CLIP.pt")
+
+
+def test_clip_image_embedder_wraps_the_project_encoder() -> None:
+    from foley_studio.encoders.clip import ClipEncoder
+    from foley_studio.evaluation.interfaces import ImageEmbedder
+
+    embedder = ClipImageEmbedder(ClipEncoder.tiny())
+    assert isinstance(embedder, ImageEmbedder)
+    frames = np.random.default_rng(0).integers(0, 256, (3, 40, 48, 3), dtype=np.uint8)
+    emb = embedder.embed_images(frames)
+    assert emb.shape == (3, 32) and np.allclose(np.linalg.norm(emb, axis=1), 1.0, atol=1e-5)
+    with pytest.raises(ConfigError, match="uint8 RGB"):
+        embedder.embed_images(frames.astype(np.float32))
