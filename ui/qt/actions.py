@@ -83,12 +83,19 @@ def _file_menu(a: WindowActions, menu) -> None:
     a.recent_menu = menu.addMenu("Open Recent")
     menu.addSeparator()
     a.add(menu, "Save Project", lambda: w.guarded(w.save), "Ctrl+S")
-    a.add(menu, "Save Project As…", lambda: w.guarded(w.save, w.dialogs.save_file(
-        "Save project as", PROJECT_FILTER)), "Ctrl+Shift+S")
+    a.add(menu, "Save Project As…", lambda: _save_as(w), "Ctrl+Shift+S")
     menu.addSeparator()
     a.add(menu, "Export Storyboard…", w.flows.export_storyboard)
     menu.addSeparator()
     a.add(menu, "Quit", w.close, "Ctrl+Q")
+
+
+def _save_as(w: "MainWindow") -> None:
+    from ui.qt.main_window import PROJECT_FILTER
+
+    path = w.dialogs.save_file("Save project as", PROJECT_FILTER)
+    if path:
+        w.guarded(w.save, path)
 
 
 def _ask_open(w: "MainWindow", caption: str, filters: str) -> None:

@@ -213,8 +213,8 @@ class MainWindow(QMainWindow):
             self.project.set_video(VideoInfo(overview.path, overview.fps, overview.duration))
             self.history.clear()
             self.project_path, self._dirty = None, False
-        self.settings.add_recent(overview.path)
-        self.actions.refresh_recent()
+            self.settings.add_recent(overview.path)
+            self.actions.refresh_recent()
         self.job_label.setText(f"{Path(overview.path).name}: {overview.duration:.2f} s at "
                                f"{overview.fps:.3f} fps")
         self.seek(0.0)
