@@ -4,7 +4,8 @@
 (``foley-studio synth``) with :class:`foley_studio.data.dataset.AVDataset`, trains on the
 ``train`` split, measures accuracy on the ``test`` split and writes
 ``OUT/world_{modality}.safetensors`` + ``.json`` (weights, with the accuracies recorded) and
-``OUT/log.jsonl``. The same data, seed and step count give the same weights.
+``OUT/log.jsonl``. The same data, seed and step count give the same weights on the same
+machine and thread count.
 """
 from __future__ import annotations
 
