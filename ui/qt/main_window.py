@@ -265,7 +265,7 @@ class MainWindow(QMainWindow):
             self._autosave_due = False
 
     def offer_recovery(self) -> bool:
-        """If the last session crashed, offer its autosave; return whether it was recovered."""
+        """If the app crashed last time, offer its autosave; return whether it was recovered."""
         path = autosave.pending_recovery()
         if path is None:
             return False

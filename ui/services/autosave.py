@@ -1,7 +1,7 @@
 """Autosave and crash recovery: a copy of the open project in the config folder.
 
 The app writes the autosave every few seconds while there are unsaved edits and deletes it on
-a clean exit; an autosave found at start-up therefore means the last session ended without
+a clean exit; an autosave found at start-up therefore means the app last ended without
 closing, and the app offers to recover it.
 """
 from __future__ import annotations
@@ -26,7 +26,7 @@ def write_autosave(project: Project) -> Path:
 
 
 def pending_recovery() -> Optional[Path]:
-    """The autosave left by a session that did not close cleanly, if any."""
+    """The autosave left by a run of the app that did not close cleanly, if any."""
     path = autosave_path()
     return path if path.is_file() else None
 
