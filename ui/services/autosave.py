@@ -1,6 +1,6 @@
 """Autosave and crash recovery: a copy of the open project in the config folder.
 
-The app writes the autosave every few seconds while there are unsaved edits and deletes it on
+The app writes the autosave every minute (Preferences) while there are unsaved edits and deletes it on
 a clean exit; an autosave found at start-up therefore means the app last ended without
 closing, and the app offers to recover it.
 """
