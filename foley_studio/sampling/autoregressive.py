@@ -78,6 +78,7 @@ def sample_tokens(model: StepModel, prefix: torch.Tensor, length: int,
     tokens[:, :known] = prefix
     if cached and known > 0:
         model.prefill(_rows(prefix, guided))
+    uniforms = draw_uniforms(generators, length - known, prefix.device)  # (N, new tokens)
     for pos in range(known, length):
         check_cancel(cancel)
         if cached:
@@ -86,8 +87,7 @@ def sample_tokens(model: StepModel, prefix: torch.Tensor, length: int,
         else:
             logits = model.full(_rows(tokens[:, :pos], guided))
         logits = _combine(logits, settings.guidance, takes)
-        uniforms = draw_uniforms(generators, logits.device)
-        tokens[:, pos] = choose_tokens(logits, uniforms, temperature=settings.temperature,
+        tokens[:, pos] = choose_tokens(logits, uniforms[:, pos - known], temperature=settings.temperature,
                                        top_k=settings.top_k, top_p=settings.top_p)
         report(progress, pos - known + 1, length - known)
     return tokens

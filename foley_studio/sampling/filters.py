@@ -23,9 +23,10 @@ def filter_logits(logits: torch.Tensor, top_k: int = 0, top_p: float = 0.0) -> t
     return out
 
 
-def draw_uniforms(generators: Sequence[torch.Generator], device: torch.device) -> torch.Tensor:
-    """One uniform number in [0, 1) per row, each from that row's own generator: (N,)."""
-    return torch.stack([torch.rand((), generator=g) for g in generators]).to(device)
+def draw_uniforms(generators: Sequence[torch.Generator], count: int,
+                  device: torch.device) -> torch.Tensor:
+    """``count`` uniform numbers in [0, 1) per row, each row from its own generator: (N, count)."""
+    return torch.stack([torch.rand(count, generator=g) for g in generators]).to(device)
 
 
 def choose_tokens(logits: torch.Tensor, uniforms: torch.Tensor, *, temperature: float = 1.0,

@@ -129,7 +129,8 @@ def _rename_prior(key: str) -> str:
     key = re.sub(r"\.w$", ".weight", key)
     key = re.sub(r"(attn\.c_attn|attn\.c_proj|mlp\.c_fc|mlp\.c_proj)\.b$", r"\1.bias", key)
     key = key.replace(".sequential.", ".")
-    key = key.replace("y_emb.null_CLIP", "y_emb.null_start").replace("y_emb.null_video_CLIP", "y_emb.null_frame")
+    key = key.replace("y_emb.null_CLIP", "y_emb.null_start")
+    key = key.replace("y_emb.null_video_CLIP", "y_emb.null_frame")
     return key.replace("conditioner_blocks.0.", "upsampler.")
 
 
@@ -138,7 +139,8 @@ def _official_name(name: str) -> str:
     if name.startswith("clip_map."):
         name = "y_emb." + name
     name = name.replace("upsampler.", "conditioner_blocks.0.")
-    name = name.replace("y_emb.null_start", "y_emb.null_CLIP").replace("y_emb.null_frame", "y_emb.null_video_CLIP")
+    name = name.replace("y_emb.null_start", "y_emb.null_CLIP")
+    name = name.replace("y_emb.null_frame", "y_emb.null_video_CLIP")
     name = re.sub(r"(clip_map|video_map)\.(\d)", r"\1.sequential.\2", name)
     name = re.sub(r"(attn\.c_attn|attn\.c_proj|mlp\.c_fc|mlp\.c_proj)\.weight$", r"\1.w", name)
     name = re.sub(r"(attn\.c_attn|attn\.c_proj|mlp\.c_fc|mlp\.c_proj)\.bias$", r"\1.b", name)
@@ -187,7 +189,8 @@ def convert_low(ckpt: dict, hop: int) -> tuple[LowPrior, dict[str, torch.Tensor]
     """The LOW prior and its state dict; ``hop`` is the VQ-VAE's LOW hop."""
     state, hps, path = ckpt["state"], ckpt["hps"], ckpt["path"]
     _need(state, "y_emb.video_map.sequential.0.weight", path)
-    config = dict(_prior_common(ckpt), t_bins=int(_need(state, "y_emb.total_length_emb.emb.weight", path).shape[0]),
+    t_bins = int(_need(state, "y_emb.total_length_emb.emb.weight", path).shape[0])
+    config = dict(_prior_common(ckpt), t_bins=t_bins,
                   sample_rate=int(hps.get("sr", 16000)), min_duration=float(hps.get("min_duration", 2.05)),
                   max_duration=float(hps.get("max_duration", 600.0)),
                   guidance="y_emb.null_CLIP" in state, hop=hop)
@@ -242,10 +245,11 @@ def convert(vqvae_path: Path, low_path: Path, up_path: Path, out: Path, *, name:
     log(f"low:   {low_model.config['depth']} layers × {low_model.width}, n_ctx {low_model.n_ctx}")
     up_model, up_state = convert_up(read_checkpoint(up_path, trust_pickle=trust_pickle), vq_model)
     log(f"up:    {up_model.config['depth']} layers × {up_model.width}, n_ctx {up_model.n_ctx}")
-    for stem, model, state in (("vqvae", vq_model, vq_state), ("low", low_model, low_state),
-                               ("up", up_model, up_state)):
+    for stem, model, state, source in (("vqvae", vq_model, vq_state, vqvae_path),
+                                       ("low", low_model, low_state, low_path),
+                                       ("up", up_model, up_state, up_path)):
         save_state(state, model.config, out / stem, kind=f"im2wav-{stem}",
-                   extra={"source": str(Path({"vqvae": vqvae_path, "low": low_path, "up": up_path}[stem]).name)})
+                   extra={"source": Path(source).name})
     write_bundle_meta(out, name=name, description="IM2WAV (released weights, converted)",
                       overlap=0.5, encoder_spec=OPENAI_CLIP)
     return out

@@ -99,8 +99,8 @@ class Im2WavGenerator(Generator):
         n_low = math.ceil(samples / self.hop_low)
         low_plan, up_plan = self.plans(n_low)
         steps = sum(w.new for w in low_plan) + sum(w.new for w in up_plan) + takes
-        job = _Job(features.to(self.device, self.dtype), times, samples, takes, seeded_generators(seed, takes),
-                   progress, cancel, steps)
+        job = _Job(features.to(self.device, self.dtype), times, samples, takes,
+                   seeded_generators(seed, takes), progress, cancel, steps)
         low_tokens = self.sample_low(job, low_plan, sampler)  # (N, n_low)
         up_tokens = self.sample_up(job, up_plan, low_tokens, sampler)  # (N, 4·n_low)
         return self.decode(job, up_tokens)
@@ -123,7 +123,8 @@ class Im2WavGenerator(Generator):
         up = plan_windows(n_low * ratio, self.up.n_ctx, hop_for(self.up.n_ctx, self.overlap, ratio))
         return low, up
 
-    def _window_frames(self, job: _Job, start: int, length: int, hop: int) -> tuple[torch.Tensor, torch.Tensor]:
+    def _window_frames(self, job: _Job, start: int, length: int,
+                       hop: int) -> tuple[torch.Tensor, torch.Tensor]:
         """The frames a window uses (U, C) and each token's index into them (length,)."""
         token_times = (start + np.arange(length)) * hop / self.sample_rate
         index = nearest_frames(job.times, token_times)
@@ -252,7 +253,8 @@ def write_bundle_meta(folder: Path, *, name: str, description: str, overlap: flo
                       encoder_spec: dict) -> Path:
     """Write ``bundle.json`` of an IM2WAV bundle whose weight files are already in ``folder``."""
     meta = {"kind": "im2wav", "name": name, "description": description,
-            "sample_rate": Im2WavGenerator.sample_rate, "overlap": overlap, "encoder": encoder_spec, "code_version": __version__}
+            "sample_rate": Im2WavGenerator.sample_rate, "overlap": overlap,
+            "encoder": encoder_spec, "code_version": __version__}
     write_text_atomic(Path(folder) / "bundle.json", json.dumps(meta, indent=2))
     return Path(folder)
 

@@ -42,7 +42,8 @@ def load_trained_vqvae(folder: Path) -> VQVAE:
     return load_module(VQVAE, Path(folder) / "model", kind="im2wav-vqvae").eval()
 
 
-def token_cache(args: argparse.Namespace, info: DistInfo) -> tuple[dict[str, torch.Tensor], VQVAE, ClipEncoder]:
+def token_cache(args: argparse.Namespace,
+                info: DistInfo) -> tuple[dict[str, torch.Tensor], VQVAE, ClipEncoder]:
     """Cached audio tokens of both levels and CLIP features of every frame of every clip."""
     vqvae = load_trained_vqvae(args.vqvae)
     encoder = load_encoder(args.encoder, args.seed)
