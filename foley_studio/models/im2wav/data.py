@@ -16,6 +16,7 @@ import torch
 import torch.distributed as dist
 from tqdm import tqdm
 
+from foley_studio.data.manifest import CSV_NAME
 from foley_studio.errors import ConfigError
 from foley_studio.models.weights import load_state, read_meta, save_state
 from foley_studio.training.runtime import DistInfo
@@ -62,7 +63,10 @@ def load_cache(root: Path, cache_dir: Path, info: DistInfo, *, split: str = "tra
     """Stacked tensors of every clip: audio (N, S), times (N, F) and optionally features
     (N, F, C), up (N, T_up), low (N, T_low), frames (N, F, H, W, 3); and a description with the
     clips' ids and captions. Built once by rank 0, then read from disk by every rank."""
-    key = cache_key(Path(root).resolve(), split, seconds, fps, sample_rate, image_size, keep_frames, tag)
+    manifest = Path(root) / CSV_NAME  # a re-rendered or edited dataset gets a new cache
+    stamp = manifest.stat().st_mtime_ns if manifest.is_file() else 0
+    key = cache_key(Path(root).resolve(), stamp, split, seconds, fps, sample_rate, image_size,
+                    keep_frames, tag)
     path = Path(cache_dir) / f"clips-{key}"
     if info.is_main and not path.with_suffix(".json").is_file():
         clips = _read_clips(Path(root), split, seconds, fps, sample_rate, image_size, show=True)
