@@ -13,7 +13,8 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="foley-studio-app", description="Foley Studio desktop app")
     parser.add_argument("path", nargs="?", help="a video or a .foley.json project to open")
     parser.add_argument("--smoke", action="store_true",
-                        help="start, open PATH if given, print 'Foley Studio ready' and quit")
+                        help="start (without offering crash recovery), open PATH if given, print "
+                             "'Foley Studio ready' and quit; errors go to stderr and exit 1")
     return parser.parse_args(argv)
 
 
@@ -29,20 +30,24 @@ def main(argv: Optional[list[str]] = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Foley Studio")
     theme.apply(app)
+    settings_error: Optional[FoleyStudioError] = None
     try:
         settings = load_settings()
-    except FoleyStudioError as exc:
-        print(f"foley-studio-app: {exc} Starting with default preferences.", file=sys.stderr)
-        settings = AppSettings()
+    except FoleyStudioError as exc:  # the app still starts; the user is told below
+        settings, settings_error = AppSettings(), exc
     window = MainWindow(settings)
+    if args.smoke:
+        _close_when_settled(window, expect_video=bool(args.path))
     sys.excepthook = window.errors.excepthook
     window.restore_geometry()
     window.show()
-    window.guarded(window.offer_recovery)
+    if settings_error is not None:
+        window.errors.show("Preferences", f"{settings_error} Foley Studio started with the default "
+                                          "preferences; saving them replaces the damaged file.")
+    if not args.smoke:
+        window.guarded(window.offer_recovery)
     if args.path:
         window.guarded(window.open_path, args.path)
-    if args.smoke:
-        _close_when_settled(window, expect_video=bool(args.path))
     print("Foley Studio ready", flush=True)
     status = app.exec()
     return 1 if args.smoke and window.errors.shown else status

@@ -417,3 +417,8 @@ def test_app_starts_and_quits_offscreen(world_clip, tmp_path) -> None:
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "Foley Studio ready" in result.stdout and "Traceback" not in result.stderr
+    (tmp_path / "settings.json").write_text("{damaged")
+    result = subprocess.run([sys.executable, "-m", "ui", "--smoke"], env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 1 and "settings.json is damaged" in result.stderr
+    assert "Foley Studio ready" in result.stdout
