@@ -129,14 +129,18 @@ class Im2WavGenerator(Generator):
         token_times = (start + np.arange(length)) * hop / self.sample_rate
         index = nearest_frames(job.times, token_times)
         used, local = np.unique(index, return_inverse=True)
-        return job.features[torch.from_numpy(used).to(self.device)], torch.from_numpy(local).to(self.device)
+        used_t, local_t = (torch.from_numpy(a).to(self.device) for a in (used, local))
+        return job.features[used_t], local_t
 
     def _low_settings(self, sampler: SamplerSettings) -> TokenSampling:
+        # guidance 1 is the conditional model itself: the null rows would be wasted work
         guided = self.low.guidance and sampler.guidance != 1.0
         return TokenSampling(sampler.temperature, sampler.top_k, sampler.top_p,
                              sampler.guidance if guided else None)
 
-    def _low_conditioning(self, job: _Job, window: Window, guided: bool):
+    def _low_conditioning(self, job: _Job, window: Window,
+                          guided: bool) -> tuple[torch.Tensor, torch.Tensor]:
+        """Start (R, W) and x_cond (R, n_ctx, W) of one LOW window; null rows follow the takes."""
         feats, frames = self._window_frames(job, window.start, self.low.n_ctx, self.hop_low)
         rows = job.takes * (2 if guided else 1)
         null = torch.arange(rows, device=self.device) >= job.takes if guided else None
