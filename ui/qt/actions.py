@@ -63,6 +63,7 @@ def build_menus(w: "MainWindow") -> WindowActions:
     a.add(mark, "Clear Selection", w.clear_selection, "Esc")
     transport = bar.addMenu("&Transport")
     a.play = a.add(transport, "Play", w.flows.toggle_play, "Space")
+    a.add(transport, "Go to Start", lambda: w.seek(0.0), "Home")
     a.add(transport, "A/B Between Takes", w.flows.ab, "B")
     a.add(transport, "Loop", lambda: w.takes_panel.loop.toggle(), "L")
     view = bar.addMenu("&View")
