@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(libportaudio2 liblo-tools xvfb lua5.4 ffmpeg sox libgl1 libegl1 libxkbcommon0 libfontconfig1 libdbus-1-3)
+APT_PACKAGES=(libportaudio2 liblo-tools xvfb xauth lua5.4 ffmpeg sox libgl1 libegl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxcb-image0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
