@@ -39,6 +39,29 @@ def add_loop_arguments(parser: argparse.ArgumentParser, *, steps: int, batch_siz
     parser.add_argument("--ema", type=float, default=0.0, help="EMA decay (0 = off)")
     parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint")
     parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda when present)")
+    parser.add_argument("--cache", action="store_true",
+                        help="keep each decoded clip in memory (small datasets: decode once, not "
+                             "every epoch; random crops are then drawn once per clip)")
+
+
+class MemoryCache(Dataset):
+    """``dataset`` whose items are kept in memory after their first read."""
+
+    def __init__(self, dataset: Dataset) -> None:
+        self.dataset, self.items = dataset, {}
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def __getitem__(self, i: int) -> Any:
+        if i not in self.items:
+            self.items[i] = self.dataset[i]
+        return self.items[i]
+
+
+def memory_cached(dataset: Dataset, enabled: bool) -> Dataset:
+    """``dataset`` behind a :class:`MemoryCache` when ``enabled`` (``--cache``), else itself."""
+    return MemoryCache(dataset) if enabled else dataset
 
 
 def pick_preset(presets: dict[str, Any], name: str) -> Any:

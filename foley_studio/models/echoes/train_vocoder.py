@@ -19,11 +19,14 @@ from foley_studio.models.echoes import bundle as bundle_io
 from foley_studio.models.echoes.mel import MelConfig, MelSpectrogram
 from foley_studio.models.echoes.melgan import MelGANConfig, MelGANGenerator, MultiScaleDiscriminator
 from foley_studio.models.echoes.train_common import (Trainee, add_loop_arguments, finished,
-                                                     loader, mean_over_ranks, pick_preset, run_loop)
+                                                     loader, mean_over_ranks, memory_cached,
+                                                     pick_preset, run_loop)
 from foley_studio.training.runtime import (EMA, setup_distributed, teardown_distributed, unwrap,
                                            wrap_ddp)
 
-PRESETS = {"paper": MelGANConfig(), "world": MelGANConfig(), "tiny": MelGANConfig(ngf=4, n_residual_layers=1)}
+PRESETS = {"paper": MelGANConfig(),
+           "world": MelGANConfig(ngf=16),  # 1.1 M parameters: a third of the CPU time per step
+           "tiny": MelGANConfig(ngf=4, n_residual_layers=1)}
 RESOLUTIONS = ((512, 128), (1024, 256), (2048, 512))
 
 
@@ -77,7 +80,8 @@ def run_train(args: argparse.Namespace) -> int:
         "disc": Trainee(wrap_ddp(disc, info), torch.optim.Adam(disc.parameters(), args.lr, betas=(0.5, 0.9)),
                         "echoes-melgan-discriminator", {}),
     }
-    data = Segments(AVDataset(args.data, sample_rate=mel_cfg.sample_rate, seconds=4.0, fps=0.5), args.segment)
+    clips = AVDataset(args.data, sample_rate=mel_cfg.sample_rate, seconds=4.0, fps=0.5)
+    data = Segments(memory_cached(clips, args.cache), args.segment)
     batches = loader(data, args.batch_size, info, seed=args.seed, workers=args.workers, collate=torch.stack)
     step = vocoder_step(trainees["model"], trainees["disc"], MelSpectrogram(mel_cfg).to(info.device),
                         info.device, args)
