@@ -27,8 +27,9 @@ def _window(img: np.ndarray, x0: float, y0: float, x1: float, y1: float):
 
 
 def _blend(img: np.ndarray, sl, coverage: np.ndarray, colour: Colour, alpha: float) -> None:
-    a = (np.clip(coverage, 0.0, 1.0) * alpha)[..., None]  # (h, w, 1)
-    img[sl] = img[sl] * (1.0 - a) + np.asarray(colour, np.float32) * a
+    a = np.clip(coverage * alpha, 0.0, alpha)[..., None]  # (h, w, 1)
+    patch = img[sl]  # a view: updated in place
+    patch += (np.asarray(colour, np.float32) - patch) * a
 
 
 def ellipse(img: np.ndarray, cx: float, cy: float, rx: float, ry: float, colour: Colour,
