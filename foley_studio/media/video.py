@@ -106,7 +106,8 @@ class VideoClip:
                 stream = container.streams[self._index]
                 pts = [p.pts for p in container.demux(stream)
                        if p.pts is not None and p.size > 0 and not p.is_discard]
-            self._times = np.sort(np.asarray(pts, np.float64)) * float(stream.time_base) - self._origin
+                time_base = float(stream.time_base)  # read while the container is open
+            self._times = np.sort(np.asarray(pts, np.float64)) * time_base - self._origin
         return self._times.copy()
 
     def frame_at(self, t: float) -> np.ndarray:

@@ -123,3 +123,12 @@ def test_registry_finds_bundles_by_name(tmp_path: Path, monkeypatch: pytest.Monk
         registry.resolve(str(bundle))
     with pytest.raises(CheckpointError, match="Unknown bundle kind"):
         registry.loader_for("wavenet")
+
+
+def test_atomic_write_gives_the_usual_file_mode(tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        write_text_atomic(tmp_path / "project.json", "{}")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "project.json").stat().st_mode & 0o777 == 0o644
