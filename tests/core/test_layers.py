@@ -13,6 +13,7 @@ CASES = [
     ("foley_studio.generation", ("torch", "PyQt6")),
     ("foley_studio.registry", ("torch", "PyQt6")),
     ("foley_studio.timeline", ("torch", "PyQt6")),
+    ("foley_studio.presets", ("torch", "PyQt6")),
     ("foley_studio.media", ("torch", "PyQt6")),
 ]
 

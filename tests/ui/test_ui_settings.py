@@ -50,7 +50,8 @@ def test_user_presets_follow_builtins_and_bad_ones_are_named() -> None:
     (folder / "rain.json").write_text(json.dumps({"name": "Rain", "takes": 3, "prompt": "rain",
                                                   "sampler": {"guidance": 5.0}}))
     names = [p.name for p in presets.list_presets()]
-    assert names[:len(presets.BUILTIN)] == [p.name for p in presets.BUILTIN] and names[-1] == "Rain"
+    builtins = presets.builtin_presets()
+    assert names[:len(builtins)] == [p.name for p in builtins] and names[-1] == "Rain"
     (folder / "zz.json").write_text(json.dumps({"name": "x", "sampler": {"temperature": 0}}))
     with pytest.raises(ConfigError, match="zz.json"):
         presets.list_presets()
