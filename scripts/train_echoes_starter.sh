@@ -34,10 +34,10 @@ fi
 
 common=(--data "$WORLD" --bundle "$WORK" --preset world --device cpu --cache --save-every 100 --log-every 20)
 cli train echoes-spec-vqgan --out runs/echoes-spec "${common[@]}" --steps "$SPEC_STEPS" \
-    --batch-size 8 --lr 2e-4 > runs/echoes-spec.log 2>&1 &
+    --batch-size 8 --lr 2e-4 --crop-frames 128 --restart-every 50 > runs/echoes-spec.log 2>&1 &
 spec=$!
 cli train echoes-image-vqgan --out runs/echoes-image "${common[@]}" --steps "$IMAGE_STEPS" \
-    --batch-size 8 --lr 2e-4 > runs/echoes-image.log 2>&1 &
+    --batch-size 8 --lr 2e-4 --restart-every 50 > runs/echoes-image.log 2>&1 &
 image=$!
 cli train echoes-vocoder --out runs/echoes-vocoder "${common[@]}" --steps "$VOCODER_STEPS" \
     --batch-size 8 --lr 4e-4 > runs/echoes-vocoder.log 2>&1 &

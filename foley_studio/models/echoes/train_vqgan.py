@@ -14,6 +14,7 @@ import argparse
 
 import numpy as np
 import torch
+import torch.distributed as dist
 import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import Dataset
@@ -47,6 +48,42 @@ IMAGE_PRESETS = {
     "tiny": VQGANConfig(in_channels=3, out_channels=3, ch=8, ch_mult=(1, 2, 2), num_res_blocks=1,
                         attn_resolutions=(4,), resolution=16, z_channels=8, embed_dim=8, n_embed=24),
 }
+
+
+class CodeRestarts:
+    """Dead-code restarts: codes unused for ``every`` steps jump to random encoder outputs.
+
+    The plain argmin quantiser otherwise settles on a handful of codes early in a short run.
+    The latents of the last batch are caught by a hook on ``quant_conv``; under DDP rank 0's
+    codebook is broadcast after a restart so every process keeps the same codes.
+    """
+
+    def __init__(self, vqgan: VQGAN, every: int, seed: int) -> None:
+        self.vqgan, self.every = vqgan, every
+        self.used = torch.zeros(vqgan.config.n_embed, dtype=torch.bool)
+        self.latent: torch.Tensor | None = None
+        self.rng = torch.Generator().manual_seed(seed)
+        vqgan.quant_conv.register_forward_hook(self._catch)
+
+    def _catch(self, module: nn.Module, inputs, output: torch.Tensor) -> None:
+        self.latent = output.detach()  # (B, D, h, w)
+
+    @torch.no_grad()
+    def update(self, idx: torch.Tensor, step: int) -> int:
+        """Mark the codes in ``idx`` used; on a restart step, move the unused ones. Returns how many."""
+        self.used[idx.flatten().unique().cpu()] = True
+        if (step + 1) % self.every or self.latent is None:
+            return 0
+        dead = (~self.used).nonzero().flatten()
+        weight = self.vqgan.quantize.embedding.weight
+        if len(dead):
+            flat = self.latent.permute(0, 2, 3, 1).reshape(-1, weight.shape[1]).cpu()  # (N, D)
+            picks = flat[torch.randint(len(flat), (len(dead),), generator=self.rng)]
+            weight[dead.to(weight.device)] = picks.to(weight)
+        if dist.is_initialized():
+            dist.broadcast(weight, 0)
+        self.used.zero_()
+        return len(dead)
 
 
 class PatchDiscriminator(nn.Module):
@@ -103,6 +140,9 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     add_loop_arguments(parser, steps=20000, batch_size=8, lr=4.5e-6 * 8)
     parser.add_argument("--disc-from", type=int, default=30001, help="step that starts the discriminator")
     parser.add_argument("--disc-weight", type=float, default=0.8)
+    parser.add_argument("--restart-every", type=int, default=0,
+                        help="every N steps, move the codes no batch used since the last restart "
+                             "onto random encoder outputs (0 = off; counters codebook collapse)")
     parser.add_argument("--crop-frames", type=int, default=None,
                         help="mel frames per spectrogram training crop (default: the preset's "
                              "resolution; the convolutional VQGAN without attention trains on "
@@ -124,7 +164,7 @@ def _dataset(args: argparse.Namespace, image: bool, cfg: VQGANConfig) -> Dataset
 
 def crop_frames(args: argparse.Namespace, cfg: VQGANConfig) -> int:
     """Mel frames per spectrogram training crop (``--crop-frames``, a multiple of the downsampling)."""
-    frames = args.crop_frames or cfg.resolution
+    frames = cfg.resolution if args.crop_frames is None else args.crop_frames
     if frames <= 0 or frames % cfg.downsample or frames > cfg.resolution:
         raise ConfigError(f"--crop-frames {frames} must be a positive multiple of the VQGAN's "
                           f"{cfg.downsample}× downsampling, at most {cfg.resolution}.")
@@ -149,7 +189,8 @@ def run_train(args: argparse.Namespace) -> int:
     prepare = _image_batch(cfg) if image else _spec_batch(crop_frames(args, cfg), info.device)
     batches = loader(_dataset(args, image, cfg), args.batch_size, info, seed=args.seed,
                      workers=args.workers, collate=torch.stack)
-    step = vqgan_step(trainees["model"], trainees["disc"], prepare, info.device, args)
+    restarts = CodeRestarts(model, args.restart_every, args.seed) if args.restart_every else None
+    step = vqgan_step(trainees["model"], trainees["disc"], prepare, info.device, args, restarts)
     run_loop(step, batches, trainees=trainees, args=args, info=info, desc=args.stage)
     if info.is_main:
         extra = {"image_size": cfg.resolution} if image else {"mel": MelConfig().to_dict()}
@@ -172,12 +213,13 @@ def _image_batch(cfg: VQGANConfig):
     return lambda frames: pixels(frames, cfg.resolution)
 
 
-def vqgan_step(gen: Trainee, disc: Trainee, prepare, device: torch.device, args: argparse.Namespace):
+def vqgan_step(gen: Trainee, disc: Trainee, prepare, device: torch.device, args: argparse.Namespace,
+               restarts: CodeRestarts | None = None):
     """One optimisation step of the tokenizer (and, from ``disc_from``, its discriminator)."""
 
     def step(batch: torch.Tensor, index: int) -> dict[str, float]:
         x = prepare(batch).to(device)
-        rec, qloss, _ = gen.model(x)
+        rec, qloss, idx = gen.model(x)
         rec_loss = (x - rec).abs().mean()
         loss = rec_loss + qloss
         adversarial = index >= args.disc_from
@@ -186,7 +228,10 @@ def vqgan_step(gen: Trainee, disc: Trainee, prepare, device: torch.device, args:
         gen.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         gen.optimizer.step()
-        metrics = {"rec": mean_over_ranks(rec_loss), "codebook": mean_over_ranks(qloss)}
+        metrics = {"rec": mean_over_ranks(rec_loss), "codebook": mean_over_ranks(qloss),
+                   "codes": float(idx.unique().numel())}
+        if restarts is not None:
+            metrics["restarted"] = float(restarts.update(idx, index))
         if adversarial:
             real, fake = disc.model(torch.cat([x, rec.detach()])).chunk(2)
             d_loss = (F.relu(1.0 - real).mean() + F.relu(1.0 + fake).mean()) / 2
