@@ -27,6 +27,8 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, required=True, help="encoder bundle / checkpoint folder")
     parser.add_argument("--embed-dim", type=int, default=32)
     parser.add_argument("--image-size", type=int, default=64)
+    parser.add_argument("--text-width", type=int, default=64,
+                        help="text transformer width (its token table is 49408 × width floats)")
     parser.add_argument("--steps", type=int, default=2000)
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--lr", type=float, default=5e-4)
@@ -76,7 +78,7 @@ def run_train(args: argparse.Namespace) -> int:
         cache, meta = load_cache(args.data, args.out / "cache", info, seconds=args.seconds, fps=args.fps,
                                  image_size=args.image_size, keep_frames=True)
         torch.manual_seed(args.seed)
-        config = tiny_config(args.embed_dim, args.image_size)
+        config = tiny_config(args.embed_dim, args.image_size, args.text_width)
         model = ClipNetwork(**config)
         tokenizer = tokenizer_for(model.context_length)
         batches = pair_batches(cache["frames"], meta["captions"], tokenizer, args.batch_size,

@@ -15,14 +15,14 @@ import torch
 from foley_studio.models.im2wav.conditioning import official_token_frames
 from foley_studio.models.im2wav.data import (frames_per_window, gather_rows, random_offsets,
                                              random_rows, window_frames)
-from foley_studio.models.im2wav.generator import TINY_LOW
+from foley_studio.models.im2wav.generator import TINY_LOW, WORLD_LOW
 from foley_studio.models.im2wav.prior import LowPrior
 from foley_studio.models.im2wav.train_prior import add_prior_arguments, token_cache
 from foley_studio.models.im2wav.training import LoopSettings, add_loop_arguments, train_loop
 from foley_studio.training.runtime import setup_distributed, teardown_distributed
 
 KIND = "im2wav-low"
-PRESETS = {"tiny": TINY_LOW, "paper": {}}
+PRESETS = {"tiny": TINY_LOW, "world": WORLD_LOW, "paper": {}}
 
 
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:

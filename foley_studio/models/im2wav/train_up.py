@@ -13,14 +13,14 @@ import torch
 
 from foley_studio.models.im2wav.data import (frames_per_window, gather_rows, random_offsets,
                                              random_rows, window_frames)
-from foley_studio.models.im2wav.generator import TINY_UP
+from foley_studio.models.im2wav.generator import TINY_UP, WORLD_UP
 from foley_studio.models.im2wav.prior import UpPrior
 from foley_studio.models.im2wav.train_prior import add_prior_arguments, token_cache
 from foley_studio.models.im2wav.training import LoopSettings, add_loop_arguments, train_loop
 from foley_studio.training.runtime import setup_distributed, teardown_distributed
 
 KIND = "im2wav-up"
-PRESETS = {"tiny": TINY_UP, "paper": {}}
+PRESETS = {"tiny": TINY_UP, "world": WORLD_UP, "paper": {}}
 
 
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:

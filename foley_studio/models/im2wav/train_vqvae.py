@@ -6,24 +6,32 @@ under ``torchrun --nproc_per_node N`` it trains data-parallel unchanged.
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Iterator
 
 import torch
 
+from foley_studio.errors import ConfigError
 from foley_studio.models.im2wav.data import load_cache, random_offsets, random_rows
-from foley_studio.models.im2wav.generator import TINY_VQVAE
+from foley_studio.models.im2wav.generator import TINY_VQVAE, WORLD_VQVAE
+from foley_studio.models.im2wav.train_prior import load_trained_vqvae
 from foley_studio.models.im2wav.training import LoopSettings, add_loop_arguments, train_loop
 from foley_studio.models.im2wav.vqvae import VQVAE
 from foley_studio.training.runtime import setup_distributed, teardown_distributed
 
 KIND = "im2wav-vqvae"
-PRESETS = {"tiny": TINY_VQVAE, "paper": {}}
+PRESETS = {"tiny": TINY_VQVAE, "world": WORLD_VQVAE, "paper": {}}
 
 
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``train im2wav-vqvae``."""
     add_loop_arguments(parser)
     parser.add_argument("--segment", type=float, default=1.0, help="seconds of audio per example")
+    parser.add_argument("--init", type=Path, default=None,
+                        help="start from the weights of this 'train im2wav-vqvae' folder")
+    parser.add_argument("--decoders-only", action="store_true",
+                        help="train only the decoders: encoders and codebooks stay frozen, so the "
+                             "tokens (and priors trained on them) stay valid")
 
 
 def audio_batches(audio: torch.Tensor, batch: int, segment: int, hop: int, seed: int,
@@ -42,17 +50,41 @@ def _loss(model: VQVAE, audio: torch.Tensor):
     return out["loss"], out["metrics"]
 
 
+def freeze_tokenizer(model: VQVAE) -> VQVAE:
+    """Freeze the encoders and codebooks (no gradients, no EMA updates or code restarts)."""
+    model.encoders.requires_grad_(False)
+    model.bottleneck.requires_grad_(False)
+    return model
+
+
+def _decoder_loss(model: VQVAE, audio: torch.Tensor):
+    model.encoders.eval()
+    model.bottleneck.eval()  # an eval-mode codebook neither moves nor restarts codes
+    return _loss(model, audio)
+
+
+def initial_model(args: argparse.Namespace) -> VQVAE:
+    """The preset's fresh VQ-VAE, or the weights of ``--init`` (frozen up to the codebooks with
+    ``--decoders-only``)."""
+    if args.decoders_only and args.init is None:
+        raise ConfigError("--decoders-only needs --init FOLDER: the trained VQ-VAE whose decoders "
+                          "to fine-tune.")
+    model = VQVAE(**PRESETS[args.preset]) if args.init is None else load_trained_vqvae(args.init)
+    return freeze_tokenizer(model) if args.decoders_only else model
+
+
 def run_train(args: argparse.Namespace) -> int:
     """Train (or resume) and write the checkpoint folder."""
     info = setup_distributed(args.device)
     try:
         torch.manual_seed(args.seed)
-        model = VQVAE(**PRESETS[args.preset])
+        model = initial_model(args)
         audio = load_cache(args.data, args.out / "cache", info, seconds=args.seconds, fps=1.0)[0]["audio"]
         segment = int(round(args.segment * model.sample_rate / model.hops[-1])) * model.hops[-1]
         batches = audio_batches(audio, args.batch_size, segment, model.hops[-1],
                                 args.seed + 1000 * info.rank, info.device)
-        losses = train_loop(model, model.config, KIND, args.out, batches, _loss,
+        loss_fn = _decoder_loss if args.decoders_only else _loss
+        losses = train_loop(model, model.config, KIND, args.out, batches, loss_fn,
                             LoopSettings.from_args(args, ema=False), info)
         if info.is_main and losses:
             print(f"{KIND}: loss {losses[0]:.4f} → {losses[-1]:.4f}; weights in {args.out}")

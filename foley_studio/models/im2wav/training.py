@@ -47,7 +47,7 @@ def add_loop_arguments(parser: argparse.ArgumentParser, *, lr: float = 3e-4) -> 
     """The arguments every stage shares."""
     parser.add_argument("--data", type=Path, required=True, help="dataset folder (vggsound.csv + video/)")
     parser.add_argument("--out", type=Path, required=True, help="checkpoint folder (resumed if present)")
-    parser.add_argument("--preset", choices=("tiny", "paper"), default="tiny", help="model sizes")
+    parser.add_argument("--preset", choices=("tiny", "world", "paper"), default="tiny", help="model sizes")
     parser.add_argument("--steps", type=int, default=1000)
     parser.add_argument("--batch-size", type=int, default=4)
     parser.add_argument("--lr", type=float, default=lr)

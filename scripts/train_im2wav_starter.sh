@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Reproduce the bundled IM2WAV starter model (foley_studio/starter/im2wav-starter) from scratch:
+# render the procedural world if absent, train the CLIP encoder, the VQ-VAE, the LOW and the UP
+# priors (preset "world"), and assemble the bundle.
+#
+#   scripts/train_im2wav_starter.sh [RUNS_DIR] [BUNDLE_DIR]
+#
+# Environment: DEVICE (cpu or cuda; default cuda when present), the *_STEPS counts and *_BATCH
+# sizes below. Every trainer resumes from its folder, so a run that
+# was stopped continues where it left off. Stages that do not depend on each other train side by
+# side, each with one torch thread.
+set -euo pipefail
+
+RUNS=${1:-runs}
+BUNDLE=${2:-foley_studio/starter/im2wav-starter}
+PY=${PYTHON:-.venv/bin/python}
+FS="$PY -m foley_studio.cli"
+DEVICE_ARG=${DEVICE:+--device $DEVICE}
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} MKL_NUM_THREADS=${MKL_NUM_THREADS:-1}
+
+CLIP_STEPS=${CLIP_STEPS:-1500}; CLIP_BATCH=${CLIP_BATCH:-32}
+VQ_STEPS=${VQ_STEPS:-600};      VQ_BATCH=${VQ_BATCH:-8}
+DEC_STEPS=${DEC_STEPS:-1000};   LOW_STEPS=${LOW_STEPS:-2000};   LOW_BATCH=${LOW_BATCH:-16}
+UP_STEPS=${UP_STEPS:-2000};     UP_BATCH=${UP_BATCH:-8}
+
+WORLD=$RUNS/world
+ENC=$RUNS/im2wav-clip VQ=$RUNS/im2wav-vqvae DEC=$RUNS/im2wav-vqvae-dec
+LOW=$RUNS/im2wav-low UP=$RUNS/im2wav-up
+
+if [ ! -f "$WORLD/vggsound.csv" ]; then
+  $FS synth --out "$WORLD" --clips 1200 --seed 1
+fi
+
+# 1. encoder and VQ-VAE (independent of each other)
+$FS train clip --data "$WORLD" --out "$ENC" --embed-dim 32 --image-size 64 --text-width 16 \
+  --steps "$CLIP_STEPS" --batch-size "$CLIP_BATCH" --save-every 250 $DEVICE_ARG &
+clip_pid=$!
+$FS train im2wav-vqvae --data "$WORLD" --out "$VQ" --preset world --segment 0.5 \
+  --steps "$VQ_STEPS" --batch-size "$VQ_BATCH" --lr 6e-4 --warmup 50 --save-every 100 $DEVICE_ARG &
+vq_pid=$!
+wait "$clip_pid"; wait "$vq_pid"
+
+# 2. LOW and UP priors; UP reads the token cache LOW builds (same clips, encoder and VQ-VAE).
+#    Meanwhile the VQ-VAE's decoders train on (encoders and codebooks frozen: same tokens).
+mkdir -p "$DEC"
+[ -e "$DEC/cache" ] || ln -s "$(cd "$VQ" && pwd)/cache" "$DEC/cache"
+$FS train im2wav-vqvae --data "$WORLD" --out "$DEC" --preset world --init "$VQ" --decoders-only \
+  --segment 0.5 --steps "$DEC_STEPS" --batch-size "$VQ_BATCH" --lr 6e-4 --warmup 20 --save-every 100 \
+  $DEVICE_ARG &
+dec_pid=$!
+$FS train im2wav-low --data "$WORLD" --out "$LOW" --preset world --vqvae "$VQ" --encoder "$ENC" \
+  --steps "$LOW_STEPS" --batch-size "$LOW_BATCH" --lr 1e-3 --warmup 50 --ema 0.995 --save-every 100 \
+  $DEVICE_ARG &
+low_pid=$!
+until compgen -G "$LOW/cache/clips-*.json" >/dev/null; do
+  kill -0 "$low_pid" 2>/dev/null || { wait "$low_pid"; exit 1; }
+  sleep 5
+done
+mkdir -p "$UP"
+[ -e "$UP/cache" ] || ln -s "$(cd "$LOW" && pwd)/cache" "$UP/cache"
+$FS train im2wav-up --data "$WORLD" --out "$UP" --preset world --vqvae "$VQ" --encoder "$ENC" \
+  --steps "$UP_STEPS" --batch-size "$UP_BATCH" --lr 1e-3 --warmup 50 --ema 0.995 --save-every 100 \
+  $DEVICE_ARG &
+up_pid=$!
+wait "$low_pid"; wait "$up_pid"; wait "$dec_pid"
+
+# 3. the bundle (EMA weights of the priors, the encoder copied in)
+$FS weights import im2wav --vqvae "$DEC" --low "$LOW" --up "$UP" --encoder "$ENC" \
+  --name im2wav-starter --out "$BUNDLE"
+du -sh "$BUNDLE"

@@ -1,0 +1,59 @@
+"""The "world" preset the starter model is trained with, and fine-tuning only the VQ-VAE decoders."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from foley_studio.cli import main
+from foley_studio.encoders.clip import ClipEncoder
+from foley_studio.models.im2wav.generator import WORLD_LOW, WORLD_UP, WORLD_VQVAE, Im2WavGenerator
+from foley_studio.models.im2wav.prior import LowPrior, UpPrior
+from foley_studio.models.im2wav.train_prior import load_trained_vqvae
+from foley_studio.models.im2wav.vqvae import VQVAE
+from foley_studio.requests import SamplerSettings
+
+COMMON = ["--warmup", "2", "--log-every", "1", "--seconds", "2.5", "--device", "cpu",
+          "--batch-size", "2", "--segment", "0.25"]
+
+
+def test_world_preset_parts_fit_and_generate_both_levels():
+    torch.manual_seed(0)
+    vqvae = VQVAE(**WORLD_VQVAE)
+    for level in vqvae.bottleneck.level_blocks:
+        level.k.normal_()
+    gen = Im2WavGenerator(vqvae, LowPrior(**WORLD_LOW, total_length=64000), UpPrior(**WORLD_UP),
+                          ClipEncoder.tiny(0, WORLD_LOW["clip_dim"]), device="cpu")
+    assert vqvae.hops == [64, 256] and gen.up.ratio == 4
+    feats = torch.nn.functional.normalize(torch.randn(3, WORLD_LOW["clip_dim"]), dim=-1)
+    full, low = gen.generate_levels(feats, np.array([0.0, 0.2, 0.4]), 0.5, takes=2, seed=1,
+                                    sampler=SamplerSettings(guidance=2.0))
+    assert full.shape == low.shape == (2, 8000)
+    assert np.isfinite(full).all() and np.isfinite(low).all() and not np.allclose(full, low)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    out = tmp_path_factory.mktemp("world")
+    assert main(["synth", "--out", str(out), "--clips", "2", "--seconds", "2.5", "--seed", "5",
+                 "--workers", "1"]) == 0
+    return out
+
+
+def test_decoder_fine_tuning_keeps_the_tokens(world, tmp_path):
+    first, second = tmp_path / "vq", tmp_path / "dec"
+    assert main(["train", "im2wav-vqvae", "--data", str(world), "--out", str(first), "--steps", "2",
+                 *COMMON]) == 0
+    assert main(["train", "im2wav-vqvae", "--data", str(world), "--out", str(second), "--steps", "2",
+                 "--init", str(first), "--decoders-only", "--lr", "1e-2", *COMMON]) == 0
+    before, after = load_trained_vqvae(first).state_dict(), load_trained_vqvae(second).state_dict()
+    tokenizer = [k for k in before if k.startswith(("encoders.", "bottleneck."))]
+    decoders = [k for k in before if k.startswith("decoders.")]
+    assert tokenizer and all(torch.equal(before[k], after[k]) for k in tokenizer)
+    assert any(not torch.equal(before[k], after[k]) for k in decoders)
+
+
+def test_decoders_only_needs_a_model_to_start_from(world, tmp_path, capsys):
+    assert main(["train", "im2wav-vqvae", "--data", str(world), "--out", str(tmp_path / "x"),
+                 "--steps", "1", "--decoders-only", *COMMON]) != 0
+    assert "--decoders-only needs --init" in capsys.readouterr().err
