@@ -5,7 +5,8 @@
 #
 # 1. renders the procedural world into runs/world (1200 clips, seed 1) when it is absent;
 # 2. trains the spectrogram VQGAN, the image VQGAN and the MelGAN vocoder (presets "world",
-#    one torch thread each, the three run side by side);
+#    one torch thread each, the three run side by side); the vocoder then goes on from the
+#    spectrogram VQGAN's reconstructed mels (--from-tokens);
 # 3. tokenises the training split and trains the transformer on 4-s windows with 8 video
 #    frames at their times;
 # 4. assembles foley_studio/starter/echoes-starter (bundle.json + four safetensors pairs).
@@ -22,7 +23,8 @@ WORK=${WORK:-runs/echoes-bundle}
 STARTER=${STARTER:-foley_studio/starter/echoes-starter}
 SPEC_STEPS=${SPEC_STEPS:-1000}
 IMAGE_STEPS=${IMAGE_STEPS:-1200}
-VOCODER_STEPS=${VOCODER_STEPS:-1500}
+VOCODER_CLEAN_STEPS=${VOCODER_CLEAN_STEPS:-1900}
+VOCODER_STEPS=${VOCODER_STEPS:-3000}
 TRANSFORMER_STEPS=${TRANSFORMER_STEPS:-1500}
 export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 
@@ -39,11 +41,16 @@ spec=$!
 cli train echoes-image-vqgan --out runs/echoes-image "${common[@]}" --steps "$IMAGE_STEPS" \
     --batch-size 8 --lr 2e-4 --restart-every 50 > runs/echoes-image.log 2>&1 &
 image=$!
-cli train echoes-vocoder --out runs/echoes-vocoder "${common[@]}" --steps "$VOCODER_STEPS" \
+cli train echoes-vocoder --out runs/echoes-vocoder "${common[@]}" --steps "$VOCODER_CLEAN_STEPS" \
     --batch-size 8 --lr 4e-4 > runs/echoes-vocoder.log 2>&1 &
 vocoder=$!
 wait "$spec"
 wait "$image"
+wait "$vocoder"
+# the vocoder goes on from the spectrogram VQGAN's reconstructions while the transformer trains
+cli train echoes-vocoder --out runs/echoes-vocoder "${common[@]}" --steps "$VOCODER_STEPS" \
+    --batch-size 8 --lr 4e-4 --from-tokens --resume > runs/echoes-vocoder2.log 2>&1 &
+vocoder=$!
 
 cli train echoes-transformer --data "$WORLD" --bundle "$WORK" --preset world --device cpu \
     --out runs/echoes-transformer --steps "$TRANSFORMER_STEPS" --batch-size 16 --lr 4e-4 \

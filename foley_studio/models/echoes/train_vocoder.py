@@ -6,6 +6,9 @@ Loss choice: a multi-resolution STFT loss (spectral convergence + log-magnitude 
 the original MelGAN recipe (3-scale waveform discriminator, hinge loss, feature matching ×10)
 joins from ``--gan-from`` (off by default; set it on a GPU for the full-quality recipe).
 Segments are ``--segment`` samples (8192 as in MelGAN) cut at random from each clip.
+``--from-tokens`` feeds the generator the bundle's spectrogram-VQGAN reconstructions of the mels
+(as generation will) while the target stays the real waveform, so the vocoder learns to undo
+some of the tokenizer's blur; resume a vocoder trained on clean mels with it.
 """
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import Dataset
 
+from foley_studio.errors import ConfigError
 from foley_studio.models.echoes import bundle as bundle_io
 from foley_studio.models.echoes.mel import MelConfig, MelSpectrogram
 from foley_studio.models.echoes.melgan import MelGANConfig, MelGANGenerator, MultiScaleDiscriminator
@@ -64,6 +68,9 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--gan-from", type=int, default=None,
                         help="step from which the MelGAN discriminator and feature matching join")
     parser.add_argument("--feature-weight", type=float, default=10.0)
+    parser.add_argument("--from-tokens", action="store_true",
+                        help="feed the generator the mels the bundle's spectrogram VQGAN gives back "
+                             "(tokenise + decode), as Foley generation will, instead of clean mels")
 
 
 def run_train(args: argparse.Namespace) -> int:
@@ -84,13 +91,30 @@ def run_train(args: argparse.Namespace) -> int:
     data = Segments(memory_cached(clips, args.cache), args.segment)
     batches = loader(data, args.batch_size, info, seed=args.seed, workers=args.workers, collate=torch.stack)
     step = vocoder_step(trainees["model"], trainees["disc"], MelSpectrogram(mel_cfg).to(info.device),
-                        info.device, args)
+                        info.device, args, _token_mels(args, info.device))
     run_loop(step, batches, trainees=trainees, args=args, info=info, desc="echoes-vocoder")
     if info.is_main:
         bundle_io.save_component(args.bundle, "vocoder", finished(trainees["model"]), vocoder="melgan",
                                  mel=mel_cfg.to_dict())
     teardown_distributed()
     return 0
+
+
+def _token_mels(args: argparse.Namespace, device: torch.device):
+    """With ``--from-tokens``: [0, 1] mel → the same mel through the bundle's VQGAN; else None."""
+    if not args.from_tokens:
+        return None
+    vq = bundle_io.load_component(args.bundle, "audio_vqgan", str(device)).requires_grad_(False)
+    frames = vq.config.downsample
+    if args.segment % (frames * MelConfig().hop_length):
+        raise ConfigError(f"--segment {args.segment} must hold whole token columns "
+                          f"({frames * MelConfig().hop_length} samples) with --from-tokens.")
+
+    def through(spec: torch.Tensor) -> torch.Tensor:  # (B, 80, frames)
+        with torch.no_grad():
+            return ((vq.detokenize(vq.tokenize(spec[:, None] * 2 - 1))[:, 0] + 1) / 2).clamp(0, 1)
+
+    return through
 
 
 def _feature_matching(fake: list, real: list) -> torch.Tensor:
@@ -103,13 +127,15 @@ def _feature_matching(fake: list, real: list) -> torch.Tensor:
 
 
 def vocoder_step(gen: Trainee, disc: Trainee, mel: MelSpectrogram, device: torch.device,
-                 args: argparse.Namespace):
+                 args: argparse.Namespace, token_mels=None):
     """One step: generator on MR-STFT (+ adversarial and feature matching), then discriminator."""
     hop = mel.config.hop_length
 
     def step(wave: torch.Tensor, index: int) -> dict[str, float]:
         wave = wave.to(device)
         spec = mel(wave)[..., : wave.shape[-1] // hop]  # (B, 80, frames)
+        if token_mels is not None:
+            spec = token_mels(spec)
         pred = gen.model(spec)  # (B, frames · hop)
         loss = stft_loss(pred, wave)
         metrics = {"stft": mean_over_ranks(loss)}

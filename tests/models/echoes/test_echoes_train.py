@@ -96,3 +96,13 @@ def test_torchrun_two_processes_on_gloo(world: Path, tokenizers: Path, tmp_path:
     assert result.returncode == 0, result.stderr[-3000:]
     assert [r["step"] for r in _log(out)] == [1, 2]
     assert (tmp_path / "bundle" / "transformer.safetensors").is_file()
+
+
+def test_vocoder_trains_on_the_spectrogram_vqgans_reconstructions(world: Path, tokenizers: Path,
+                                                                  tmp_path: Path, capsys) -> None:
+    args = ["train", "echoes-vocoder", "--data", str(world), "--out", str(tmp_path / "v"), "--bundle",
+            str(tokenizers), "--steps", "1", "--from-tokens", *COMMON]
+    assert main([*args, "--segment", "4096"]) == 0
+    assert np.isfinite(_log(tmp_path / "v")[0]["stft"])
+    assert main([*args, "--segment", "3000"]) != 0
+    assert "--segment 3000" in capsys.readouterr().err
