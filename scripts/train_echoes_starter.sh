@@ -12,7 +12,9 @@
 # 4. assembles foley_studio/starter/echoes-starter (bundle.json + four safetensors pairs).
 #
 # Step counts below are the ones the committed weights were trained with; override them with
-# the environment variables of the same name. Logs: runs/echoes-<stage>.log and
+# the environment variables of the same name. The committed run differed in one way: it was
+# stopped and resumed, and dead-code restarts were switched on at the resume (spectrogram
+# VQGAN from step 400, image VQGAN from step 600) instead of from the start. Logs: runs/echoes-<stage>.log and
 # runs/echoes-<stage>/log.jsonl. Evaluate with scripts/eval_echoes_starter.py.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,11 +23,11 @@ PY=${PY:-.venv/bin/python}
 WORLD=${WORLD:-runs/world}
 WORK=${WORK:-runs/echoes-bundle}
 STARTER=${STARTER:-foley_studio/starter/echoes-starter}
-SPEC_STEPS=${SPEC_STEPS:-1000}
+SPEC_STEPS=${SPEC_STEPS:-1200}
 IMAGE_STEPS=${IMAGE_STEPS:-1200}
 VOCODER_CLEAN_STEPS=${VOCODER_CLEAN_STEPS:-1900}
 VOCODER_STEPS=${VOCODER_STEPS:-3000}
-TRANSFORMER_STEPS=${TRANSFORMER_STEPS:-1500}
+TRANSFORMER_STEPS=${TRANSFORMER_STEPS:-1200}
 export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 
 cli() { "$PY" -m foley_studio.cli "$@"; }
@@ -53,7 +55,7 @@ cli train echoes-vocoder --out runs/echoes-vocoder "${common[@]}" --steps "$VOCO
 vocoder=$!
 
 cli train echoes-transformer --data "$WORLD" --bundle "$WORK" --preset world --device cpu \
-    --out runs/echoes-transformer --steps "$TRANSFORMER_STEPS" --batch-size 16 --lr 4e-4 \
+    --out runs/echoes-transformer --steps "$TRANSFORMER_STEPS" --batch-size 16 --lr 6e-4 \
     --frames 8 --fps 4 --save-every 100 --log-every 20 > runs/echoes-transformer.log 2>&1
 wait "$vocoder"
 
