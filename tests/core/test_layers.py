@@ -1,4 +1,5 @@
-"""The layer rule of the design: bridge and the foundation load neither torch nor Qt."""
+"""The layer rule: the foundation, media, bridge and the app's model and services stay free
+of Qt (and all but the services of torch), checked by importing each in a fresh process."""
 from __future__ import annotations
 
 import subprocess
@@ -15,6 +16,21 @@ CASES = [
     ("foley_studio.timeline", ("torch", "PyQt6")),
     ("foley_studio.presets", ("torch", "PyQt6")),
     ("foley_studio.media", ("torch", "PyQt6")),
+    ("ui.model", ("PyQt6", "torch")),
+    ("ui.model.history", ("PyQt6", "torch")),
+    ("ui.model.commands", ("PyQt6", "torch")),
+    ("ui.model.project_file", ("PyQt6", "torch")),
+    ("ui.model.settings", ("PyQt6", "torch")),
+    ("ui.model.presets", ("PyQt6", "torch")),
+    ("ui.services.jobs", ("PyQt6", "torch")),
+    ("ui.services.generation", ("PyQt6", "torch")),
+    ("ui.services.catalog", ("PyQt6", "torch")),
+    ("ui.services.playback", ("PyQt6", "torch", "sounddevice")),
+    ("ui.services.media", ("PyQt6", "torch")),
+    ("ui.services.send", ("PyQt6", "torch")),
+    ("ui.services.autosave", ("PyQt6", "torch")),
+    ("ui.services.splice", ("PyQt6", "torch")),
+    ("ui.app", ("PyQt6", "torch")),
 ]
 
 
