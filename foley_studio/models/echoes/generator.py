@@ -127,7 +127,7 @@ class EchoesGenerator(Generator):
         return cls(EchoesTransformer(cfg), audio_vq, image_vq, vocoder, image_size=16,
                    name="echoes-tiny")
 
-    def save(self, folder: Path, name: str, description: str = "Visual Echoes") -> None:
+    def save_bundle(self, folder: Path, name: str, description: str = "Visual Echoes") -> None:
         """Write this generator as a bundle folder (requires MelGAN, not Griffin-Lim)."""
         if not isinstance(self.audio.vocoder, MelGANGenerator):
             raise ConfigError("Only a generator with MelGAN vocoder weights can be saved.")

@@ -132,7 +132,7 @@ def test_window_plan_centres_short_gaps() -> None:
 
 def test_bundle_round_trip_and_vocoder_choice(gen: EchoesGenerator, tmp_path) -> None:
     folder = tmp_path / "echoes-tiny"
-    gen.save(folder, name="echoes-tiny")
+    gen.save_bundle(folder, name="echoes-tiny")
     meta = json.loads((folder / "bundle.json").read_text())
     assert meta["kind"] == "echoes" and meta["vocoder"] == "melgan"
     loaded = registry.loader_for("echoes").from_bundle(folder, device="cpu")
