@@ -17,9 +17,8 @@ from foley_studio.models.im2wav.data import (frames_per_window, gather_rows, ran
                                              random_rows, window_frames)
 from foley_studio.models.im2wav.generator import TINY_LOW, WORLD_LOW
 from foley_studio.models.im2wav.prior import LowPrior
-from foley_studio.models.im2wav.train_prior import add_prior_arguments, token_cache
-from foley_studio.models.im2wav.training import LoopSettings, add_loop_arguments, train_loop
-from foley_studio.training.runtime import setup_distributed, teardown_distributed
+from foley_studio.models.im2wav.train_prior import add_prior_arguments, run_prior_training
+from foley_studio.models.im2wav.training import add_loop_arguments
 
 KIND = "im2wav-low"
 PRESETS = {"tiny": TINY_LOW, "world": WORLD_LOW, "paper": {}}
@@ -57,18 +56,8 @@ def _loss(model: LowPrior, b: dict):
 
 def run_train(args: argparse.Namespace) -> int:
     """Train (or resume) the LOW prior."""
-    info = setup_distributed(args.device)
-    try:
-        cache, vqvae, encoder = token_cache(args, info)
-        torch.manual_seed(args.seed)
-        model = LowPrior(**{**PRESETS[args.preset], "bins": vqvae.l_bins, "clip_dim": encoder.dim,
-                            "hop": vqvae.hops[1], "total_length": int(cache["audio"].shape[1])})
-        batches = low_batches(cache, model, args.batch_size, args.fps, args.seed + 1000 * info.rank,
-                              info.device)
-        losses = train_loop(model, model.config, KIND, args.out, batches, _loss,
-                            LoopSettings.from_args(args, ema=True), info)
-        if info.is_main and losses:
-            print(f"{KIND}: {losses[0]:.3f} → {losses[-1]:.3f} bits/token; weights in {args.out}")
-    finally:
-        teardown_distributed()
-    return 0
+    def build(cache: dict, vqvae, encoder) -> LowPrior:
+        return LowPrior(**{**PRESETS[args.preset], "bins": vqvae.l_bins, "clip_dim": encoder.dim,
+                           "hop": vqvae.hops[1], "total_length": int(cache["audio"].shape[1])})
+
+    return run_prior_training(args, KIND, build, low_batches, _loss)

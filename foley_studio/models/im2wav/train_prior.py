@@ -1,8 +1,10 @@
-"""What the LOW and UP trainers share: the VQ-VAE and encoder they need, and the cached tokens."""
+"""What the LOW and UP trainers share: the VQ-VAE and encoder they need, the cached tokens, and
+the run itself (process group, model, batches, loop)."""
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Callable, Iterator
 
 import torch
 
@@ -11,7 +13,8 @@ from foley_studio.errors import CheckpointError
 from foley_studio.models.im2wav.data import load_cache
 from foley_studio.models.im2wav.vqvae import VQVAE
 from foley_studio.models.weights import load_module
-from foley_studio.training.runtime import DistInfo
+from foley_studio.models.im2wav.training import LoopSettings, train_loop
+from foley_studio.training.runtime import DistInfo, setup_distributed, teardown_distributed
 
 
 def add_prior_arguments(parser: argparse.ArgumentParser) -> None:
@@ -51,3 +54,24 @@ def token_cache(args: argparse.Namespace,
     cache, _ = load_cache(args.data, args.out / "cache", info, seconds=args.seconds, fps=args.fps,
                           encoder=encoder, vqvae=vqvae, tag=tag)
     return cache, vqvae, encoder
+
+
+def run_prior_training(args: argparse.Namespace, kind: str,
+                       build: Callable[[dict, VQVAE, ClipEncoder], torch.nn.Module],
+                       batches: Callable[..., Iterator[dict]], loss: Callable) -> int:
+    """Train (or resume) a prior: ``build(cache, vqvae, encoder)`` makes the model and
+    ``batches(cache, model, batch, fps, seed, device)`` feeds it, one process or under torchrun."""
+    info = setup_distributed(args.device)
+    try:
+        cache, vqvae, encoder = token_cache(args, info)
+        torch.manual_seed(args.seed)
+        model = build(cache, vqvae, encoder)
+        feed = batches(cache, model, args.batch_size, args.fps, args.seed + 1000 * info.rank,
+                       info.device)
+        losses = train_loop(model, model.config, kind, args.out, feed, loss,
+                            LoopSettings.from_args(args, ema=True), info)
+        if info.is_main and losses:
+            print(f"{kind}: {losses[0]:.3f} → {losses[-1]:.3f} bits/token; weights in {args.out}")
+    finally:
+        teardown_distributed()
+    return 0
