@@ -18,6 +18,8 @@ import torch.distributed as dist
 from torch.utils.data import DataLoader, Dataset, DistributedSampler, RandomSampler
 
 from foley_studio.errors import ConfigError
+from foley_studio.models.echoes.bundle import read_bundle_json
+from foley_studio.models.echoes.mel import MEL_PRESETS, MelConfig
 from foley_studio.training.runtime import (DistInfo, EMA, cycle, load_checkpoint, save_checkpoint,
                                            write_log)
 
@@ -69,6 +71,17 @@ def pick_preset(presets: dict[str, Any], name: str) -> Any:
     if name not in presets:
         raise ConfigError(f"Unknown preset {name!r}; choose one of {', '.join(presets)}.")
     return presets[name]
+
+
+def preset_mel(bundle: Path, preset: str) -> MelConfig:
+    """The mel settings of ``preset``, checked against those ``bundle``'s parts were trained on."""
+    mel = pick_preset(MEL_PRESETS, preset)
+    recorded = read_bundle_json(bundle).get("mel")
+    if recorded is not None and MelConfig(**recorded) != mel:
+        raise ConfigError(f"{bundle} holds parts trained on other mels ({recorded}) than preset "
+                          f"{preset!r} uses ({mel.to_dict()}); train every part with the same "
+                          "--preset, or write into a new --bundle.")
+    return mel
 
 
 def loader(dataset: Dataset, batch_size: int, info: DistInfo, *, seed: int, workers: int,

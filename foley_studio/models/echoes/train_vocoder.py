@@ -24,7 +24,7 @@ from foley_studio.models.echoes.mel import MelConfig, MelSpectrogram
 from foley_studio.models.echoes.melgan import MelGANConfig, MelGANGenerator, MultiScaleDiscriminator
 from foley_studio.models.echoes.train_common import (Trainee, add_loop_arguments, finished,
                                                      loader, mean_over_ranks, memory_cached,
-                                                     pick_preset, run_loop)
+                                                     pick_preset, preset_mel, run_loop)
 from foley_studio.training.runtime import (EMA, setup_distributed, teardown_distributed, unwrap,
                                            wrap_ddp)
 
@@ -77,7 +77,7 @@ def run_train(args: argparse.Namespace) -> int:
     """Train the vocoder and write it into the bundle."""
     from foley_studio.data.dataset import AVDataset
 
-    cfg, mel_cfg = pick_preset(PRESETS, args.preset), MelConfig()
+    cfg, mel_cfg = pick_preset(PRESETS, args.preset), preset_mel(args.bundle, args.preset)
     info = setup_distributed(args.device)
     torch.manual_seed(args.seed + info.rank)
     gen, disc = MelGANGenerator(cfg).to(info.device), MultiScaleDiscriminator().to(info.device)
@@ -91,7 +91,7 @@ def run_train(args: argparse.Namespace) -> int:
     data = Segments(memory_cached(clips, args.cache), args.segment)
     batches = loader(data, args.batch_size, info, seed=args.seed, workers=args.workers, collate=torch.stack)
     step = vocoder_step(trainees["model"], trainees["disc"], MelSpectrogram(mel_cfg).to(info.device),
-                        info.device, args, _token_mels(args, info.device))
+                        info.device, args, _token_mels(args, mel_cfg, info.device))
     run_loop(step, batches, trainees=trainees, args=args, info=info, desc="echoes-vocoder")
     if info.is_main:
         bundle_io.save_component(args.bundle, "vocoder", finished(trainees["model"]), vocoder="melgan",
@@ -100,15 +100,15 @@ def run_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _token_mels(args: argparse.Namespace, device: torch.device):
+def _token_mels(args: argparse.Namespace, mel: MelConfig, device: torch.device):
     """With ``--from-tokens``: [0, 1] mel → the same mel through the bundle's VQGAN; else None."""
     if not args.from_tokens:
         return None
     vq = bundle_io.load_component(args.bundle, "audio_vqgan", str(device)).requires_grad_(False)
     frames = vq.config.downsample
-    if args.segment % (frames * MelConfig().hop_length):
+    if args.segment % (frames * mel.hop_length):
         raise ConfigError(f"--segment {args.segment} must hold whole token columns "
-                          f"({frames * MelConfig().hop_length} samples) with --from-tokens.")
+                          f"({frames * mel.hop_length} samples) with --from-tokens.")
 
     def through(spec: torch.Tensor) -> torch.Tensor:  # (B, 80, frames)
         with torch.no_grad():

@@ -56,3 +56,17 @@ def test_memory_cache_reads_each_item_once() -> None:
     assert [cached[i] for i in (0, 1, 0, 1, 2)] == [0, 10, 0, 10, 20] and reads == [0, 1, 2]
     plain = Items()
     assert memory_cached(plain, False) is plain
+
+
+def test_world_mels_span_the_full_band_and_parts_must_share_them(tmp_path) -> None:
+    from foley_studio.models.echoes.bundle import update_bundle
+    from foley_studio.models.echoes.mel import MEL_PRESETS
+    from foley_studio.models.echoes.train_common import preset_mel
+
+    world = preset_mel(tmp_path, "world")  # no bundle.json yet: the preset's settings
+    assert (world.f_min, world.f_max) == (0.0, world.sample_rate / 2)
+    assert preset_mel(tmp_path, "paper") == MEL_PRESETS["paper"]
+    update_bundle(tmp_path, mel=world.to_dict())
+    assert preset_mel(tmp_path, "world") == world
+    with pytest.raises(ConfigError, match="same --preset"):
+        preset_mel(tmp_path, "paper")
