@@ -11,11 +11,9 @@
 #    frames at their times;
 # 4. assembles foley_studio/starter/echoes-starter (bundle.json + four safetensors pairs).
 #
-# Step counts below are the ones the committed weights were trained with; override them with
-# the environment variables of the same name. The committed run differed in one way: it was
-# stopped and resumed, and dead-code restarts were switched on at the resume (spectrogram
-# VQGAN from step 400, image VQGAN from step 600) instead of from the start. Logs: runs/echoes-<stage>.log and
-# runs/echoes-<stage>/log.jsonl. Evaluate with scripts/eval_echoes_starter.py.
+# Step counts below are the recipe's defaults; override them with the environment variables
+# of the same name. Every stage resumes from its folder. Logs: runs/echoes-<stage>.log and
+# runs/echoes-<stage>/log.jsonl. Measure the bundle with `foley-studio eval` (see the README).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

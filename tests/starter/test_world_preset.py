@@ -24,7 +24,7 @@ def test_world_preset_parts_fit_and_generate_both_levels():
         level.k.normal_()
     gen = Im2WavGenerator(vqvae, LowPrior(**WORLD_LOW, total_length=64000), UpPrior(**WORLD_UP),
                           ClipEncoder.tiny(0, WORLD_LOW["clip_dim"]), device="cpu")
-    assert vqvae.hops == [64, 256] and gen.up.ratio == 4
+    assert vqvae.hops == [32, 128] and gen.up.ratio == 4
     feats = torch.nn.functional.normalize(torch.randn(3, WORLD_LOW["clip_dim"]), dim=-1)
     full, low = gen.generate_levels(feats, np.array([0.0, 0.2, 0.4]), 0.5, takes=2, seed=1,
                                     sampler=SamplerSettings(guidance=2.0))
