@@ -22,6 +22,7 @@ COMMANDS = [
     "foley_studio.commands.probe",
     "foley_studio.commands.send",
     "foley_studio.commands.synth",
+    "foley_studio.commands.eval",
 ]
 
 

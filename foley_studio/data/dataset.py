@@ -66,6 +66,11 @@ class AVDataset:
     def __len__(self) -> int:
         return len(self._rows)
 
+    def index(self) -> list[dict[str, Any]]:
+        """``{"id", "label", "class_name"}`` of every clip in order, without decoding any media."""
+        return [{"id": r.key, "label": self.classes.index(r.label), "class_name": r.label}
+                for r in self._rows]
+
     def __getitem__(self, i: int) -> dict[str, Any]:
         """Item ``i``, or the next readable one if clip ``i`` cannot be decoded."""
         if not -len(self) <= i < len(self):

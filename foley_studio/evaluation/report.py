@@ -40,6 +40,10 @@ class Metric:
 METRICS: dict[str, Metric] = {
     "accuracy": Metric("Accuracy", True, "top-1 accuracy of the audio classifier against the clip's class"),
     "fd": Metric("FD", False, "Fréchet distance between audio embeddings of run and reference"),
+    "class_fd": Metric("Class FD", False, "mean over classes of the Fréchet distance between a "
+                       "class's takes and the real clips of that class"),
+    "shuffled_fd": Metric("Shuffled class FD", False, "the same with each class's takes set against "
+                          "the real clips of the next class: the class-shuffled baseline"),
     "mkl": Metric("MKL", False, "mean KL(reference ‖ run) of classifier outputs, paired by clip id"),
     "is": Metric("IS", True, "Inception Score of classifier outputs (mean over splits)"),
     "onset_ms": Metric("Onset error ms", False, "median |audio onset − visual event| of matched pairs"),
@@ -63,6 +67,7 @@ class RunData:
     images: Optional[np.ndarray] = None            # (N, H, W, 3) uint8 conditioning images
     generated_images: Optional[np.ndarray] = None  # (N, H, W, 3) uint8 audio→image outputs
     seams: Optional[Sequence[Sequence[float]]] = None  # per take, inpainting seam times (s)
+    judge_audio: bool = True  # False when the audio is the input (audio→image), not an output
 
     def __post_init__(self) -> None:
         n = len(self.audio)
@@ -110,6 +115,7 @@ class _Shared:
     models: EvalModels
     ref_probs: Optional[dict[str, np.ndarray]] = None
     ref_embeddings: Optional[np.ndarray] = None
+    ref_labels: Optional[np.ndarray] = None
     is_splits: int = 10
     onset_window_s: float = 0.05
 
@@ -142,15 +148,16 @@ def _fill_reference(shared: _Shared, ref: Reference) -> None:
         shared.ref_probs = {cid: p for cid, p in zip(ref.clip_ids, probs)}
     if emb is not None:
         shared.ref_embeddings = emb.embed(ref.audio, ref.rate)
+    shared.ref_labels = None if ref.labels is None else np.asarray(ref.labels)
 
 
 def _run_metrics(run: RunData, shared: _Shared) -> dict[str, Optional[float]]:
     row: dict[str, Optional[float]] = dict.fromkeys(METRICS)
     clf, emb = shared.models.audio_classifier, shared.models.audio_embedder
-    if clf is not None:
+    if clf is not None and run.judge_audio:
         row.update(_class_metrics(clf.predict_proba(run.audio, run.rate), run, shared))
-    if emb is not None and shared.ref_embeddings is not None:
-        row["fd"] = frechet_distance(emb.embed(run.audio, run.rate), shared.ref_embeddings)
+    if emb is not None and shared.ref_embeddings is not None and run.judge_audio:
+        row.update(_frechet_metrics(emb.embed(run.audio, run.rate), run, shared))
     if run.events is not None:
         row.update(_sync_metrics(run, shared.onset_window_s))
     row.update(_image_metrics(run, shared.models))
@@ -170,9 +177,33 @@ def _class_metrics(probs: np.ndarray, run: RunData, shared: _Shared) -> dict[str
     return out
 
 
+def _frechet_metrics(emb: np.ndarray, run: RunData, shared: _Shared) -> dict[str, Optional[float]]:
+    out: dict[str, Optional[float]] = {"fd": frechet_distance(emb, shared.ref_embeddings)}
+    if run.labels is not None and shared.ref_labels is not None:
+        out["class_fd"] = _class_frechet(emb, np.asarray(run.labels), shared, shift=0)
+        out["shuffled_fd"] = _class_frechet(emb, np.asarray(run.labels), shared, shift=1)
+    return out
+
+
+def _class_frechet(emb: np.ndarray, labels: np.ndarray, shared: _Shared, shift: int) -> Optional[float]:
+    """Mean over the run's classes of FD(takes of class c, real clips of the class ``shift`` on)."""
+    ref, ref_labels = shared.ref_embeddings, shared.ref_labels
+    classes = np.unique(ref_labels)
+    values = []
+    for c in np.unique(labels):
+        if c not in classes or (labels == c).sum() < 2:
+            continue
+        other = classes[(np.searchsorted(classes, c) + shift) % len(classes)]
+        if (ref_labels == other).sum() >= 2:
+            values.append(frechet_distance(emb[labels == c], ref[ref_labels == other]))
+    return float(np.mean(values)) if values else None
+
+
 def _sync_metrics(run: RunData, window_s: float) -> dict[str, Optional[float]]:
-    onsets = [detect_onsets(np.asarray(clip), run.rate) for clip in run.audio]
-    sync = sync_error(onsets, [np.asarray(e) for e in run.events], window_s)
+    """Onset figures over the takes whose clips show events (the others are left out)."""
+    shown = [i for i, e in enumerate(run.events) if len(e)]
+    onsets = [detect_onsets(np.asarray(run.audio[i]), run.rate) for i in shown]
+    sync = sync_error(onsets, [np.asarray(run.events[i]) for i in shown], window_s)
     median = sync.median_abs_ms
     return {"onset_ms": None if math.isnan(median) else median,
             "onset_miss": sync.miss_rate if sync.n_events else None,

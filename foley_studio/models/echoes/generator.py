@@ -298,6 +298,13 @@ class EchoesGenerator(Generator):
         report(progress, 1000, 1000)
         return wave
 
+    @torch.no_grad()
+    def reconstruct(self, audio: np.ndarray) -> np.ndarray:
+        """Waveforms ``(N, S)`` at :attr:`sample_rate` through the spectrogram VQGAN and the
+        vocoder ``(N, S)``: the best the transformer can reproduce, for measuring the first stage."""
+        wave = torch.from_numpy(np.asarray(audio, np.float32)).to(self.device)
+        return self.decode_audio(self.audio.tokenize(wave))[:, :wave.shape[1]]
+
     def decode_audio(self, canvas: torch.Tensor) -> np.ndarray:
         """Token canvas ``(B, rows, N)`` → waveform ``(B, N · samples_per_col)`` float32."""
         wave = self.audio.waveform(canvas, self.window_cols, max(1, self.window_cols // 8))

@@ -212,6 +212,14 @@ class Im2WavGenerator(Generator):
             report(job.progress, job.done, job.total_steps)
         return out
 
+    @torch.no_grad()
+    def reconstruct(self, audio: np.ndarray) -> np.ndarray:
+        """Waveforms ``(N, S)`` at :attr:`sample_rate` through the VQ-VAE's UP level and back
+        ``(N, S)``: the best the priors can reproduce, for measuring the first stage."""
+        wave = torch.from_numpy(np.asarray(audio, np.float32)).to(self.device)
+        tokens = self.vqvae.encode(wave)[0]  # (N, S / hop_up)
+        return self.vqvae.decode(tokens, level=0)[:, :wave.shape[1]].clamp(-1, 1).cpu().numpy()
+
     # ----------------------------------------------------------------- bundles
     def save_bundle(self, folder: str | Path, name: Optional[str] = None, description: str = "") -> Path:
         """Write a bundle folder loadable by :meth:`from_bundle` and the registry."""

@@ -1,0 +1,91 @@
+"""'foley-studio eval' end to end: tiny bundles of both generators on a tiny rendered world."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from foley_studio.cli import main
+from foley_studio.data.manifest import Row, write_manifest
+from foley_studio.data.render import write_mp4
+from foley_studio.data.world import render_clip
+from foley_studio.evaluation.protocol import Protocol, assemble, clip_takes, other_class_item, pick_items
+from foley_studio.models.echoes.generator import EchoesGenerator
+from foley_studio.models.im2wav.generator import Im2WavGenerator
+
+CLASSES = ["ball", "bell", "wind"]
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Three classes, two 4-s test clips and one training clip each."""
+    root = tmp_path_factory.mktemp("world")
+    rows = []
+    for i, label in enumerate(CLASSES * 3):
+        clip = render_clip(300 + i, label, 4.0, second=False)
+        row = Row(f"e{i}", 0, label, "train" if i < 3 else "test", caption=clip.caption)
+        write_mp4(row.video_path(root), clip)
+        rows.append(row)
+    write_manifest(root, rows)
+    return root
+
+
+@pytest.fixture(scope="module")
+def judges(world: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("judges")
+    for modality in ("audio", "image"):
+        assert main(["train", "world-classifier", "--data", str(world), "--out", str(out),
+                     "--modality", modality, "--steps", "2", "--batch-size", "4"]) == 0
+    return out
+
+
+def test_eval_writes_every_row_of_both_generators(world, judges, tmp_path) -> None:
+    Im2WavGenerator.tiny(0).save_bundle(tmp_path / "im2wav", name="im2wav-t")
+    EchoesGenerator.tiny(0, frames=2).save_bundle(tmp_path / "echoes", name="echoes-t")
+    out = tmp_path / "report"
+    assert main(["eval", "--model", str(tmp_path / "im2wav"), "--model", str(tmp_path / "echoes"),
+                 "--data", str(world), "--judges", str(judges), "--out", str(out),
+                 "--per-class", "2", "--steps", "2", "--workers", "1"]) == 0
+    report = json.loads((out / "report.json").read_text())
+    rows = report["rows"]
+    for row in ("video", "video, no guidance", "one frame", "other picture", "reconstruction",
+                "LOW level only", "mean frame", "text prompt"):
+        assert 0.0 <= rows[f"im2wav-t: {row}"]["accuracy"] <= 1.0
+    for row in ("video", "inpaint, gap", "reconstruction"):
+        assert 0.0 <= rows[f"echoes-t: {row}"]["accuracy"] <= 1.0
+    assert rows["echoes-t: inpaint, whole clip"]["seam_click_rate"] is not None
+    board = rows["echoes-t: storyboard"]
+    assert board["accuracy"] is None and 0.0 <= board["image_accuracy"] <= 1.0
+    assert rows["reference"]["class_fd"] < rows["reference"]["shuffled_fd"]
+    assert set(report["meta"]["bundles"]) == {"im2wav-t", "echoes-t"}
+    assert (out / "report.png").stat().st_size > 0 and "| reference |" in (out / "report.md").read_text()
+
+
+def test_eval_refuses_judges_of_another_world(world, tmp_path, capsys) -> None:
+    Im2WavGenerator.tiny(0).save_bundle(tmp_path / "im2wav", name="im2wav-t")
+    assert main(["eval", "--model", str(tmp_path / "im2wav"), "--data", str(world),
+                 "--judges", str(tmp_path / "none"), "--out", str(tmp_path / "r")]) == 2
+    assert "train world-classifier" in capsys.readouterr().err
+
+
+def test_other_picture_comes_from_the_class_halfway_round() -> None:
+    items = pick_items([{"label": c, "id": f"{c}{k}"} for k in range(3) for c in range(4)], 2)
+    assert len(items) == 8
+    assert other_class_item(items, items[0])["label"] == 2
+    assert other_class_item(items, items[3])["label"] == 1
+
+
+def test_takes_follow_their_rows_and_labels(world) -> None:
+    from foley_studio.data.dataset import AVDataset
+
+    gen = Im2WavGenerator.tiny(0)
+    ds = AVDataset(world, split="test", sample_rate=gen.sample_rate, seconds=1.0, fps=gen.frame_rate)
+    items = pick_items([ds[i] for i in range(len(ds))], 2)
+    takes, seconds = clip_takes(gen, items, 0, Protocol(seconds=1.0, steps=2))
+    runs = assemble([(takes, "a")], gen.sample_rate)
+    assert seconds > 0 and runs["video"].audio.shape == (1, gen.sample_rate)
+    assert runs["other picture"].labels[0] == other_class_item(items, items[0])["label"]
+    assert runs["video"].labels[0] == items[0]["label"]
+    assert np.asarray(runs["video"].events[0]).size == len(items[0]["events"])  # ball bounces
