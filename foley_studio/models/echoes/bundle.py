@@ -1,10 +1,10 @@
 """An Echoes bundle folder: ``bundle.json`` plus one safetensors + JSON pair per component.
 
 Components: ``transformer`` (:class:`EchoesTransformer`), ``audio_vqgan`` and ``image_vqgan``
-(:class:`VQGAN`) and ``vocoder`` (:class:`MelGANGenerator`). ``bundle.json`` holds
-``{"kind": "echoes", "name", "description", "image_size", "mel": {...}, "vocoder":
-"melgan" | "griffin-lim"}``; ``"griffin-lim"`` is the explicit choice to run without vocoder
-weights. Importers and trainers add components one at a time with :func:`save_component`.
+(:class:`VQGAN`) and ``vocoder`` (:class:`MelGANGenerator` or :class:`VocosVocoder`, told
+apart by the weight file's kind). ``bundle.json`` holds ``{"kind": "echoes", "name",
+"description", "image_size", "mel": {...}, "vocoder": "melgan" | "vocos" | "griffin-lim"}``;
+``"griffin-lim"`` is the explicit choice to run without vocoder weights. Importers and trainers add components one at a time with :func:`save_component`.
 """
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from foley_studio.atomic import write_text_atomic
 from foley_studio.errors import CheckpointError
 from foley_studio.models.echoes.melgan import MelGANConfig, MelGANGenerator
 from foley_studio.models.echoes.transformer import EchoesConfig, EchoesTransformer
+from foley_studio.models.echoes.vocos import VocosConfig, VocosVocoder
 from foley_studio.models.echoes.vqgan import VQGAN, VQGANConfig
 from foley_studio.models.weights import load_into, load_state, read_meta, save_module
 from foley_studio.registry import BUNDLE_FILE
@@ -29,30 +30,44 @@ COMPONENTS = {
     "vocoder": (MelGANGenerator, MelGANConfig, "echoes-melgan"),
 }
 """Component name → (module class, config class, weight-file kind)."""
+VOCODERS = {"melgan": COMPONENTS["vocoder"], "vocos": (VocosVocoder, VocosConfig, "echoes-vocos")}
+"""Vocoder architecture (``bundle.json``'s ``"vocoder"``) → (module class, config class, kind)."""
 
 
-def kind_of(component: str) -> str:
-    """The weight-file kind recorded for ``component``."""
-    return COMPONENTS[component][2]
+def kind_of(component: str, vocoder: str = "melgan") -> str:
+    """The weight-file kind recorded for ``component`` (for the vocoder, of architecture ``vocoder``)."""
+    return _spec(component, vocoder)[2]
 
 
-def build(component: str, config: dict) -> torch.nn.Module:
-    """A freshly initialised ``component`` from its config dict."""
-    cls, cfg_cls, _ = COMPONENTS[component]
+def _spec(component: str, vocoder: str = "melgan") -> tuple:
+    return VOCODERS[vocoder] if component == "vocoder" else COMPONENTS[component]
+
+
+def _arch_of(module: torch.nn.Module) -> str:
+    return next(name for name, (cls, _, _) in VOCODERS.items() if isinstance(module, cls))
+
+
+def build(component: str, config: dict, vocoder: str = "melgan") -> torch.nn.Module:
+    """A freshly initialised ``component`` (vocoder of architecture ``vocoder``) from its config."""
+    cls, cfg_cls, _ = _spec(component, vocoder)
     return cls(cfg_cls.from_dict(config))
 
 
 def save_component(folder: Path, component: str, module: torch.nn.Module, **meta: Any) -> None:
-    """Write ``component`` into the bundle ``folder`` and merge ``meta`` into ``bundle.json``."""
-    save_module(module, module.config.to_dict(), Path(folder) / component, kind=kind_of(component))
-    update_bundle(folder, **meta)
+    """Write ``component`` into the bundle ``folder`` and merge ``meta`` into ``bundle.json``
+    (for a vocoder, its architecture too)."""
+    arch = _arch_of(module) if component == "vocoder" else "melgan"
+    save_module(module, module.config.to_dict(), Path(folder) / component, kind=kind_of(component, arch))
+    update_bundle(folder, **meta, **({"vocoder": arch} if component == "vocoder" else {}))
 
 
-def load_component(folder: Path, component: str, map_location: str = "cpu") -> torch.nn.Module:
-    """Rebuild ``component`` from the bundle ``folder`` (sha256 and shapes checked)."""
+def load_component(folder: Path, component: str, map_location: str = "cpu",
+                   vocoder: str = "melgan") -> torch.nn.Module:
+    """Rebuild ``component`` (a vocoder of architecture ``vocoder``) from the bundle ``folder``
+    (kind, sha256 and shapes checked)."""
     path = Path(folder) / component
-    meta = read_meta(path, kind=kind_of(component))
-    module = build(component, meta["config"])
+    meta = read_meta(path, kind=kind_of(component, vocoder))
+    module = build(component, meta["config"], vocoder)
     load_into(module, load_state(path), source=str(path))
     return module.to(map_location).eval()
 

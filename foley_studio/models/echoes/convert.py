@@ -160,7 +160,7 @@ def run_import(args: argparse.Namespace) -> int:
     component, resolution, what = KINDS[args.kind]
     if component == "vocoder":
         module: torch.nn.Module = convert_melgan(args.checkpoint)
-        bundle_io.save_component(args.bundle, component, module, vocoder="melgan")
+        bundle_io.save_component(args.bundle, component, module)  # records vocoder "melgan"
     else:
         module = convert_vqgan(args.checkpoint, args.resolution or resolution)
         extra = {"image_size": args.image_size or module.config.resolution} if component == "image_vqgan" else {}

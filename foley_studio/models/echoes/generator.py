@@ -31,7 +31,7 @@ from foley_studio.models.echoes.melgan import GriffinLimVocoder, MelGANConfig, M
 from foley_studio.models.echoes.transformer import EchoesConfig, EchoesTransformer
 from foley_studio.models.echoes.vqgan import VQGAN, VQGANConfig
 
-VOCODERS = ("melgan", "griffin-lim")
+VOCODERS = ("melgan", "vocos", "griffin-lim")
 SEAM_SECONDS = 0.02
 """Length of the crossfades that join an inpainted gap to the original soundtrack."""
 
@@ -108,7 +108,7 @@ class EchoesGenerator(Generator):
                 "'foley-studio weights import melgan best_netG.pt --bundle ...', or choose the "
                 "lower-quality Griffin-Lim fallback by setting \"vocoder\": \"griffin-lim\" in "
                 "its bundle.json.")
-        return bundle_io.load_component(path, "vocoder", device)
+        return bundle_io.load_component(path, "vocoder", device, vocoder=choice)
 
     @classmethod
     def tiny(cls, seed: int = 0, frames: int = 1) -> "EchoesGenerator":
@@ -128,13 +128,13 @@ class EchoesGenerator(Generator):
                    name="echoes-tiny")
 
     def save_bundle(self, folder: Path, name: str, description: str = "Visual Echoes") -> None:
-        """Write this generator as a bundle folder (requires MelGAN, not Griffin-Lim)."""
-        if not isinstance(self.audio.vocoder, MelGANGenerator):
-            raise ConfigError("Only a generator with MelGAN vocoder weights can be saved.")
+        """Write this generator as a bundle folder (requires vocoder weights, not Griffin-Lim)."""
+        if isinstance(self.audio.vocoder, GriffinLimVocoder):
+            raise ConfigError("Only a generator with vocoder weights (MelGAN or Vocos) can be saved.")
         for part, module in (("transformer", self.model), ("audio_vqgan", self.audio.vqgan),
                              ("image_vqgan", self.image.vqgan), ("vocoder", self.audio.vocoder)):
             bundle_io.save_component(folder, part, module)
-        bundle_io.update_bundle(folder, name=name, description=description, vocoder="melgan",
+        bundle_io.update_bundle(folder, name=name, description=description,
                                 image_size=self.image.size, mel=self.audio.mel_config.to_dict(),
                                 sample_rate=self.sample_rate)
 

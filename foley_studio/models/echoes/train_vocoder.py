@@ -1,9 +1,9 @@
-"""Train the MelGAN vocoder on [0, 1] mel segments of a dataset's audio.
+"""Train the vocoder (MelGAN, or Vocos with ``--arch vocos``) on [0, 1] mel segments of a dataset's audio.
 
-``foley-studio train echoes-vocoder --data DIR --out DIR --bundle DIR``.
+``foley-studio train echoes-vocoder --data DIR --out DIR --bundle DIR [--arch vocos]``.
 Loss choice: a multi-resolution STFT loss (spectral convergence + log-magnitude L1 at FFT sizes
 512/1024/2048) is always on, because it trains a usable vocoder in a few thousand CPU steps;
-the original MelGAN recipe (3-scale waveform discriminator, hinge loss, feature matching ×10)
+the original MelGAN recipe, for either architecture (3-scale waveform discriminator, hinge loss, feature matching ×10)
 joins from ``--gan-from`` (off by default; set it on a GPU for the full-quality recipe).
 Segments are ``--segment`` samples (8192 as in MelGAN) cut at random from each clip.
 ``--from-tokens`` feeds the generator the bundle's spectrogram-VQGAN reconstructions of the mels
@@ -22,6 +22,7 @@ from foley_studio.errors import ConfigError
 from foley_studio.models.echoes import bundle as bundle_io
 from foley_studio.models.echoes.mel import MelConfig, MelSpectrogram
 from foley_studio.models.echoes.melgan import MelGANConfig, MelGANGenerator, MultiScaleDiscriminator
+from foley_studio.models.echoes.vocos import VocosConfig, VocosVocoder
 from foley_studio.models.echoes.train_common import (Trainee, add_loop_arguments, finished,
                                                      loader, mean_over_ranks, memory_cached,
                                                      pick_preset, preset_mel, run_loop)
@@ -31,6 +32,10 @@ from foley_studio.training.runtime import (EMA, setup_distributed, teardown_dist
 PRESETS = {"paper": MelGANConfig(),
            "world": MelGANConfig(ngf=16),  # 1.1 M parameters: a third of the CPU time per step
            "tiny": MelGANConfig(ngf=4, n_residual_layers=1)}
+VOCOS_PRESETS = {"paper": VocosConfig(),
+                 "world": VocosConfig(dim=128, intermediate=384, blocks=6),  # 0.5 M parameters
+                 "tiny": VocosConfig(dim=16, intermediate=32, blocks=1)}
+ARCHS = {"melgan": (MelGANGenerator, PRESETS), "vocos": (VocosVocoder, VOCOS_PRESETS)}
 RESOLUTIONS = ((512, 128), (1024, 256), (2048, 512))
 
 
@@ -64,6 +69,8 @@ def stft_loss(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``train echoes-vocoder``."""
     add_loop_arguments(parser, steps=20000, batch_size=16, lr=1e-4)
+    parser.add_argument("--arch", choices=tuple(ARCHS), default="melgan",
+                        help="MelGAN (SpecVQGAN's vocoder) or Vocos (inverse-STFT head, fast on a CPU)")
     parser.add_argument("--segment", type=int, default=8192, help="samples per training segment")
     parser.add_argument("--gan-from", type=int, default=None,
                         help="step from which the MelGAN discriminator and feature matching join")
@@ -77,13 +84,14 @@ def run_train(args: argparse.Namespace) -> int:
     """Train the vocoder and write it into the bundle."""
     from foley_studio.data.dataset import AVDataset
 
-    cfg, mel_cfg = pick_preset(PRESETS, args.preset), preset_mel(args.bundle, args.preset)
+    net_cls, presets = ARCHS[args.arch]
+    cfg, mel_cfg = pick_preset(presets, args.preset), preset_mel(args.bundle, args.preset)
     info = setup_distributed(args.device)
     torch.manual_seed(args.seed + info.rank)
-    gen, disc = MelGANGenerator(cfg).to(info.device), MultiScaleDiscriminator().to(info.device)
+    gen, disc = net_cls(cfg).to(info.device), MultiScaleDiscriminator().to(info.device)
     trainees = {
         "model": Trainee(wrap_ddp(gen, info), torch.optim.Adam(gen.parameters(), args.lr, betas=(0.5, 0.9)),
-                         bundle_io.kind_of("vocoder"), cfg.to_dict(), EMA(gen, args.ema) if args.ema else None),
+                         bundle_io.kind_of("vocoder", args.arch), cfg.to_dict(), EMA(gen, args.ema) if args.ema else None),
         "disc": Trainee(wrap_ddp(disc, info), torch.optim.Adam(disc.parameters(), args.lr, betas=(0.5, 0.9)),
                         "echoes-melgan-discriminator", {}),
     }
@@ -92,9 +100,9 @@ def run_train(args: argparse.Namespace) -> int:
     batches = loader(data, args.batch_size, info, seed=args.seed, workers=args.workers, collate=torch.stack)
     step = vocoder_step(trainees["model"], trainees["disc"], MelSpectrogram(mel_cfg).to(info.device),
                         info.device, args, _token_mels(args, mel_cfg, info.device))
-    run_loop(step, batches, trainees=trainees, args=args, info=info, desc="echoes-vocoder")
+    run_loop(step, batches, trainees=trainees, args=args, info=info, desc=f"echoes-vocoder ({args.arch})")
     if info.is_main:
-        bundle_io.save_component(args.bundle, "vocoder", finished(trainees["model"]), vocoder="melgan",
+        bundle_io.save_component(args.bundle, "vocoder", finished(trainees["model"]),
                                  mel=mel_cfg.to_dict())
     teardown_distributed()
     return 0

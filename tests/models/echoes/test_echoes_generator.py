@@ -147,6 +147,22 @@ def test_bundle_round_trip_and_vocoder_choice(gen: EchoesGenerator, tmp_path) ->
     assert fallback.generate(_cond(0.5), takes=1, seed=0, sampler=FAST).shape == (1, SR // 2)
 
 
+def test_a_vocos_vocoder_saves_and_loads_with_the_bundle(gen: EchoesGenerator, tmp_path) -> None:
+    from foley_studio.models.echoes.vocos import VocosConfig, VocosVocoder
+
+    torch.manual_seed(0)
+    vocos = EchoesGenerator(gen.model, gen.audio.vqgan, gen.image.vqgan,
+                            VocosVocoder(VocosConfig(dim=8, intermediate=16, blocks=1)),
+                            image_size=gen.image.size)
+    vocos.save_bundle(tmp_path / "v", name="echoes-vocos")
+    assert json.loads((tmp_path / "v" / "bundle.json").read_text())["vocoder"] == "vocos"
+    loaded = EchoesGenerator.from_bundle(tmp_path / "v", device="cpu")
+    assert isinstance(loaded.audio.vocoder, VocosVocoder)
+    a = vocos.generate(_cond(1.0), takes=1, seed=2, sampler=FAST)
+    assert np.allclose(a, loaded.generate(_cond(1.0), takes=1, seed=2, sampler=FAST), atol=1e-5)
+    assert a.shape == (1, SR) and np.abs(a).max() <= 1.0
+
+
 def test_guidance_one_equals_conditional_sampling_and_three_differs(gen: EchoesGenerator) -> None:
     c = gen.model.config
     audio = torch.zeros(2, c.audio_len, dtype=torch.long)

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from foley_studio.cli import main
+from foley_studio.errors import CheckpointError
 from foley_studio.generation import Conditioning
 from foley_studio.models.echoes.generator import EchoesGenerator
 from foley_studio.requests import SamplerSettings
@@ -59,6 +60,21 @@ def test_vocoder_trains_with_stft_and_gan_losses(world: Path, tmp_path: Path) ->
     log = _log(out)
     assert all(np.isfinite(r["stft"]) for r in log) and "disc" in log[1]
     assert json.loads((tmp_path / "b" / "bundle.json").read_text())["vocoder"] == "melgan"
+
+
+def test_vocos_vocoder_trains_and_the_bundle_says_which_vocoder(world: Path, tmp_path: Path) -> None:
+    from foley_studio.models.echoes import bundle as bundle_io
+    from foley_studio.models.echoes.vocos import VocosVocoder
+
+    out, bundle = tmp_path / "vocos", tmp_path / "b"
+    assert main(["train", "echoes-vocoder", "--arch", "vocos", "--data", str(world), "--out", str(out),
+                 "--bundle", str(bundle), "--steps", "2", "--segment", "4096", *COMMON]) == 0
+    log = _log(out)
+    assert [r["step"] for r in log] == [1, 2] and all(np.isfinite(r["stft"]) for r in log)
+    assert json.loads((bundle / "bundle.json").read_text())["vocoder"] == "vocos"
+    assert isinstance(bundle_io.load_component(bundle, "vocoder", vocoder="vocos"), VocosVocoder)
+    with pytest.raises(CheckpointError, match="echoes-vocos"):
+        bundle_io.load_component(bundle, "vocoder", vocoder="melgan")
 
 
 def test_transformer_trains_resumes_and_completes_the_bundle(world: Path, tokenizers: Path,
