@@ -3,58 +3,58 @@
 #
 #   scripts/train_echoes_starter.sh            # from the repository root
 #
-# 1. renders the procedural world into runs/world (1200 clips, seed 1) when it is absent;
-# 2. trains the spectrogram VQGAN, the image VQGAN and the MelGAN vocoder (presets "world",
-#    one torch thread each, the three run side by side); the vocoder then goes on from the
-#    spectrogram VQGAN's reconstructed mels (--from-tokens);
-# 3. tokenises the training split and trains the transformer on 4-s windows with 8 video
-#    frames at their times;
+# 1. renders the procedural world into runs/world (1200 clips, seed 1) and a larger one into
+#    runs/world-big (3600 clips, same seed: its first 1200 clips are runs/world's) when absent;
+# 2. trains the spectrogram VQGAN (full-band mels, 8x), the image VQGAN and the Vocos vocoder
+#    on runs/world (presets "world", one torch thread each, side by side);
+# 3. the vocoder goes on from the spectrogram VQGAN's reconstructed mels (--from-tokens) while
+#    the transformer trains on 2-s windows of runs/world-big with 4 video frames at their times;
 # 4. assembles foley_studio/starter/echoes-starter (bundle.json + four safetensors pairs).
 #
-# Step counts below are the recipe's defaults; override them with the environment variables
-# of the same name. Every stage resumes from its folder. Logs: runs/echoes-<stage>.log and
-# runs/echoes-<stage>/log.jsonl. Measure the bundle with `foley-studio eval` (see the README).
+# Step counts below are the shipped model's; override them with the environment variables of
+# the same name. Every stage resumes from its folder. The shipped image VQGAN came from an
+# earlier run of the same recipe that switched dead-code restarts on at step 600 instead of 0.
+# Never give a process more than one thread per free core: oversubscribed, tokenising alone ran
+# ten times slower. Logs: runs/echoes-<stage>.log and runs/echoes-<stage>/log.jsonl. Measure
+# the bundle with `foley-studio eval` (see the README).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PY=${PY:-.venv/bin/python}
 WORLD=${WORLD:-runs/world}
+BIG=${BIG:-runs/world-big}
 WORK=${WORK:-runs/echoes-bundle}
 STARTER=${STARTER:-foley_studio/starter/echoes-starter}
-SPEC_STEPS=${SPEC_STEPS:-1200}
+SPEC_STEPS=${SPEC_STEPS:-2200}
 IMAGE_STEPS=${IMAGE_STEPS:-1200}
-VOCODER_CLEAN_STEPS=${VOCODER_CLEAN_STEPS:-1900}
-VOCODER_STEPS=${VOCODER_STEPS:-3000}
-TRANSFORMER_STEPS=${TRANSFORMER_STEPS:-1200}
+VOCODER_CLEAN_STEPS=${VOCODER_CLEAN_STEPS:-8000}
+VOCODER_STEPS=${VOCODER_STEPS:-10000}
+TRANSFORMER_STEPS=${TRANSFORMER_STEPS:-3000}
 export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 
 cli() { "$PY" -m foley_studio.cli "$@"; }
 
-if [ ! -f "$WORLD/vggsound.csv" ]; then
-    cli synth --out "$WORLD" --clips 1200 --seed 1
-fi
+[ -f "$WORLD/vggsound.csv" ] || cli synth --out "$WORLD" --clips 1200 --seed 1
+[ -f "$BIG/vggsound.csv" ] || cli synth --out "$BIG" --clips 3600 --seed 1
 
-common=(--data "$WORLD" --bundle "$WORK" --preset world --device cpu --cache --save-every 100 --log-every 20)
-cli train echoes-spec-vqgan --out runs/echoes-spec "${common[@]}" --steps "$SPEC_STEPS" \
+common=(--data "$WORLD" --bundle "$WORK" --preset world --device cpu --cache --log-every 20)
+cli train echoes-spec-vqgan --out runs/echoes-spec "${common[@]}" --steps "$SPEC_STEPS" --save-every 200 \
     --batch-size 8 --lr 2e-4 --crop-frames 128 --restart-every 50 > runs/echoes-spec.log 2>&1 &
 spec=$!
-cli train echoes-image-vqgan --out runs/echoes-image "${common[@]}" --steps "$IMAGE_STEPS" \
+cli train echoes-image-vqgan --out runs/echoes-image "${common[@]}" --steps "$IMAGE_STEPS" --save-every 200 \
     --batch-size 8 --lr 2e-4 --restart-every 50 > runs/echoes-image.log 2>&1 &
 image=$!
-cli train echoes-vocoder --out runs/echoes-vocoder "${common[@]}" --steps "$VOCODER_CLEAN_STEPS" \
-    --batch-size 8 --lr 4e-4 > runs/echoes-vocoder.log 2>&1 &
-vocoder=$!
 wait "$spec"
 wait "$image"
-wait "$vocoder"
+cli train echoes-vocoder --arch vocos --out runs/echoes-vocos "${common[@]}" --save-every 500 \
+    --steps "$VOCODER_CLEAN_STEPS" --batch-size 16 --lr 5e-4 > runs/echoes-vocos.log 2>&1
 # the vocoder goes on from the spectrogram VQGAN's reconstructions while the transformer trains
-cli train echoes-vocoder --out runs/echoes-vocoder "${common[@]}" --steps "$VOCODER_STEPS" \
-    --batch-size 8 --lr 4e-4 --from-tokens --resume > runs/echoes-vocoder2.log 2>&1 &
+cli train echoes-vocoder --arch vocos --out runs/echoes-vocos "${common[@]}" --save-every 500 \
+    --steps "$VOCODER_STEPS" --batch-size 16 --lr 2e-4 --from-tokens --resume > runs/echoes-vocos2.log 2>&1 &
 vocoder=$!
-
-cli train echoes-transformer --data "$WORLD" --bundle "$WORK" --preset world --device cpu \
+cli train echoes-transformer --data "$BIG" --bundle "$WORK" --preset world --device cpu \
     --out runs/echoes-transformer --steps "$TRANSFORMER_STEPS" --batch-size 16 --lr 6e-4 \
-    --frames 8 --fps 4 --save-every 100 --log-every 20 > runs/echoes-transformer.log 2>&1
+    --seconds 2 --frames 4 --fps 4 --save-every 100 --log-every 20 > runs/echoes-transformer.log 2>&1
 wait "$vocoder"
 
 "$PY" - "$WORK" "$STARTER" <<'EOF'
@@ -69,8 +69,9 @@ for part in COMPONENTS:
     for suffix in (".safetensors", ".json"):
         shutil.copyfile(work / f"{part}{suffix}", starter / f"{part}{suffix}")
 shutil.copyfile(work / "bundle.json", starter / "bundle.json")
-update_bundle(starter, name="echoes-starter", vocoder="melgan", sample_rate=22050,
+update_bundle(starter, name="echoes-starter", sample_rate=22050,
               description="Visual Echoes starter: trained on the procedural world "
-                          "(10 classes, 4-s windows, 8 video frames); a demo, not VGGSound")
+                          "(10 classes, 2-s windows, 4 video frames, full-band mels, Vocos); "
+                          "a demo, not VGGSound")
 print(f"wrote {starter}")
 EOF

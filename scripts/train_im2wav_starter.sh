@@ -19,7 +19,7 @@ DEVICE_ARG=${DEVICE:+--device $DEVICE}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} MKL_NUM_THREADS=${MKL_NUM_THREADS:-1}
 
 CLIP_STEPS=${CLIP_STEPS:-1500}; CLIP_BATCH=${CLIP_BATCH:-32}
-VQ_STEPS=${VQ_STEPS:-600};      VQ_BATCH=${VQ_BATCH:-8}
+VQ_STEPS=${VQ_STEPS:-8000};     VQ_BATCH=${VQ_BATCH:-8}
 DEC_STEPS=${DEC_STEPS:-700};    LOW_STEPS=${LOW_STEPS:-2000};   LOW_BATCH=${LOW_BATCH:-16}
 UP_STEPS=${UP_STEPS:-2000};     UP_BATCH=${UP_BATCH:-8}
 
@@ -36,7 +36,7 @@ $FS train clip --data "$WORLD" --out "$ENC" --embed-dim 32 --image-size 64 --tex
   --steps "$CLIP_STEPS" --batch-size "$CLIP_BATCH" --save-every 250 $DEVICE_ARG &
 clip_pid=$!
 $FS train im2wav-vqvae --data "$WORLD" --out "$VQ" --preset world --segment 0.5 \
-  --steps "$VQ_STEPS" --batch-size "$VQ_BATCH" --lr 6e-4 --warmup 50 --save-every 100 $DEVICE_ARG &
+  --steps "$VQ_STEPS" --batch-size "$VQ_BATCH" --lr 5e-4 --warmup 100 --save-every 200 $DEVICE_ARG &
 vq_pid=$!
 wait "$clip_pid"; wait "$vq_pid"
 
