@@ -7,7 +7,8 @@ folder, window, frame rate and the tokenizers' sha256); runs that match reuse it
 ``--seconds`` window of audio tokens and ``--frames`` frames (one random frame, as in the paper,
 or with ``--frames K`` one frame from each K-th of the window with its time column). Loss:
 cross-entropy on masked tokens, masks from a truncated Gaussian of mean ``--mask-mean``
-(see :mod:`.transformer` for the dropping rule). Optimiser as MAGE: AdamW β=(0.9, 0.95), wd 0.05.
+(see :mod:`.transformer` for the dropping rule); ``--cond-prob`` and ``--null-prob`` leave one
+modality whole or mask it whole in that share of rows (both 0 in the paper). Optimiser as MAGE: AdamW β=(0.9, 0.95), wd 0.05.
 """
 from __future__ import annotations
 
@@ -49,6 +50,10 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--frames", type=int, default=1, help="frames per window (1 = paper)")
     parser.add_argument("--fps", type=float, default=2.5, help="frames tokenised per second of clip")
     parser.add_argument("--mask-mean", type=float, default=0.7)
+    parser.add_argument("--cond-prob", type=float, default=0.0,
+                        help="share of rows with one modality left unmasked, as at inference (paper: 0)")
+    parser.add_argument("--null-prob", type=float, default=0.0,
+                        help="share of rows with one modality masked whole, for guidance (paper: 0)")
     parser.add_argument("--label-smoothing", type=float, default=0.1)
     parser.add_argument("--weight-decay", type=float, default=0.05)
 
@@ -139,6 +144,14 @@ def model_config(args: argparse.Namespace, audio: AudioCodec, image: ImageCodec)
                                audio_cols=cols, image_tokens=image.tokens_per_image, frames=args.frames)
 
 
+def masking_config(args: argparse.Namespace) -> MaskingConfig:
+    """The masking options, checked: the two whole-modality shares may not exceed 1 together."""
+    if min(args.cond_prob, args.null_prob) < 0 or args.cond_prob + args.null_prob > 1:
+        raise ConfigError(f"--cond-prob {args.cond_prob} and --null-prob {args.null_prob} must be "
+                          "shares in [0, 1] that add up to at most 1.")
+    return MaskingConfig(mean=args.mask_mean, cond_prob=args.cond_prob, null_prob=args.null_prob)
+
+
 def run_train(args: argparse.Namespace) -> int:
     """Tokenise (once), train, and write the transformer into the bundle."""
     info = setup_distributed(args.device)
@@ -152,7 +165,7 @@ def run_train(args: argparse.Namespace) -> int:
     trainee = Trainee(wrap_ddp(model, info), opt, bundle_io.kind_of("transformer"), cfg.to_dict(),
                       EMA(model, args.ema) if args.ema else None)
     batches = loader(data, args.batch_size, info, seed=args.seed, workers=args.workers, collate=default_collate)
-    masking = MaskingConfig(mean=args.mask_mean)
+    masking = masking_config(args)
 
     def step(batch, index: int) -> dict[str, float]:
         tokens_a, tokens_v, cols = (t.to(info.device) for t in batch)

@@ -271,13 +271,20 @@ def drop_from_masked(mask: torch.Tensor, drop_ratio: float,
 
 @dataclass(frozen=True)
 class MaskingConfig:
-    """Training-time masking: truncated Gaussian ratios per modality, then token dropping."""
+    """Training-time masking: truncated Gaussian ratios per modality, then token dropping.
+
+    ``cond_prob`` and ``null_prob`` (0 in the paper) are the shares of rows in which one modality,
+    picked at random, is left whole (as the condition is at inference) or masked whole (the null
+    condition classifier-free guidance compares against: the paper's "CFG training").
+    """
 
     mean: float = 0.7
     std: float = 0.25
     low: float = 0.2
     high: float = 1.0
     drop_ratio: float = 0.5
+    cond_prob: float = 0.0
+    null_prob: float = 0.0
 
 
 def sample_masks(batch: int, cfg: EchoesConfig, masking: MaskingConfig,
@@ -288,9 +295,28 @@ def sample_masks(batch: int, cfg: EchoesConfig, masking: MaskingConfig,
     ratio_v = truncated_normal(batch, m.mean, m.std, m.low, m.high, generator)
     audio_mask = random_mask(ratio_a, cfg.audio_len, generator)
     image_mask = random_mask(ratio_v, cfg.image_len, generator)
+    if m.cond_prob or m.null_prob:
+        audio_mask, image_mask = whole_modality(audio_mask, image_mask, m, generator)
     drop = torch.cat([drop_from_masked(audio_mask, m.drop_ratio, generator),
                       drop_from_masked(image_mask, m.drop_ratio, generator)], 1)
     return audio_mask, image_mask, drop
+
+
+def whole_modality(audio_mask: torch.Tensor, image_mask: torch.Tensor, masking: MaskingConfig,
+                   generator: Optional[torch.Generator] = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Leave one modality unmasked in ``cond_prob`` of the rows and mask one whole in ``null_prob``.
+
+    Masks are ``(B, La)`` and ``(B, Lv)`` bool; the modality is drawn per row, each with odds 1/2.
+    """
+    u = torch.rand(audio_mask.shape[0], generator=generator)  # (B,)
+    on_audio = torch.rand(audio_mask.shape[0], generator=generator) < 0.5  # (B,)
+    show = u < masking.cond_prob
+    hide = (u >= masking.cond_prob) & (u < masking.cond_prob + masking.null_prob)
+    audio_mask = torch.where((show & on_audio)[:, None], False, audio_mask)
+    audio_mask = torch.where((hide & on_audio)[:, None], True, audio_mask)
+    image_mask = torch.where((show & ~on_audio)[:, None], False, image_mask)
+    image_mask = torch.where((hide & ~on_audio)[:, None], True, image_mask)
+    return audio_mask, image_mask
 
 
 def masked_loss(model: nn.Module, audio: torch.Tensor, image: torch.Tensor,

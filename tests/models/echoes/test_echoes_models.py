@@ -40,6 +40,20 @@ def test_masks_are_drawn_independently_per_modality() -> None:
     assert drop.shape == (64, TINY.audio_len + TINY.image_len)
 
 
+def test_whole_modality_rows_follow_their_shares() -> None:
+    masking = MaskingConfig(cond_prob=0.3, null_prob=0.2)
+    cfg = EchoesConfig(**{**TINY.to_dict(), "audio_cols": 40, "image_tokens": 256})  # rarely whole by chance
+    audio_mask, image_mask, drop = sample_masks(4000, cfg, masking, torch.Generator().manual_seed(4))
+    shown = (~audio_mask).all(1) | (~image_mask).all(1)
+    hidden = audio_mask.all(1) | image_mask.all(1)
+    assert abs(shown.float().mean().item() - 0.3) < 0.03
+    assert abs(hidden.float().mean().item() - 0.2) < 0.03
+    assert audio_mask.all(1).sum() > 300 and image_mask.all(1).sum() > 300  # both modalities
+    assert not drop[:, :cfg.audio_len][(~audio_mask).all(1)].any()  # nothing to drop when shown
+    plain = sample_masks(4000, cfg, MaskingConfig(), torch.Generator().manual_seed(4))
+    assert (~plain[0]).all(1).sum() == 0 and (~plain[1]).all(1).sum() == 0  # paper: never whole
+
+
 @pytest.mark.parametrize("frames", [1, 3])
 def test_training_step_loss_finite_and_gradients_flow(frames: int) -> None:
     torch.manual_seed(0)
