@@ -22,9 +22,15 @@ for the sound."""
 
 @dataclass(frozen=True)
 class SamplerSettings:
-    """Sampler knobs shared by both generators (each uses what applies to it)."""
+    """Sampler knobs shared by both generators (each uses what applies to it).
+
+    ``guidance`` scales classifier-free guidance of sound on its picture, video or prompt;
+    ``image_guidance`` that of pictures on their sound (Echoes storyboards; 1 = none, as the
+    Visual Echoes paper generates images).
+    """
 
     guidance: float = 3.0
+    image_guidance: float = 1.0
     temperature: float = 1.0
     top_k: int = 0
     top_p: float = 0.0

@@ -44,6 +44,8 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--prompt", default=None, help="text prompt (text-to-audio)")
     parser.add_argument("--guidance", type=float, default=3.0)
+    parser.add_argument("--image-guidance", type=float, default=1.0,
+                        help="guidance of storyboard pictures on their sound (1 = none)")
     parser.add_argument("--temperature", type=float, default=1.0)
     parser.add_argument("--top-k", type=int, default=0)
     parser.add_argument("--top-p", type=float, default=0.0)
@@ -57,7 +59,8 @@ def _request(args: argparse.Namespace) -> GenerationRequest:
     start = args.start
     if mode == "extend":  # the context is the region before --end; the new audio follows it
         start, end = max(0.0, end - 4.0), end
-    sampler = SamplerSettings(guidance=args.guidance, temperature=args.temperature,
+    sampler = SamplerSettings(guidance=args.guidance, image_guidance=args.image_guidance,
+                              temperature=args.temperature,
                               top_k=args.top_k, top_p=args.top_p, steps=args.steps)
     return GenerationRequest(mode=mode, source=args.source, start=start, end=end,
                              takes=args.takes, seed=args.seed, prompt=args.prompt,

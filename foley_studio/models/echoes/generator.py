@@ -341,7 +341,7 @@ class EchoesGenerator(Generator):
         _, tokens = fill_window(self.model, audio, torch.zeros_like(audio, dtype=torch.bool),
                                 WindowImages(image, torch.ones_like(image, dtype=torch.bool),
                                              frame_cols=cols),
-                                settings=self._settings(sampler), guidance=sampler.guidance,
+                                settings=self._settings(sampler), guidance=sampler.image_guidance,
                                 generators=gens, progress=progress, cancel=cancel)
         centres = ((np.arange(c.frames) + 0.5) * w / c.frames + start) * self.col_seconds
         k = int(np.abs(centres - centre).argmin())

@@ -102,6 +102,14 @@ def test_storyboard_gives_one_picture_per_window(gen: EchoesGenerator) -> None:
     assert np.array_equal(pictures[1], alone[0])
 
 
+def test_storyboards_follow_image_guidance_not_sound_guidance(gen: EchoesGenerator) -> None:
+    board = lambda **knobs: gen.storyboard(_cond(1.0, _soundtrack(1.0)), takes=1, seed=0,  # noqa: E731
+                                           sampler=SamplerSettings(steps=3, **knobs))
+    plain = board(guidance=1.0)
+    assert np.array_equal(board(guidance=5.0), plain)  # the default image guidance is 1: none
+    assert not np.array_equal(board(image_guidance=5.0), plain)
+
+
 def test_cogeneration_and_video_frames() -> None:
     video = EchoesGenerator.tiny(seed=1, frames=3)
     wave, pictures = video.cogenerate(takes=2, seed=0, sampler=FAST)
