@@ -140,6 +140,7 @@ class SyncResult:
     errors_ms: np.ndarray = field(repr=False)
     n_events: int
     n_onsets: int
+    nearest_ms: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)  # (n_events,)
 
     @property
     def matched(self) -> int:
@@ -152,6 +153,12 @@ class SyncResult:
         return float(np.median(np.abs(self.errors_ms))) if self.matched else float("nan")
 
     @property
+    def median_nearest_ms(self) -> float:
+        """Median over all events of the distance to the nearest onset in ms, capped at
+        :data:`NEAREST_CAP_MS` (misses count, unlike :attr:`median_abs_ms`; NaN without events)."""
+        return float(np.median(self.nearest_ms)) if len(self.nearest_ms) else float("nan")
+
+    @property
     def miss_rate(self) -> float:
         """Fraction of visual events with no onset in the window."""
         return 1.0 - self.matched / self.n_events if self.n_events else 0.0
@@ -160,6 +167,9 @@ class SyncResult:
     def extra_rate(self) -> float:
         """Fraction of detected onsets with no visual event in the window."""
         return 1.0 - self.matched / self.n_onsets if self.n_onsets else 0.0
+
+
+NEAREST_CAP_MS = 1000.0  # an event with no onset within 1 s counts as 1 s off
 
 
 def match_onsets(onsets: np.ndarray, events: np.ndarray, window_s: float = 0.05) -> SyncResult:
@@ -172,7 +182,8 @@ def match_onsets(onsets: np.ndarray, events: np.ndarray, window_s: float = 0.05)
             break
         if i not in used_a and j not in used_b:
             used_a.add(i), used_b.add(j), errors.append(diff[i, j] * 1000.0)
-    return SyncResult(np.asarray(errors), len(b), len(a))
+    nearest = np.abs(diff).min(0) * 1000.0 if len(a) else np.full(len(b), np.inf)  # (E,)
+    return SyncResult(np.asarray(errors), len(b), len(a), np.minimum(nearest, NEAREST_CAP_MS))
 
 
 def sync_error(onsets: Sequence[np.ndarray], events: Sequence[np.ndarray],
@@ -181,5 +192,6 @@ def sync_error(onsets: Sequence[np.ndarray], events: Sequence[np.ndarray],
     if len(onsets) != len(events):
         raise ConfigError(f"{len(onsets)} onset lists for {len(events)} event lists; give one per clip.")
     parts = [match_onsets(o, e, window_s) for o, e in zip(onsets, events)]
-    errors = np.concatenate([p.errors_ms for p in parts]) if parts else np.zeros(0)
-    return SyncResult(errors, sum(p.n_events for p in parts), sum(p.n_onsets for p in parts))
+    pooled = lambda name: np.concatenate([getattr(p, name) for p in parts]) if parts else np.zeros(0)  # noqa: E731
+    return SyncResult(pooled("errors_ms"), sum(p.n_events for p in parts), sum(p.n_onsets for p in parts),
+                      pooled("nearest_ms"))

@@ -62,12 +62,15 @@ def test_matching_counts_misses_and_extras() -> None:
     assert result.median_abs_ms == pytest.approx(10.0)
     assert result.miss_rate == pytest.approx(0.25)
     assert result.extra_rate == pytest.approx(2 / 5)
+    assert np.round(result.nearest_ms, 3).tolist() == [3.0, 10.0, 10.0, 488.0]  # 2.0's nearest: 1.512
+    assert result.median_nearest_ms == pytest.approx(10.0)
 
 
 def test_sync_error_pools_clips_and_handles_empty() -> None:
     pooled = sync_error([np.array([0.1]), np.array([])], [np.array([0.102]), np.array([0.5])])
     assert pooled.matched == 1 and pooled.n_events == 2 and pooled.n_onsets == 1
     assert pooled.median_abs_ms == pytest.approx(2.0)
+    assert pooled.nearest_ms.tolist() == pytest.approx([2.0, 1000.0])  # no onset at all: the cap
     assert np.isnan(sync_error([np.array([])], [np.array([0.5])]).median_abs_ms)
     with pytest.raises(ConfigError, match="one per clip"):
         sync_error([np.array([])], [])

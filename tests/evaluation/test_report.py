@@ -89,6 +89,7 @@ def test_metrics_order_the_runs(table) -> None:
     assert rows["reference"]["is"] == pytest.approx(rows["good"]["is"], rel=0.05)
     assert rows["good"]["onset_ms"] < 2.0 and rows["good"]["onset_miss"] == 0.0
     assert rows["noise"]["onset_miss"] > 0.5 or rows["noise"]["onset_ms"] is None
+    assert rows["good"]["onset_nearest_ms"] < 2.0 < rows["noise"]["onset_nearest_ms"]
     assert rows["good"]["image_accuracy"] == 1.0 and rows["good"]["clip_score"] is not None
     assert rows["wrong-class"]["seam_click_rate"] is not None and rows["good"]["seam_click_rate"] is None
 
