@@ -8,7 +8,8 @@
 # 2. trains the spectrogram VQGAN (full-band mels, 8x), the image VQGAN and the Vocos vocoder
 #    on runs/world (presets "world", one torch thread each, side by side);
 # 3. the vocoder goes on from the spectrogram VQGAN's reconstructed mels (--from-tokens) while
-#    the transformer trains on 2-s windows of runs/world-big with 4 video frames at their times;
+#    the transformer trains on 2-s windows of runs/world-big with 4 video frames at their times,
+#    first with the paper's masking, then with whole-modality rows as well (--cond-prob/--null-prob);
 # 4. assembles foley_studio/starter/echoes-starter (bundle.json + four safetensors pairs).
 #
 # Step counts below are the shipped model's; override them with the environment variables of
@@ -29,7 +30,8 @@ SPEC_STEPS=${SPEC_STEPS:-2200}
 IMAGE_STEPS=${IMAGE_STEPS:-1200}
 VOCODER_CLEAN_STEPS=${VOCODER_CLEAN_STEPS:-8000}
 VOCODER_STEPS=${VOCODER_STEPS:-10000}
-TRANSFORMER_STEPS=${TRANSFORMER_STEPS:-4100}
+PAPER_MASKING_STEPS=${PAPER_MASKING_STEPS:-4200}
+TRANSFORMER_STEPS=${TRANSFORMER_STEPS:-7500}
 export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 
 cli() { "$PY" -m foley_studio.cli "$@"; }
@@ -52,9 +54,13 @@ cli train echoes-vocoder --arch vocos --out runs/echoes-vocos "${common[@]}" --s
 cli train echoes-vocoder --arch vocos --out runs/echoes-vocos "${common[@]}" --save-every 500 \
     --steps "$VOCODER_STEPS" --batch-size 16 --lr 2e-4 --from-tokens --resume > runs/echoes-vocos2.log 2>&1 &
 vocoder=$!
-cli train echoes-transformer --data "$BIG" --bundle "$WORK" --preset world --device cpu \
-    --out runs/echoes-transformer --steps "$TRANSFORMER_STEPS" --batch-size 16 --lr 6e-4 \
-    --seconds 2 --frames 4 --fps 4 --save-every 100 --log-every 20 > runs/echoes-transformer.log 2>&1
+transformer=(--data "$BIG" --bundle "$WORK" --preset world --device cpu --out runs/echoes-transformer
+             --batch-size 16 --lr 6e-4 --seconds 2 --frames 4 --fps 4 --save-every 100 --log-every 20)
+cli train echoes-transformer "${transformer[@]}" --steps "$PAPER_MASKING_STEPS" > runs/echoes-transformer.log 2>&1
+# then a quarter of the rows show one modality whole (as at inference) and a tenth hide one whole
+# (the null condition of guidance): guidance then helps, and storyboards follow their sound
+cli train echoes-transformer "${transformer[@]}" --steps "$TRANSFORMER_STEPS" --cond-prob 0.25 \
+    --null-prob 0.1 --resume > runs/echoes-transformer2.log 2>&1
 wait "$vocoder"
 
 "$PY" - "$WORK" "$STARTER" <<'EOF'

@@ -20,8 +20,8 @@ export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} MKL_NUM_THREADS=${MKL_NUM_THREADS:-
 
 CLIP_STEPS=${CLIP_STEPS:-1500}; CLIP_BATCH=${CLIP_BATCH:-32}
 VQ_STEPS=${VQ_STEPS:-8000};     VQ_BATCH=${VQ_BATCH:-8}
-DEC_STEPS=${DEC_STEPS:-700};    LOW_STEPS=${LOW_STEPS:-2000};   LOW_BATCH=${LOW_BATCH:-16}
-UP_STEPS=${UP_STEPS:-2000};     UP_BATCH=${UP_BATCH:-8}
+DEC_STEPS=${DEC_STEPS:-0};      LOW_STEPS=${LOW_STEPS:-5000};   LOW_BATCH=${LOW_BATCH:-16}
+UP_STEPS=${UP_STEPS:-8000};     UP_BATCH=${UP_BATCH:-8}
 
 WORLD=$RUNS/world
 ENC=$RUNS/im2wav-clip VQ=$RUNS/im2wav-vqvae DEC=$RUNS/im2wav-vqvae-dec
@@ -42,12 +42,18 @@ wait "$clip_pid"; wait "$vq_pid"
 
 # 2. LOW and UP priors; UP reads the token cache LOW builds (same clips, encoder and VQ-VAE).
 #    Meanwhile the VQ-VAE's decoders train on (encoders and codebooks frozen: same tokens).
-mkdir -p "$DEC"
-[ -e "$DEC/cache" ] || ln -s "$(cd "$VQ" && pwd)/cache" "$DEC/cache"
-$FS train im2wav-vqvae --data "$WORLD" --out "$DEC" --preset world --init "$VQ" --decoders-only \
-  --segment 0.5 --steps "$DEC_STEPS" --batch-size "$VQ_BATCH" --lr 6e-4 --warmup 20 --save-every 100 \
-  $DEVICE_ARG &
-dec_pid=$!
+#    DEC_STEPS=0 (the measured candidate) skips that and bundles the VQ-VAE as trained.
+dec_pid=
+if [ "$DEC_STEPS" -gt 0 ]; then
+  mkdir -p "$DEC"
+  [ -e "$DEC/cache" ] || ln -s "$(cd "$VQ" && pwd)/cache" "$DEC/cache"
+  $FS train im2wav-vqvae --data "$WORLD" --out "$DEC" --preset world --init "$VQ" --decoders-only \
+    --segment 0.5 --steps "$DEC_STEPS" --batch-size "$VQ_BATCH" --lr 6e-4 --warmup 20 --save-every 100 \
+    $DEVICE_ARG &
+  dec_pid=$!
+else
+  DEC=$VQ
+fi
 $FS train im2wav-low --data "$WORLD" --out "$LOW" --preset world --vqvae "$VQ" --encoder "$ENC" \
   --steps "$LOW_STEPS" --batch-size "$LOW_BATCH" --lr 1e-3 --warmup 50 --ema 0.995 --save-every 100 \
   $DEVICE_ARG &
@@ -62,7 +68,7 @@ $FS train im2wav-up --data "$WORLD" --out "$UP" --preset world --vqvae "$VQ" --e
   --steps "$UP_STEPS" --batch-size "$UP_BATCH" --lr 1e-3 --warmup 50 --ema 0.995 --save-every 100 \
   $DEVICE_ARG &
 up_pid=$!
-wait "$low_pid"; wait "$up_pid"; wait "$dec_pid"
+wait "$low_pid"; wait "$up_pid"; [ -z "$dec_pid" ] || wait "$dec_pid"
 
 # 3. the bundle (EMA weights of the priors, the encoder copied in)
 $FS weights import im2wav --vqvae "$DEC" --low "$LOW" --up "$UP" --encoder "$ENC" \
