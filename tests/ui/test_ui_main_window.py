@@ -231,6 +231,8 @@ def test_in_out_keys_inpaint_with_before_after(qtbot, window) -> None:
 def test_storyboard_strip_and_png_sheet(qtbot, window, tmp_path) -> None:
     w = window
     _region(w, 0.0, 2.0)
+    w.generate_panel.image_guidance.setValue(2.5)
+    assert w.generate_panel.options().sampler.image_guidance == 2.5
     generate(qtbot, w, "storyboard", "echoes-tiny", takes=2)
     board = w.flows.storyboard_result
     assert w.errors.shown == [] and board.frames.shape[:2] == (2, 2)

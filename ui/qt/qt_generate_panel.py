@@ -52,6 +52,8 @@ class QtGeneratePanel(QWidget):
         self.dice.setToolTip("New random seed")
         self.dice.clicked.connect(lambda: self.seed.setValue(random.randrange(2**31 - 1)))
         self.guidance = _spin(0.0, 20.0, settings.guidance, 2, 0.5)
+        self.image_guidance = _spin(0.0, 20.0, 1.0, 2, 0.5)
+        self.image_guidance.setToolTip("Guidance of storyboard pictures on their sound (1 = none)")
         self.temperature = _spin(0.05, 3.0, 1.0, 2, 0.05)
         self.top_k = _spin(0, 4096, 0)
         self.steps = _spin(1, 200, 30)
@@ -74,7 +76,8 @@ class QtGeneratePanel(QWidget):
         grid = QGridLayout(sampler)
         for i, (label, box) in enumerate((("Guidance", self.guidance), ("Temperature", self.temperature),
                                           ("Top-k", self.top_k), ("Steps", self.steps),
-                                          ("Extend by (s)", self.extend))):
+                                          ("Extend by (s)", self.extend),
+                                          ("Image guidance", self.image_guidance))):
             grid.addWidget(QLabel(label), i // 2, (i % 2) * 2)
             grid.addWidget(box, i // 2, (i % 2) * 2 + 1)
         outer = QVBoxLayout(self)
@@ -102,6 +105,7 @@ class QtGeneratePanel(QWidget):
         """Fill the fields from ``preset``."""
         s = preset.sampler
         self.guidance.setValue(s.guidance)
+        self.image_guidance.setValue(s.image_guidance)
         self.temperature.setValue(s.temperature)
         self.top_k.setValue(s.top_k)
         self.steps.setValue(s.steps)
@@ -119,8 +123,9 @@ class QtGeneratePanel(QWidget):
 
     def options(self) -> GenerateOptions:
         """The panel's values (sampler values are validated here)."""
-        sampler = SamplerSettings(guidance=self.guidance.value(), temperature=self.temperature.value(),
-                                  top_k=self.top_k.value(), steps=self.steps.value())
+        sampler = SamplerSettings(guidance=self.guidance.value(), image_guidance=self.image_guidance.value(),
+                                  temperature=self.temperature.value(), top_k=self.top_k.value(),
+                                  steps=self.steps.value())
         s = self.settings
         return GenerateOptions(mode=self.mode.currentData(), generator=self.generator.currentData() or "",
                                takes=self.takes.value(), seed=self.seed.value(),
