@@ -8,7 +8,8 @@ folder, window, frame rate and the tokenizers' sha256); runs that match reuse it
 or with ``--frames K`` one frame from each K-th of the window with its time column). Loss:
 cross-entropy on masked tokens, masks from a truncated Gaussian of mean ``--mask-mean``
 (see :mod:`.transformer` for the dropping rule); ``--cond-prob`` and ``--null-prob`` leave one
-modality whole or mask it whole in that share of rows (both 0 in the paper). Optimiser as MAGE: AdamW β=(0.9, 0.95), wd 0.05.
+modality whole or mask it whole in that share of rows (both 0 in the paper). Optimiser as MAGE:
+AdamW β=(0.9, 0.95), wd 0.05.
 """
 from __future__ import annotations
 

@@ -54,6 +54,16 @@ def test_whole_modality_rows_follow_their_shares() -> None:
     assert (~plain[0]).all(1).sum() == 0 and (~plain[1]).all(1).sum() == 0  # paper: never whole
 
 
+def test_whole_modality_shares_are_checked() -> None:
+    from argparse import Namespace
+
+    from foley_studio.models.echoes.train_transformer import masking_config
+
+    assert masking_config(Namespace(mask_mean=0.7, cond_prob=0.25, null_prob=0.1)).null_prob == 0.1
+    with pytest.raises(ConfigError, match="add up to at most 1"):
+        masking_config(Namespace(mask_mean=0.7, cond_prob=0.8, null_prob=0.3))
+
+
 @pytest.mark.parametrize("frames", [1, 3])
 def test_training_step_loss_finite_and_gradients_flow(frames: int) -> None:
     torch.manual_seed(0)
