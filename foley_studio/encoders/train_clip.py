@@ -4,6 +4,13 @@
 local encoder bundle (``FOLDER/encoder.safetensors`` + ``.json``) usable as ``--encoder FOLDER``
 by the IM2WAV prior trainers and inside IM2WAV bundles. Each step pairs one random frame of
 each of ``batch`` different clips with the clip's caption (open_clip's symmetric InfoNCE loss).
+
+Frames of one clip share a caption, so that loss teaches frame vectors to ignore *when* in a clip
+a frame lies, and per-frame conditioning (IM2WAV's video mode) then cannot time a sound to what
+it shows. ``--event-frames`` trains on pairs from each clip instead: a frame showing one of the
+main object's events, captioned "…, at the moment it sounds", and a frame away from events with
+the plain caption. The same clip on both sides of the contrast makes the vectors tell the two
+apart. Rows whose captions are equal are all counted as matches (soft targets).
 """
 from __future__ import annotations
 
@@ -38,6 +45,9 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--log-every", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=4.0, help="length each clip is read at")
     parser.add_argument("--fps", type=float, default=4.0, help="frames kept per second of each clip")
+    parser.add_argument("--event-frames", action="store_true",
+                        help="pair each clip's event frame (caption + EVENT_WORDS) with a frame away "
+                             "from events, so frame vectors show when a sound starts (use --fps 25)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default=None)
 
@@ -56,6 +66,53 @@ def pair_batches(frames: torch.Tensor, captions: list[str], tokenizer, batch: in
                "tokens": tokenizer([captions[i] for i in rows.tolist()]).to(device)}
 
 
+EVENT_WORDS = ", at the moment it sounds"
+QUIET_FRAMES = 3   # a frame this many frames or more from every event counts as "away"
+
+
+def event_pair_batches(frames: torch.Tensor, times: torch.Tensor, captions: list[str], events: list[list[float]],
+                       tokenizer, batch: int, image_size: int, seed: int,
+                       device: torch.device) -> Iterator[dict]:
+    """Pixels (2P, 3, S, S), tokens (2P, L) and caption equality (2P, 2P) of P = batch // 2
+    distinct clips, each giving an event frame and a frame away from events, forever."""
+    if batch // 2 > frames.shape[0] or batch < 2:
+        raise ConfigError(f"--batch-size {batch} must be at least 2 and at most twice the "
+                          f"{frames.shape[0]} clips of the dataset.")
+    gen = torch.Generator().manual_seed(seed)
+    while True:
+        rows = torch.randperm(frames.shape[0], generator=gen)[:batch // 2].tolist()
+        picks = [event_frame_pair(times[r], events[r], gen) for r in rows]
+        index = [(r, f) for r, pair in zip(rows, picks) for f in pair]  # 2P (clip, frame)
+        texts = [captions[r] + (EVENT_WORDS if k == 0 and events[r] else "")
+                 for r in rows for k in range(2)]
+        pixels = preprocess(torch.stack([frames[r, f] for r, f in index]).numpy(), image_size)
+        same = torch.tensor([[a == b for b in texts] for a in texts], dtype=torch.float32)
+        yield {"pixels": pixels.to(device), "tokens": tokenizer(texts).to(device), "same": same.to(device)}
+
+
+def event_frame_pair(times: torch.Tensor, events: list[float], gen: torch.Generator) -> tuple[int, int]:
+    """(a frame at one of ``events``, a frame away from all) in a clip whose frames lie at ``times`` (F,)."""
+    n = len(times)
+    if not events:  # nothing to contrast: two random frames under the plain caption
+        return tuple(torch.randint(0, n, (2,), generator=gen).tolist())
+    at = torch.searchsorted(times, torch.tensor(events, dtype=times.dtype) - 1e-4).clamp(max=n - 1)  # (E,)
+    gap = (torch.arange(n)[:, None] - at[None]).abs().min(1).values  # (F,) frames to the nearest event
+    quiet = torch.nonzero(gap >= QUIET_FRAMES).flatten()
+    quiet = quiet if len(quiet) else torch.nonzero(gap > 0).flatten()
+    event = at[torch.randint(0, len(at), (1,), generator=gen)].item()
+    return event, quiet[torch.randint(0, len(quiet), (1,), generator=gen)].item()
+
+
+def soft_contrastive_loss(model: ClipNetwork, b: dict):
+    """Symmetric InfoNCE whose targets spread over every row with the same caption."""
+    image = F.normalize(model.encode_image(b["pixels"]), dim=-1)  # (R, D)
+    text = F.normalize(model.encode_text(b["tokens"]), dim=-1)  # (R, D)
+    logits = model.model.logit_scale.exp() * image @ text.T  # (R, R)
+    target = b["same"] / b["same"].sum(1, keepdim=True)
+    value = (F.cross_entropy(logits, target) + F.cross_entropy(logits.T, target)) / 2
+    return value, {"logit_scale": model.model.logit_scale.exp().item()}
+
+
 def contrastive_loss(info: DistInfo):
     """open_clip's CLIP loss over every rank's batch."""
     import open_clip
@@ -71,22 +128,32 @@ def contrastive_loss(info: DistInfo):
     return fn
 
 
+def _batches(args: argparse.Namespace, cache: dict, meta: dict, tokenizer, info: DistInfo):
+    """The batch stream and loss ``--event-frames`` asks for."""
+    seed = args.seed + 1000 * info.rank
+    if args.event_frames:  # each rank contrasts its own pairs (the soft targets are per batch)
+        return event_pair_batches(cache["frames"], cache["times"], meta["captions"], meta["events"], tokenizer,
+                                  args.batch_size, args.image_size, seed, info.device), soft_contrastive_loss
+    return pair_batches(cache["frames"], meta["captions"], tokenizer, args.batch_size, args.image_size,
+                        seed, info.device), contrastive_loss(info)
+
+
 def run_train(args: argparse.Namespace) -> int:
     """Train (or resume) and write the encoder bundle."""
     info = setup_distributed(args.device)
     try:
         cache, meta = load_cache(args.data, args.out / "cache", info, seconds=args.seconds, fps=args.fps,
-                                 image_size=args.image_size, keep_frames=True)
+                                 image_size=args.image_size, keep_frames=True,
+                                 tag="events" if args.event_frames else "")
         torch.manual_seed(args.seed)
         config = tiny_config(args.embed_dim, args.image_size, args.text_width)
         model = ClipNetwork(**config)
         tokenizer = tokenizer_for(model.context_length)
-        batches = pair_batches(cache["frames"], meta["captions"], tokenizer, args.batch_size,
-                               args.image_size, args.seed + 1000 * info.rank, info.device)
+        batches, loss = _batches(args, cache, meta, tokenizer, info)
         settings = LoopSettings(steps=args.steps, lr=args.lr, warmup=args.warmup,
                                 weight_decay=args.weight_decay, save_every=args.save_every,
                                 log_every=args.log_every)
-        losses = train_loop(model, config, KIND, args.out, batches, contrastive_loss(info), settings, info)
+        losses = train_loop(model, config, KIND, args.out, batches, loss, settings, info)
         if info.is_main:
             ClipEncoder(model.cpu(), tokenizer, f"clip:{args.out.name}", config).save(args.out)
             if losses:

@@ -62,7 +62,8 @@ def load_cache(root: Path, cache_dir: Path, info: DistInfo, *, split: str = "tra
                keep_frames: bool = False, tag: str = "") -> tuple[dict[str, torch.Tensor], dict]:
     """Stacked tensors of every clip: audio (N, S), times (N, F) and optionally features
     (N, F, C), up (N, T_up), low (N, T_low), frames (N, F, H, W, 3); and a description with the
-    clips' ids and captions. Built once by rank 0, then read from disk by every rank."""
+    clips' ids, captions and main-object event times (s). Built once by rank 0, then read from
+    disk by every rank."""
     manifest = Path(root) / CSV_NAME  # a re-rendered or edited dataset gets a new cache
     stamp = manifest.stat().st_mtime_ns if manifest.is_file() else 0
     key = cache_key(Path(root).resolve(), stamp, split, seconds, fps, sample_rate, image_size,
@@ -72,6 +73,7 @@ def load_cache(root: Path, cache_dir: Path, info: DistInfo, *, split: str = "tra
         clips = _read_clips(Path(root), split, seconds, fps, sample_rate, image_size, show=True)
         tensors = _encode(clips, encoder, vqvae, keep_frames, show=True)
         save_state(tensors, {"ids": [c["id"] for c in clips], "captions": [c["caption"] for c in clips],
+                             "events": [np.asarray(c["events"]).tolist() for c in clips],
                              "seconds": seconds, "fps": fps}, path, kind="im2wav-cache")
     if dist.is_initialized():
         dist.barrier()
