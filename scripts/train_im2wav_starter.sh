@@ -18,7 +18,7 @@ FS="$PY -m foley_studio.cli"
 DEVICE_ARG=${DEVICE:+--device $DEVICE}
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} MKL_NUM_THREADS=${MKL_NUM_THREADS:-1}
 
-CLIP_STEPS=${CLIP_STEPS:-1500}; CLIP_BATCH=${CLIP_BATCH:-32}
+CLIP_STEPS=${CLIP_STEPS:-10000}; CLIP_BATCH=${CLIP_BATCH:-32}
 VQ_STEPS=${VQ_STEPS:-8000};     VQ_BATCH=${VQ_BATCH:-8}
 DEC_STEPS=${DEC_STEPS:-0};      LOW_STEPS=${LOW_STEPS:-5000};   LOW_BATCH=${LOW_BATCH:-16}
 UP_STEPS=${UP_STEPS:-8000};     UP_BATCH=${UP_BATCH:-8}
@@ -32,8 +32,10 @@ if [ ! -f "$WORLD/vggsound.csv" ]; then
 fi
 
 # 1. encoder and VQ-VAE (independent of each other)
+#    The encoder sees every frame (25 fps) and learns which show an event (--event-frames), so
+#    the per-frame conditioning can time a sound to the picture.
 $FS train clip --data "$WORLD" --out "$ENC" --embed-dim 32 --image-size 64 --text-width 16 \
-  --steps "$CLIP_STEPS" --batch-size "$CLIP_BATCH" --save-every 250 $DEVICE_ARG &
+  --fps 25 --event-frames --steps "$CLIP_STEPS" --batch-size "$CLIP_BATCH" --save-every 500 $DEVICE_ARG &
 clip_pid=$!
 $FS train im2wav-vqvae --data "$WORLD" --out "$VQ" --preset world --segment 0.5 \
   --steps "$VQ_STEPS" --batch-size "$VQ_BATCH" --lr 5e-4 --warmup 100 --save-every 200 $DEVICE_ARG &
