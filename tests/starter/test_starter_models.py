@@ -99,3 +99,16 @@ def test_echoes_inpainting_keeps_the_soundtrack_outside_the_gap(clips: dict) -> 
     lo, hi = int(0.5 * gen.sample_rate), int(1.5 * gen.sample_rate)
     assert np.array_equal(out[:lo], audio[:lo]) and np.array_equal(out[hi:], audio[hi:])
     assert not np.allclose(out[lo:hi], audio[lo:hi])
+
+
+def test_the_demo_writes_a_take_from_every_starter(tmp_path) -> None:
+    import soundfile
+
+    from foley_studio.cli import main
+
+    assert main(["demo", "--out", str(tmp_path), "--takes", "1"]) == 0
+    takes = sorted(tmp_path.glob("*.wav"))
+    assert [p.name for p in takes] == ["echoes-starter_seed0.wav", "im2wav-starter_seed0.wav"]
+    for path in takes:
+        info = soundfile.info(path)
+        assert abs(info.duration - 4.0) < 0.01 and info.subtype == "PCM_24"
