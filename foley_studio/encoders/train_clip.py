@@ -70,8 +70,8 @@ EVENT_WORDS = ", at the moment it sounds"
 QUIET_FRAMES = 3   # a frame this many frames or more from every event counts as "away"
 
 
-def event_pair_batches(frames: torch.Tensor, times: torch.Tensor, captions: list[str], events: list[list[float]],
-                       tokenizer, batch: int, image_size: int, seed: int,
+def event_pair_batches(frames: torch.Tensor, times: torch.Tensor, captions: list[str],
+                       events: list[list[float]], tokenizer, batch: int, image_size: int, seed: int,
                        device: torch.device) -> Iterator[dict]:
     """Pixels (2P, 3, S, S), tokens (2P, L) and caption equality (2P, 2P) of P = batch // 2
     distinct clips, each giving an event frame and a frame away from events, forever."""
@@ -132,8 +132,12 @@ def _batches(args: argparse.Namespace, cache: dict, meta: dict, tokenizer, info:
     """The batch stream and loss ``--event-frames`` asks for."""
     seed = args.seed + 1000 * info.rank
     if args.event_frames:  # each rank contrasts its own pairs (the soft targets are per batch)
-        return event_pair_batches(cache["frames"], cache["times"], meta["captions"], meta["events"], tokenizer,
-                                  args.batch_size, args.image_size, seed, info.device), soft_contrastive_loss
+        if not any(meta["events"]):
+            raise ConfigError(f"--event-frames needs event times, and no clip in {args.data} has any "
+                              "(events.jsonl); train without it.")
+        stream = event_pair_batches(cache["frames"], cache["times"], meta["captions"], meta["events"],
+                                    tokenizer, args.batch_size, args.image_size, seed, info.device)
+        return stream, soft_contrastive_loss
     return pair_batches(cache["frames"], meta["captions"], tokenizer, args.batch_size, args.image_size,
                         seed, info.device), contrastive_loss(info)
 

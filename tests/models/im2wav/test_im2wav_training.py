@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -65,6 +66,18 @@ def test_prior_and_clip_stages_then_a_bundle_that_generates(world, vq_ckpt, tmp_
     gen = Im2WavGenerator.from_bundle(tmp_path / "bundle")
     out = gen.generate(Conditioning(0.4, prompt="a bell rings"), takes=1, seed=0, sampler=SamplerSettings())
     assert out.shape == (1, 6400) and np.isfinite(out).all()
+
+
+def test_clip_stage_with_event_frames_and_a_dataset_without_events(world, tmp_path, capsys):
+    args = ["--steps", "2", "--batch-size", "4", "--image-size", "32", "--warmup", "1", "--seconds", "2.5",
+            "--fps", "25", "--device", "cpu", "--event-frames", "--log-every", "1"]
+    assert main(["train", "clip", "--data", str(world), "--out", str(tmp_path / "clip"), *args]) == 0
+    assert [r["step"] for r in _log(tmp_path / "clip")] == [1, 2]
+    bare = tmp_path / "bare"
+    shutil.copytree(world, bare)
+    (bare / "events.jsonl").unlink()
+    assert main(["train", "clip", "--data", str(bare), "--out", str(tmp_path / "clip2"), *args]) == 2
+    assert "--event-frames needs event times" in capsys.readouterr().err
 
 
 def test_torchrun_two_cpu_processes(world, tmp_path):
