@@ -106,3 +106,15 @@ def test_mix_adds_foley_and_lets_inpaint_replace_the_soundtrack() -> None:
     p.add_clip(LaneClip(patch.id, 0.5))
     out = p.mix(np.full(1000, 0.5, np.float32), 1000)
     assert out[50] == 0.5 and out[150] == 0.75 and out[550] == -0.5 and out[650] == 0.5
+
+
+def test_new_takes_count_on_from_the_projects_takes_of_their_mode() -> None:
+    p = Project()
+    first = [_item("foley take 1"), _item("foley take 2")]
+    p.number_new_takes(first)
+    p.insert_takes(0, first)
+    p.insert_takes(0, [_item("door slam"), _item("inpaint take 1")])
+    fresh = [_item("foley take 1"), _item("foley take 2"), _item("inpaint take 1"), _item("extend take 1")]
+    p.number_new_takes(fresh)
+    assert [t.name for t in first] == ["foley take 1", "foley take 2"]
+    assert [t.name for t in fresh] == ["foley take 3", "foley take 4", "inpaint take 2", "extend take 1"]

@@ -6,6 +6,7 @@ Every mutation goes through a method here and fires :attr:`Project.changed` with
 """
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Optional
@@ -21,6 +22,9 @@ from ui.model.selection import Selection
 def new_id(prefix: str) -> str:
     """A short unique id such as ``take-1f3a9c2e``."""
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+_NUMBERED = re.compile(r"(.+) take (\d+)")  # the names generation gives: "<mode> take N"
 
 
 @dataclass
@@ -113,6 +117,21 @@ class Project:
         self.takes = [t for t in self.takes if t.id not in ids]
         self.changed.emit("takes")
         return removed
+
+    def number_new_takes(self, items: list[TakeItem]) -> None:
+        """Renumber fresh takes named "<mode> take N" to count on from the project's takes of
+        that mode, so "foley take 3" names one take in the whole project, on the lane and in
+        exports, not one per selection. Names a user gave are left alone."""
+        used: dict[str, int] = {}
+        for item in self.takes:
+            match = _NUMBERED.fullmatch(item.name)
+            if match:
+                used[match[1]] = max(used.get(match[1], 0), int(match[2]))
+        for item in items:
+            match = _NUMBERED.fullmatch(item.name)
+            if match:
+                used[match[1]] = used.get(match[1], 0) + 1
+                item.take.name = f"{match[1]} take {used[match[1]]}"
 
     def rename_take(self, take_id: str, name: str) -> None:
         """Give a take a new display name."""

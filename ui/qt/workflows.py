@@ -52,6 +52,7 @@ class Workflows:
         self.w.submit(f"{label} ({options.takes} takes)", fn, self._on_takes)
 
     def _on_takes(self, items: list[TakeItem]) -> None:
+        self.w.project.number_new_takes(items)
         self.w.history.push(commands.AddTakes(self.w.project, items))
         if items:
             self.w.takes_panel.select(items[0].id)
