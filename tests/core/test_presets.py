@@ -28,6 +28,8 @@ def test_each_shipped_preset_is_valid(path: Path) -> None:
     (json.dumps({"takes": 2}), "name"),
     (json.dumps({"name": "x", "sampler": {"temperature": -1}}), "Temperature"),
     (json.dumps({"name": "x", "schema_version": 99}), "newer"),
+    (json.dumps({"name": "x", "by_generator": {"wavenet": {"guidance": 2}}}), "wavenet"),
+    (json.dumps({"name": "x", "by_generator": {"im2wav": {"top_k": -1}}}), "top-k"),
 ])
 def test_bad_presets_are_named(tmp_path: Path, content: str, problem: str) -> None:
     path = tmp_path / "bad.json"
@@ -36,3 +38,13 @@ def test_bad_presets_are_named(tmp_path: Path, content: str, problem: str) -> No
         load_preset(path)
     with pytest.raises(ConfigError, match="bad.json"):
         list_presets([tmp_path])
+
+
+def test_values_per_generator_merge_over_the_base(tmp_path: Path) -> None:
+    path = tmp_path / "p.json"
+    path.write_text(json.dumps({"name": "x", "sampler": {"guidance": 6.0, "steps": 12},
+                                "by_generator": {"im2wav": {"guidance": 8.0}}}))
+    preset = load_preset(path)
+    assert (preset.sampler_for("im2wav").guidance, preset.sampler_for("im2wav").steps) == (8.0, 12)
+    assert preset.sampler_for("echoes") == preset.sampler_for(None) == preset.sampler
+    assert preset.sampler.guidance == 6.0

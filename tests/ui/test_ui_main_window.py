@@ -410,6 +410,20 @@ def test_drop_recent_files_and_preferences(qtbot, catalog, world_clip, null_audi
     assert load_settings().takes == 6
 
 
+def test_a_preset_with_values_per_generator_follows_the_picked_generator(qtbot, window) -> None:
+    panel = window.generate_panel
+    tight = panel.preset.findText("Tight to picture")
+    panel.set_generator("echoes-tiny")
+    panel.preset.setCurrentIndex(tight)
+    panel.preset.activated.emit(tight)
+    assert (panel.guidance.value(), panel.temperature.value()) == (3.0, 1.0)
+    index = panel.generator.findData("im2wav-tiny")
+    panel.generator.setCurrentIndex(index)
+    panel.generator.activated.emit(index)  # as when the user picks it
+    assert (panel.guidance.value(), panel.temperature.value()) == (8.0, 1.0)
+    assert window.catalog.kind_of("im2wav-tiny") == "im2wav" and window.catalog.kind_of("nope") == ""
+
+
 def test_app_starts_and_quits_offscreen(world_clip, tmp_path) -> None:
     import subprocess
     import sys

@@ -40,6 +40,7 @@ class QtGeneratePanel(QWidget):
         for key, label in MODE_LABELS.items():
             self.mode.addItem(label, key)
         self.generator = QComboBox()
+        self.generator.activated.connect(lambda _: self._on_generator_picked())
         self.add_folder = QToolButton(text="Folder…")
         self.add_folder.setToolTip("Add a folder of model bundles (or one bundle)")
         self.add_folder.clicked.connect(self._on_add_folder)
@@ -102,8 +103,8 @@ class QtGeneratePanel(QWidget):
             self.preset.addItem(preset.name, preset)
 
     def apply_preset(self, preset: GenerationPreset) -> None:
-        """Fill the fields from ``preset``."""
-        s = preset.sampler
+        """Fill the fields from ``preset``, with its values for the chosen generator's kind."""
+        s = preset.sampler_for(self.catalog.kind_of(self.generator.currentData()))
         self.guidance.setValue(s.guidance)
         self.image_guidance.setValue(s.image_guidance)
         self.temperature.setValue(s.temperature)
@@ -133,6 +134,12 @@ class QtGeneratePanel(QWidget):
                                extend_seconds=self.extend.value(), still_seconds=s.still_seconds,
                                context_seconds=s.inpaint_context, crossfade_ms=s.crossfade_ms,
                                window=s.storyboard_window)
+
+    def _on_generator_picked(self) -> None:
+        """A preset with values per generator follows the newly picked generator."""
+        preset = self.preset.currentData()
+        if preset is not None and preset.by_generator:
+            self.apply_preset(preset)
 
     def _on_add_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Folder of model bundles")

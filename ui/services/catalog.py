@@ -24,6 +24,7 @@ class CatalogEntry:
     label: str
     origin: str  # "starter", "imported", "folder" or "memory"
     path: Optional[Path] = None
+    kind: str = ""  # "im2wav", "echoes" (a bundle kind; "" when unknown)
 
 
 class GeneratorCatalog:
@@ -49,12 +50,17 @@ class GeneratorCatalog:
 
     def entries(self) -> list[CatalogEntry]:
         """Every choice, in memory first, then user folders, then registry bundles."""
-        out = [CatalogEntry(k, f"{k} (in memory)", "memory") for k in self._memory]
+        out = [CatalogEntry(k, f"{k} (in memory)", "memory", kind=_kind_of(g))
+               for k, g in self._memory.items()]
         for folder in self.folders:
             out += [self._entry(info, "folder") for info in _bundles_in(folder)]
         out += [self._entry(info, _origin(info)) for info in registry.list_bundles()]
         seen: set[str] = set()
         return [e for e in out if not (e.key in seen or seen.add(e.key))]
+
+    def kind_of(self, key: Optional[str]) -> str:
+        """The bundle kind of the entry ``key`` ("" when unknown)."""
+        return next((e.kind for e in self.entries() if e.key == key), "")
 
     def load(self, key: str) -> Generator:
         """The generator for ``key`` (call from a job: loading weights can take seconds)."""
@@ -71,7 +77,13 @@ class GeneratorCatalog:
     @staticmethod
     def _entry(info: registry.BundleInfo, origin: str) -> CatalogEntry:
         label = f"{info.name} ({origin})"
-        return CatalogEntry(str(info.path), label, origin, info.path)
+        return CatalogEntry(str(info.path), label, origin, info.path, info.kind)
+
+
+def _kind_of(generator: Generator) -> str:
+    """The bundle kind whose loader class ``generator`` is an instance of ("" if none)."""
+    name = type(generator).__name__
+    return next((kind for kind, target in registry.LOADERS.items() if target.endswith(f":{name}")), "")
 
 
 def _bundles_in(folder: Path) -> list[registry.BundleInfo]:
