@@ -137,10 +137,7 @@ class VideoClip:
         """
         if int(n) != n or not 1 <= n <= MAX_THUMBNAILS:
             raise SelectionError(f"Ask for between 1 and {MAX_THUMBNAILS} thumbnails (got {n}).")
-        if int(height) != height or not 8 <= height <= 1024:
-            raise ConfigError(f"Thumbnail height must be 8–1024 pixels (got {height}).")
-        shown_w, shown_h = self._display
-        width = min(8 * int(height), max(1, round(shown_w * height / shown_h)))  # aspect ≤ 8:1
+        width = self._thumbnail_width(height)
         thumbs = []
         for t in (np.arange(n) + 0.5) * self.duration / n:
             shown = self._cursor.keyframe_at(float(t))
@@ -148,6 +145,22 @@ class VideoClip:
                 picture = to_rgb(shown.frame, width, int(height), self.rotation)
             thumbs.append((max(0.0, shown.time), picture))
         return thumbs
+
+    def thumbnails_at(self, times: list[float], height: int = 64) -> list[tuple[float, np.ndarray]]:
+        """The exact frames at ``times`` (ascending is fastest) as thumbnails like
+        :meth:`thumbnails`: ``(t, (height, w, 3) uint8)`` pairs; for a timeline zoomed in."""
+        if not 1 <= len(times) <= MAX_THUMBNAILS:
+            raise SelectionError(f"Ask for between 1 and {MAX_THUMBNAILS} thumbnails (got {len(times)}).")
+        for t in times:
+            self._check_time(t)
+        width = self._thumbnail_width(height)
+        return [(float(t), self._picture(float(t), width, int(height))) for t in times]
+
+    def _thumbnail_width(self, height: int) -> int:
+        if int(height) != height or not 8 <= height <= 1024:
+            raise ConfigError(f"Thumbnail height must be 8–1024 pixels (got {height}).")
+        shown_w, shown_h = self._display
+        return min(8 * int(height), max(1, round(shown_w * height / shown_h)))  # aspect ≤ 8:1
 
     def audio(self, rate: int, start: float = 0.0, end: float | None = None) -> np.ndarray:
         """``(S,)`` float32 mono soundtrack of ``[start, end)`` at ``rate`` Hz.

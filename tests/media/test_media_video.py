@@ -92,6 +92,18 @@ def test_thumbnails_seek_to_keyframes(clip_mp4: Path, decode_log) -> None:
     assert decode_log["seeks"] == 4 and decode_log["frames"] <= 4 * 3
 
 
+def test_thumbnails_at_are_the_exact_frames(clip_mp4: Path) -> None:
+    with VideoClip(clip_mp4) as clip:
+        thumbs = clip.thumbnails_at([0.3, 0.35, 1.01, 1.9], height=24)
+        with pytest.raises(SelectionError, match="outside"):
+            clip.thumbnails_at([0.5, 2.5])
+        with pytest.raises(SelectionError, match="between 1 and"):
+            clip.thumbnails_at([])
+    assert [t for t, _ in thumbs] == [0.3, 0.35, 1.01, 1.9]
+    assert all(image.shape == (24, 32, 3) for _, image in thumbs)
+    assert [frame_index(image) for _, image in thumbs] == [7, 8, 24, 45]  # not keyframes
+
+
 @pytest.mark.parametrize("suffix", [".mkv", ".ts", ".mov"])
 def test_other_containers_answer_from_their_own_timestamps(media_dir: Path, suffix: str) -> None:
     path = make_video(media_dir / f"other{suffix}", seconds=3.0, with_audio=False)

@@ -72,6 +72,28 @@ def timeline_x(w: MainWindow, seconds: float) -> int:
     return int(round(w.timeline.canvas.x_of(seconds)))
 
 
+def test_zooming_in_shows_the_exact_frame_under_each_thumbnail(qtbot, window, world_clip) -> None:
+    from foley_studio.media import VideoClip
+    from ui.qt.qt_timeline import to_qimage
+    from ui.services.media import THUMB_HEIGHT
+
+    timeline = window.timeline
+    qtbot.waitUntil(lambda: timeline.missing_thumbnails() == [], timeout=10000)  # keyframes sparse
+    overview = len(timeline.thumb_images)
+    timeline.zoom_by(30.0, around=2.0)  # a box now spans about a frame
+    qtbot.waitUntil(lambda: len(timeline.thumb_images) > overview, timeout=10000)
+    qtbot.waitUntil(lambda: timeline.missing_thumbnails() == [], timeout=10000)
+    slots, span = timeline.canvas.thumb_slots()
+    assert len(slots) > 5 and span < 2 / timeline.fps
+    with VideoClip(world_clip, max_side=640) as clip:
+        for _, t in slots[::3]:
+            shown = timeline.thumbnail_near(t)
+            frame = (int(t * timeline.fps) + 0.5) / timeline.fps
+            assert shown == to_qimage(clip.thumbnails_at([frame], THUMB_HEIGHT)[0][1]), t
+    timeline.zoom_to_fit()
+    assert len(timeline.thumb_images) > overview  # kept for the next zoom
+
+
 def test_drag_select_generate_two_takes_and_audition(qtbot, window) -> None:
     w = window
     canvas, y = w.timeline.canvas, RULER_H + 20

@@ -134,6 +134,7 @@ class MainWindow(QMainWindow):
         self.project.changed.connect(self._on_project_changed)
         self.timeline.seek_requested.connect(self.seek)
         self.timeline.clip_moved.connect(self.flows.move_clip)
+        self.timeline.thumbnails_wanted.connect(self._decode_thumbnails)
         self.transport.playhead_moved.connect(self._follow_playback)
         self.transport.state_changed.connect(self._on_transport_state)
         self.generate_panel.generate_requested.connect(self.flows.generate)
@@ -295,6 +296,14 @@ class MainWindow(QMainWindow):
         if self.overview is not None:
             self.media.request_frame(self.playhead, self.main_thread.wrap(self.preview.show_frame),
                                      self.main_thread.wrap(self.errors.report))
+
+    def _decode_thumbnails(self, times: list[float]) -> None:
+        """Sharper thumbnails for a zoomed-in timeline; a frame that fails is named in the
+        status line (a dialog on every zoom would be in the way)."""
+        def failed(exc: BaseException) -> None:
+            self.job_label.setText(f"Thumbnails: {exc}")
+        self.media.request_thumbnails(times, self.main_thread.wrap(self.timeline.add_thumbnails),
+                                      self.main_thread.wrap(failed))
 
     def _follow_playback(self, t: float) -> None:
         if self.overview is not None:

@@ -1,7 +1,8 @@
 """The timeline: timecode ruler, thumbnail strip, the clip's own soundtrack, the Foley lane.
 
 Click to put the playhead on a frame and select it; drag to select a region. The wheel
-scrolls, Ctrl+wheel (or +/-) zooms around the mouse. The widget draws the project and the
+scrolls, Ctrl+wheel (or +/-) zooms around the mouse. Zoomed in past the overview's thumbnails,
+the timeline asks (:attr:`QtTimeline.thumbnails_wanted`) for the exact frames its boxes show. The widget draws the project and the
 clip overview; it changes the project only through :meth:`Project.set_selection` and reports
 seeks through :attr:`QtTimeline.seek_requested`.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 from typing import Optional
 
 import numpy as np
-from PyQt6.QtCore import QPointF, QRectF, Qt, pyqtSignal
+from PyQt6.QtCore import QPointF, QRectF, Qt, QTimer, pyqtSignal
 from PyQt6.QtGui import QColor, QFont, QImage, QMouseEvent, QPainter, QPaintEvent, QPen, QPolygonF
 from PyQt6.QtGui import QWheelEvent
 from PyQt6.QtWidgets import QScrollBar, QSizePolicy, QVBoxLayout, QWidget
@@ -26,6 +27,9 @@ RULER_H = 28
 LANES = (("Picture", 58), ("Production audio", 70), ("Foley", 70))
 TICK_STEPS = (1 / 25, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600)
 DRAG_PIXELS = 4
+THUMB_DELAY_MS = 150
+"""How long the view must rest before the timeline asks for sharper thumbnails."""
+MAX_FINE_THUMBS = 600
 
 
 def to_qimage(rgb: np.ndarray) -> QImage:
@@ -75,7 +79,7 @@ class _Canvas(QWidget):
         for i in range(len(LANES)):
             p.fillRect(self.lane_rect(i), theme.LANE if i % 2 == 0 else theme.LANE_ALT)
         self._paint_selection(p, self.rect().height())
-        self._paint_thumbnails(p, self.lane_rect(0))
+        self._paint_thumbnails(p)
         self._paint_selection(p, self.lane_rect(0).bottom())  # tint the selected pictures too
         self._paint_source(p, self.lane_rect(1))
         self._paint_foley(p, self.lane_rect(2))
@@ -124,20 +128,26 @@ class _Canvas(QWidget):
             p.drawLine(QPointF(0, r.bottom()), QPointF(self.width(), r.bottom()))
         p.drawLine(QPointF(HEADER_W - 0.5, 0), QPointF(HEADER_W - 0.5, self.height()))
 
-    def _paint_thumbnails(self, p: QPainter, r: QRectF) -> None:
-        thumbs = self.t.thumb_images
+    def thumb_slots(self) -> tuple[list[tuple[QRectF, float]], float]:
+        """The picture lane's thumbnail boxes with the time at each one's centre, and the
+        seconds one box spans; empty before a clip is shown."""
+        thumbs, r = self.t.thumb_images, self.lane_rect(0)
         if not thumbs:
-            return
+            return [], 0.0
         h = r.height() - 4
         w = h * thumbs[0][1].width() / max(1, thumbs[0][1].height())
-        times = np.array([t for t, _ in thumbs])
-        x = r.left()
+        slots, x = [], r.left()
         while x < r.right():
             t = self.time_at(x + w / 2)
             if 0 <= t <= self.t.duration:
-                img = thumbs[int(np.abs(times - t).argmin())][1]
-                p.drawImage(QRectF(x, r.top() + 2, w, h), img)
+                slots.append((QRectF(x, r.top() + 2, w, h), t))
             x += w + 1
+        return slots, (w + 1) / self.t.zoom
+
+    def _paint_thumbnails(self, p: QPainter) -> None:
+        slots, _ = self.thumb_slots()
+        for box, t in slots:
+            p.drawImage(box, self.t.thumbnail_near(t))
 
     def _paint_source(self, p: QPainter, r: QRectF) -> None:
         peaks = self.t.peaks
@@ -263,13 +273,21 @@ class QtTimeline(QWidget):
 
     seek_requested = pyqtSignal(float)
     clip_moved = pyqtSignal(str, float, int)  # clip id, new start, drag gesture number
+    thumbnails_wanted = pyqtSignal(list)  # frame-centre seconds the zoomed view has no picture for
 
     def __init__(self, project: Project, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
         self.project = project
         self.fps, self.duration = 25.0, 0.0
         self.zoom, self.scroll, self.playhead = 80.0, 0.0, 0.0  # px per second, seconds, seconds
-        self.thumb_images: list[tuple[float, QImage]] = []
+        self.thumb_images: list[tuple[float, QImage]] = []  # ascending times
+        self._overview_thumbs: list[tuple[float, QImage]] = []
+        self._fine_thumbs: dict[float, QImage] = {}
+        self._thumb_times = np.zeros(0)  # (N,) times of thumb_images
+        self._thumb_timer = QTimer(self)
+        self._thumb_timer.setSingleShot(True)
+        self._thumb_timer.setInterval(THUMB_DELAY_MS)
+        self._thumb_timer.timeout.connect(self._ask_for_thumbnails)
         self.peaks: Optional[np.ndarray] = None
         self._take_peaks: dict[str, np.ndarray] = {}
         self.selected_clip: Optional[str] = None
@@ -287,9 +305,48 @@ class QtTimeline(QWidget):
         """Show a decoded clip (``None`` clears the timeline)."""
         self.fps = overview.fps if overview else 25.0
         self.duration = overview.duration if overview else 0.0
-        self.thumb_images = [(t, to_qimage(img)) for t, img in overview.thumbnails] if overview else []
+        self._overview_thumbs = [(t, to_qimage(img)) for t, img in overview.thumbnails] if overview else []
+        self._fine_thumbs = {}
+        self._merge_thumbnails()
         self.peaks = overview.peaks if overview else None
         self.zoom_to_fit()
+
+    def add_thumbnails(self, pairs: list[tuple[float, np.ndarray]]) -> None:
+        """Show exact-frame thumbnails ``(t, (h, w, 3) uint8)`` decoded for the zoomed view."""
+        for t, image in pairs:
+            if 0.0 <= t <= self.duration:
+                self._fine_thumbs[float(t)] = to_qimage(image)
+        if len(self._fine_thumbs) > MAX_FINE_THUMBS:  # keep those nearest the view
+            centre = self.scroll + (self.canvas.width() - HEADER_W) / self.zoom / 2
+            keep = sorted(self._fine_thumbs, key=lambda t: abs(t - centre))[:MAX_FINE_THUMBS]
+            self._fine_thumbs = {t: self._fine_thumbs[t] for t in keep}
+        self._merge_thumbnails()
+        self.canvas.update()
+
+    def thumbnail_near(self, t: float) -> QImage:
+        """The thumbnail whose time is nearest ``t`` (there must be one)."""
+        return self.thumb_images[int(np.abs(self._thumb_times - t).argmin())][1]
+
+    def missing_thumbnails(self) -> list[float]:
+        """Frame-centre times of visible thumbnail boxes with no picture within half a box
+        (or half a frame, zoomed in to single frames)."""
+        slots, span = self.canvas.thumb_slots()
+        if not slots:
+            return []
+        fps = self.fps if self.fps > 0 else 25.0
+        centres = {min((np.floor(t * fps) + 0.5) / fps, self.duration - 0.25 / fps) for _, t in slots}
+        wanted = np.array(sorted(centres))  # (M,)
+        nearest = np.abs(self._thumb_times[None, :] - wanted[:, None]).min(1)  # (M,)
+        return [float(t) for t in wanted[nearest > max(span / 2, 0.5 / fps)]]
+
+    def _ask_for_thumbnails(self) -> None:
+        wanted = self.missing_thumbnails()
+        if wanted:
+            self.thumbnails_wanted.emit(wanted)
+
+    def _merge_thumbnails(self) -> None:
+        self.thumb_images = sorted(self._overview_thumbs + list(self._fine_thumbs.items()), key=lambda p: p[0])
+        self._thumb_times = np.array([t for t, _ in self.thumb_images])  # (N,) ascending
 
     def take_peaks(self, take_id: str, audio: np.ndarray, rate: int) -> np.ndarray:
         """Cached waveform peaks of a take."""
@@ -336,6 +393,8 @@ class QtTimeline(QWidget):
             self.scrollbar.setPageStep(int(visible * 1000))
             self.scrollbar.setValue(int(self.scroll * 1000))
             self.scrollbar.blockSignals(False)
+        if self.thumb_images:
+            self._thumb_timer.start()  # once the view settles
         self.canvas.update()
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override

@@ -2,8 +2,8 @@
 
 Opening a video, its thumbnails and the peaks of its soundtrack are decoded off the GUI thread
 (one worker, apart from the generation queue, so a long generation never stalls scrubbing).
-Preview frames are "latest wins": while the playhead moves, only the newest request is decoded.
-Callbacks fire on the worker thread.
+Preview frames and zoomed-in thumbnails are "latest wins": while the playhead moves or the view
+zooms, only the newest request of each kind is decoded. Callbacks fire on the worker thread.
 """
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ PEAK_RATE = 100
 """Waveform peaks per second of soundtrack."""
 AUDIO_RATE = 16000
 """Rate the soundtrack is kept at for drawing, timeline playback and before/after."""
+THUMB_HEIGHT = 54
+"""Pixel height of the timeline's thumbnails."""
 
 
 @dataclass
@@ -42,7 +44,7 @@ def waveform_peaks(audio: np.ndarray, rate: int, per_second: int = PEAK_RATE) ->
     return np.stack([blocks.min(axis=1), blocks.max(axis=1)], axis=1)
 
 
-def read_overview(path: str, thumbnails: int = 48, height: int = 54) -> Overview:
+def read_overview(path: str, thumbnails: int = 48, height: int = THUMB_HEIGHT) -> Overview:
     """Open ``path`` and decode its thumbnails and soundtrack peaks (slow: call from a worker)."""
     from foley_studio import media
 
@@ -55,12 +57,12 @@ def read_overview(path: str, thumbnails: int = 48, height: int = 54) -> Overview
 
 
 class MediaService:
-    """Loads overviews and preview frames on one decoding thread."""
+    """Loads overviews, preview frames and zoomed-in thumbnails on one decoding thread."""
 
     def __init__(self) -> None:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="foley-decode")
         self._clip: Any = None
-        self._pending: Optional[tuple[float, Callable, Callable]] = None
+        self._pending: dict[str, tuple[Callable[[Any], Any], Callable, Callable]] = {}
         self._lock = threading.Lock()
         self._closed = False
 
@@ -80,9 +82,25 @@ class MediaService:
     def request_frame(self, t: float, on_frame: Callable[[float, np.ndarray], None],
                       on_error: Callable[[BaseException], None]) -> None:
         """Decode the preview frame at ``t``; requests made while one is decoding collapse."""
+        def work(clip: Any) -> tuple[float, np.ndarray]:
+            at = min(max(t, 0.0), clip.duration - 1e-3)
+            return at, clip.frame_at(at)  # (H, W, 3)
+        self._request("frame", work, lambda done: on_frame(*done), on_error)
+
+    def request_thumbnails(self, times: list[float],
+                           on_done: Callable[[list[tuple[float, np.ndarray]]], None],
+                           on_error: Callable[[BaseException], None]) -> None:
+        """Decode exact-frame thumbnails at ``times`` (a zoomed-in timeline); latest wins."""
+        def work(clip: Any) -> list[tuple[float, np.ndarray]]:
+            inside = [t for t in times if 0.0 <= t < clip.duration]
+            return clip.thumbnails_at(inside, THUMB_HEIGHT) if inside else []
+        self._request("thumbnails", work, on_done, on_error)
+
+    def _request(self, kind: str, work: Callable[[Any], Any], on_done: Callable,
+                 on_error: Callable[[BaseException], None]) -> None:
         with self._lock:
-            idle = self._pending is None
-            self._pending = (t, on_frame, on_error)
+            idle = not self._pending
+            self._pending[kind] = (work, on_done, on_error)
         if idle and not self._closed:
             self._executor.submit(self._drain)
 
@@ -103,14 +121,13 @@ class MediaService:
     def _drain(self) -> None:
         while True:
             with self._lock:
-                pending, self._pending = self._pending, None
-            if pending is None or self._clip is None:
-                return
-            t, on_frame, on_error = pending
-            t = min(max(t, 0.0), self._clip.duration - 1e-3)
+                if not self._pending or self._clip is None:
+                    self._pending.clear()
+                    return
+                work, on_done, on_error = self._pending.pop(next(iter(self._pending)))
             try:
-                frame = self._clip.frame_at(t)  # (H, W, 3)
+                done = work(self._clip)
             except Exception as exc:  # noqa: BLE001 - handed to the caller's error path
                 on_error(exc)
                 continue
-            on_frame(t, frame)
+            on_done(done)
