@@ -8,8 +8,7 @@ folder, window, frame rate and the tokenizers' sha256); runs that match reuse it
 or with ``--frames K`` one frame from each K-th of the window with its time column). Loss:
 cross-entropy on masked tokens, masks from a truncated Gaussian of mean ``--mask-mean``
 (see :mod:`.transformer` for the dropping rule); ``--cond-prob`` and ``--null-prob`` leave one
-modality whole or mask it whole in that share of rows, and ``--span-prob`` masks one run of whole
-audio columns with the picture shown (all 0 in the paper). Optimiser as MAGE:
+modality whole or mask it whole in that share of rows (both 0 in the paper). Optimiser as MAGE:
 AdamW β=(0.9, 0.95), wd 0.05.
 """
 from __future__ import annotations
@@ -56,9 +55,6 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
                         help="share of rows with one modality left unmasked, as at inference (paper: 0)")
     parser.add_argument("--null-prob", type=float, default=0.0,
                         help="share of rows with one modality masked whole, for guidance (paper: 0)")
-    parser.add_argument("--span-prob", type=float, default=0.0,
-                        help="share of rows with one run of whole audio columns masked and the "
-                             "picture shown, as inpainting and extension ask (paper: 0)")
     parser.add_argument("--label-smoothing", type=float, default=0.1)
     parser.add_argument("--weight-decay", type=float, default=0.05)
 
@@ -154,10 +150,7 @@ def masking_config(args: argparse.Namespace) -> MaskingConfig:
     if min(args.cond_prob, args.null_prob) < 0 or args.cond_prob + args.null_prob > 1:
         raise ConfigError(f"--cond-prob {args.cond_prob} and --null-prob {args.null_prob} must be "
                           "shares in [0, 1] that add up to at most 1.")
-    if not 0 <= args.span_prob <= 1:
-        raise ConfigError(f"--span-prob {args.span_prob} must be a share in [0, 1].")
-    return MaskingConfig(mean=args.mask_mean, cond_prob=args.cond_prob, null_prob=args.null_prob,
-                         span_prob=args.span_prob)
+    return MaskingConfig(mean=args.mask_mean, cond_prob=args.cond_prob, null_prob=args.null_prob)
 
 
 def run_train(args: argparse.Namespace) -> int:

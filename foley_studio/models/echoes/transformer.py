@@ -276,9 +276,6 @@ class MaskingConfig:
     ``cond_prob`` and ``null_prob`` (0 in the paper) are the shares of rows in which one modality,
     picked at random, is left whole (as the condition is at inference) or masked whole (the null
     condition classifier-free guidance compares against: the paper's "CFG training").
-    ``span_prob`` (0 in the paper) is the share of rows whose audio mask is one run of whole
-    columns, as inpainting, extension and outpainting ask at inference; their picture is whole,
-    or, in ``null_prob`` of them, masked whole.
     """
 
     mean: float = 0.7
@@ -288,7 +285,6 @@ class MaskingConfig:
     drop_ratio: float = 0.5
     cond_prob: float = 0.0
     null_prob: float = 0.0
-    span_prob: float = 0.0
 
 
 def sample_masks(batch: int, cfg: EchoesConfig, masking: MaskingConfig,
@@ -301,8 +297,6 @@ def sample_masks(batch: int, cfg: EchoesConfig, masking: MaskingConfig,
     image_mask = random_mask(ratio_v, cfg.image_len, generator)
     if m.cond_prob or m.null_prob:
         audio_mask, image_mask = whole_modality(audio_mask, image_mask, m, generator)
-    if m.span_prob:
-        audio_mask, image_mask = column_spans(audio_mask, image_mask, cfg, m, generator)
     drop = torch.cat([drop_from_masked(audio_mask, m.drop_ratio, generator),
                       drop_from_masked(image_mask, m.drop_ratio, generator)], 1)
     return audio_mask, image_mask, drop
@@ -322,28 +316,6 @@ def whole_modality(audio_mask: torch.Tensor, image_mask: torch.Tensor, masking: 
     audio_mask = torch.where((hide & on_audio)[:, None], True, audio_mask)
     image_mask = torch.where((show & ~on_audio)[:, None], False, image_mask)
     image_mask = torch.where((hide & ~on_audio)[:, None], True, image_mask)
-    return audio_mask, image_mask
-
-
-def column_spans(audio_mask: torch.Tensor, image_mask: torch.Tensor, cfg: EchoesConfig,
-                 masking: MaskingConfig,
-                 generator: Optional[torch.Generator] = None) -> tuple[torch.Tensor, torch.Tensor]:
-    """In ``span_prob`` of the rows, mask one run of whole audio columns and show the picture.
-
-    Runs are 1 to ``cols - 1`` columns long at any start, so some touch an edge (extension,
-    outpainting) and some have context on both sides (inpainting). The audio sequence is
-    time-major, so column ``c`` holds positions ``[c · rows, (c + 1) · rows)``.
-    """
-    b, cols = audio_mask.shape[0], cfg.audio_cols
-    length = torch.randint(1, max(2, cols), (b,), generator=generator)  # (B,)
-    start = (torch.rand(b, generator=generator) * (cols - length + 1)).long()  # (B,)
-    col = torch.arange(cols)[None]  # (1, cols)
-    span = ((col >= start[:, None]) & (col < (start + length)[:, None])).repeat_interleave(cfg.audio_rows, 1)
-    u = torch.rand(b, generator=generator)  # (B,)
-    rows = u < masking.span_prob
-    hide = u < masking.span_prob * masking.null_prob
-    audio_mask = torch.where(rows[:, None], span, audio_mask)
-    image_mask = torch.where(rows[:, None], hide[:, None].expand_as(image_mask), image_mask)
     return audio_mask, image_mask
 
 
