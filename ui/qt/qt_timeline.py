@@ -2,9 +2,9 @@
 
 Click to put the playhead on a frame and select it; drag to select a region. The wheel
 scrolls, Ctrl+wheel (or +/-) zooms around the mouse. Zoomed in past the overview's thumbnails,
-the timeline asks (:attr:`QtTimeline.thumbnails_wanted`) for the exact frames its boxes show. The widget draws the project and the
-clip overview; it changes the project only through :meth:`Project.set_selection` and reports
-seeks through :attr:`QtTimeline.seek_requested`.
+the timeline asks (:attr:`QtTimeline.thumbnails_wanted`) for the exact frames its boxes show.
+The widget draws the project and the clip overview; it changes the project only through
+:meth:`Project.set_selection` and reports seeks through :attr:`QtTimeline.seek_requested`.
 """
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ DRAG_PIXELS = 4
 THUMB_DELAY_MS = 150
 """How long the view must rest before the timeline asks for sharper thumbnails."""
 MAX_FINE_THUMBS = 600
+"""Most exact-frame thumbnails kept from earlier zooms (those nearest the view stay)."""
 
 
 def to_qimage(rgb: np.ndarray) -> QImage:
@@ -345,7 +346,8 @@ class QtTimeline(QWidget):
             self.thumbnails_wanted.emit(wanted)
 
     def _merge_thumbnails(self) -> None:
-        self.thumb_images = sorted(self._overview_thumbs + list(self._fine_thumbs.items()), key=lambda p: p[0])
+        both = self._overview_thumbs + list(self._fine_thumbs.items())
+        self.thumb_images = sorted(both, key=lambda pair: pair[0])
         self._thumb_times = np.array([t for t, _ in self.thumb_images])  # (N,) ascending
 
     def take_peaks(self, take_id: str, audio: np.ndarray, rate: int) -> np.ndarray:
