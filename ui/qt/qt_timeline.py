@@ -314,9 +314,8 @@ class QtTimeline(QWidget):
 
     def add_thumbnails(self, pairs: list[tuple[float, np.ndarray]]) -> None:
         """Show exact-frame thumbnails ``(t, (h, w, 3) uint8)`` decoded for the zoomed view."""
-        for t, image in pairs:
-            if 0.0 <= t <= self.duration:
-                self._fine_thumbs[float(t)] = to_qimage(image)
+        for t, image in pairs:  # the decode thread keeps the times inside the clip
+            self._fine_thumbs[float(t)] = to_qimage(image)
         if len(self._fine_thumbs) > MAX_FINE_THUMBS:  # keep those nearest the view
             centre = self.scroll + (self.canvas.width() - HEADER_W) / self.zoom / 2
             keep = sorted(self._fine_thumbs, key=lambda t: abs(t - centre))[:MAX_FINE_THUMBS]
