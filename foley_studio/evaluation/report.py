@@ -25,6 +25,7 @@ from foley_studio.evaluation.interfaces import AudioClassifier, AudioEmbedder, I
 from foley_studio.evaluation.onsets import detect_onsets, sync_error
 from foley_studio.evaluation.scores import class_accuracy, clip_score
 from foley_studio.evaluation.seams import click_rate, seam_scores
+from foley_studio.evaluation.spectrum import band_balance_db, band_share
 from foley_studio.progress import CancelToken, ProgressFn, check_cancel, report
 
 
@@ -35,6 +36,7 @@ class Metric:
     title: str
     higher_is_better: bool
     description: str
+    target: Optional[float] = None  # the right value, for a metric where neither way is better
 
 
 METRICS: dict[str, Metric] = {
@@ -46,6 +48,8 @@ METRICS: dict[str, Metric] = {
                           "the real clips of the next class: the class-shuffled baseline"),
     "mkl": Metric("MKL", False, "mean KL(reference ‖ run) of classifier outputs, paired by clip id"),
     "is": Metric("IS", True, "Inception Score of classifier outputs (mean over splits)"),
+    "hf_balance_db": Metric("2–8 kHz balance dB", False, "the share of energy in 2–8 kHz against the real "
+                            "clips' share, 10·log10 of the ratio (below 0: duller than real)", target=0.0),
     "onset_ms": Metric("Onset error ms", False, "median |audio onset − visual event| of matched pairs"),
     "onset_nearest_ms": Metric("Event→onset ms", False, "median over visual events of the distance to "
                                "the nearest audio onset (capped at 1 s; misses count)"),
@@ -118,6 +122,7 @@ class _Shared:
     ref_probs: Optional[dict[str, np.ndarray]] = None
     ref_embeddings: Optional[np.ndarray] = None
     ref_labels: Optional[np.ndarray] = None
+    ref_high_share: Optional[float] = None
     is_splits: int = 10
     onset_window_s: float = 0.05
 
@@ -151,6 +156,7 @@ def _fill_reference(shared: _Shared, ref: Reference) -> None:
     if emb is not None:
         shared.ref_embeddings = emb.embed(ref.audio, ref.rate)
     shared.ref_labels = None if ref.labels is None else np.asarray(ref.labels)
+    shared.ref_high_share = band_share(ref.audio, ref.rate)
 
 
 def _run_metrics(run: RunData, shared: _Shared) -> dict[str, Optional[float]]:
@@ -160,6 +166,8 @@ def _run_metrics(run: RunData, shared: _Shared) -> dict[str, Optional[float]]:
         row.update(_class_metrics(clf.predict_proba(run.audio, run.rate), run, shared))
     if emb is not None and shared.ref_embeddings is not None and run.judge_audio:
         row.update(_frechet_metrics(emb.embed(run.audio, run.rate), run, shared))
+    if run.judge_audio:
+        row["hf_balance_db"] = band_balance_db(band_share(run.audio, run.rate), shared.ref_high_share)
     if run.events is not None:
         row.update(_sync_metrics(run, shared.onset_window_s))
     row.update(_image_metrics(run, shared.models))
@@ -285,6 +293,8 @@ def to_markdown(result: EvalReport, title: str) -> str:
 
 def _heading(metric: str) -> str:
     m = METRICS[metric]
+    if m.target is not None:
+        return f"{m.title} →{m.target:g}"
     return f"{m.title} {'↑' if m.higher_is_better else '↓'}"
 
 
@@ -295,6 +305,7 @@ def _cell(value: Optional[float]) -> str:
 def _as_json(result: EvalReport, title: str) -> dict:
     return {"title": title, "columns": result.columns,
             "metrics": {c: {"title": METRICS[c].title, "higher_is_better": METRICS[c].higher_is_better,
+                            "target": METRICS[c].target,
                             "description": METRICS[c].description} for c in result.columns},
             "rows": {name: {c: _finite(row.get(c)) for c in result.columns}
                      for name, row in result.rows.items()},

@@ -92,6 +92,8 @@ def test_metrics_order_the_runs(table) -> None:
     assert rows["good"]["onset_nearest_ms"] < 2.0 < rows["noise"]["onset_nearest_ms"]
     assert rows["good"]["image_accuracy"] == 1.0 and rows["good"]["clip_score"] is not None
     assert rows["wrong-class"]["seam_click_rate"] is not None and rows["good"]["seam_click_rate"] is None
+    assert rows["reference"]["hf_balance_db"] == 0.0 and abs(rows["good"]["hf_balance_db"]) < 0.5
+    assert rows["noise"]["hf_balance_db"] > 3.0  # white noise is brighter than tones with clicks
 
 
 def test_files_are_written_and_readable(table, tmp_path: Path) -> None:
@@ -101,6 +103,7 @@ def test_files_are_written_and_readable(table, tmp_path: Path) -> None:
     assert data["columns"] == table.columns and "accuracy" in data["columns"]
     md = files.markdown.read_text()
     assert md.startswith("# Toy") and "| wrong-class |" in md and "Accuracy ↑" in md
+    assert "2–8 kHz balance dB →0" in md and data["metrics"]["hf_balance_db"]["target"] == 0.0
     image = cv2.imread(str(files.png))
     assert image is not None and image.shape[1] == 3 * 380
     assert sorted(p.name for p in files.json.parent.iterdir()) == ["report.json", "report.md", "report.png"]
