@@ -3,8 +3,9 @@
 Metrics (numpy/scipy, no torch): :mod:`.frechet` (Fréchet distance), :mod:`.distributions`
 (paired KL, Inception Score), :mod:`.scores` (CLIP-score, class accuracy), :mod:`.onsets`
 (onset detection and audio-visual synchronisation error), :mod:`.seams` (clicks at
-inpainting seams), :mod:`.spectrum` (the high band's share of energy against the real clips'). Models behind one interface live in :mod:`.interfaces`,
-:mod:`.world_models` and :mod:`.external`; :mod:`.report` turns named runs into a table.
+inpainting seams), :mod:`.spectrum` (the high band's share of energy against the real clips').
+Models behind one interface live in :mod:`.interfaces`, :mod:`.world_models` and
+:mod:`.external`; :mod:`.report` turns named runs into a table.
 Submodules load lazily so ``import foley_studio.evaluation`` stays cheap.
 """
 from __future__ import annotations
