@@ -23,7 +23,7 @@ from foley_studio.evaluation.distributions import inception_score, paired_kl
 from foley_studio.evaluation.frechet import frechet_distance
 from foley_studio.evaluation.interfaces import AudioClassifier, AudioEmbedder, ImageClassifier, ImageEmbedder
 from foley_studio.evaluation.onsets import detect_onsets, sync_error
-from foley_studio.evaluation.scores import class_accuracy, clip_score
+from foley_studio.evaluation.scores import accuracy_per_class, class_accuracy, clip_score
 from foley_studio.evaluation.seams import click_rate, seam_scores
 from foley_studio.evaluation.spectrum import band_balance_db, band_share
 from foley_studio.progress import CancelToken, ProgressFn, check_cancel, report
@@ -102,11 +102,13 @@ class EvalModels:
 
 @dataclass
 class EvalReport:
-    """The table: ``rows[run][metric]`` (None where not computed), plus notes."""
+    """The table: ``rows[run][metric]`` (None where not computed), plus notes, and the accuracy of
+    each class, ``per_class[run][class name]``, for runs whose takes have labels."""
 
     rows: dict[str, dict[str, Optional[float]]]
     notes: list[str] = field(default_factory=list)
     meta: dict = field(default_factory=dict)
+    per_class: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @property
     def columns(self) -> list[str]:
@@ -138,14 +140,15 @@ def evaluate_runs(runs: Mapping[str, RunData], reference: Optional[Reference], m
     if reference is not None:
         _fill_reference(shared, reference)
     everything = {**({"reference": reference} if reference is not None else {}), **runs}
-    rows = {}
+    rows, per_class = {}, {}
     for i, (name, run) in enumerate(everything.items()):
         check_cancel(cancel)
-        rows[name] = _run_metrics(run, shared)
+        rows[name], per_class[name] = _run_metrics(run, shared)
         report(progress, i + 1, len(everything))
     return EvalReport(rows, _notes(models, reference, everything),
                       {"runs": {k: len(v.audio) for k, v in everything.items()},
-                       "is_splits": is_splits, "onset_window_s": onset_window_s})
+                       "is_splits": is_splits, "onset_window_s": onset_window_s},
+                      {k: v for k, v in per_class.items() if v})
 
 
 def _fill_reference(shared: _Shared, ref: Reference) -> None:
@@ -159,11 +162,15 @@ def _fill_reference(shared: _Shared, ref: Reference) -> None:
     shared.ref_high_share = band_share(ref.audio, ref.rate)
 
 
-def _run_metrics(run: RunData, shared: _Shared) -> dict[str, Optional[float]]:
+def _run_metrics(run: RunData, shared: _Shared) -> tuple[dict[str, Optional[float]], dict[str, float]]:
+    """The run's row of the table and its accuracy per class name (empty when not computed)."""
     row: dict[str, Optional[float]] = dict.fromkeys(METRICS)
+    per_class: dict[str, float] = {}
     clf, emb = shared.models.audio_classifier, shared.models.audio_embedder
     if clf is not None and run.judge_audio:
-        row.update(_class_metrics(clf.predict_proba(run.audio, run.rate), run, shared))
+        probs = clf.predict_proba(run.audio, run.rate)  # (N, C)
+        row.update(_class_metrics(probs, run, shared))
+        per_class = _per_class(probs, run, clf)
     if emb is not None and shared.ref_embeddings is not None and run.judge_audio:
         row.update(_frechet_metrics(emb.embed(run.audio, run.rate), run, shared))
     if run.judge_audio:
@@ -175,7 +182,15 @@ def _run_metrics(run: RunData, shared: _Shared) -> dict[str, Optional[float]]:
         scores = [s for clip, seams in zip(run.audio, run.seams) if len(seams)
                   for s in seam_scores(np.asarray(clip), run.rate, list(seams))]
         row["seam_click_rate"] = click_rate(scores) if scores else None
-    return row
+    return row, per_class
+
+
+def _per_class(probs: np.ndarray, run: RunData, clf: AudioClassifier) -> dict[str, float]:
+    if run.labels is None:
+        return {}
+    names = list(getattr(clf, "classes", ()))
+    return {names[c] if c < len(names) else f"class {c}": acc
+            for c, acc in accuracy_per_class(probs, np.asarray(run.labels)).items()}
 
 
 def _class_metrics(probs: np.ndarray, run: RunData, shared: _Shared) -> dict[str, Optional[float]]:
@@ -286,9 +301,20 @@ def to_markdown(result: EvalReport, title: str) -> str:
     for name, row in result.rows.items():
         lines.append(f"| {name} | " + " | ".join(_cell(row.get(c)) for c in cols) + " |")
     lines += ["", *(f"- **{_heading(c)}**: {METRICS[c].description}." for c in cols)]
+    if result.per_class:
+        lines += _per_class_markdown(result.per_class)
     if result.notes:
         lines += ["", "Notes:", *(f"- {n}" for n in result.notes)]
     return "\n".join(lines) + "\n"
+
+
+def _per_class_markdown(per_class: dict[str, dict[str, float]]) -> list[str]:
+    names = list(dict.fromkeys(name for accs in per_class.values() for name in accs))
+    lines = ["", "Accuracy per class:", "", "| run | " + " | ".join(names) + " |",
+             "|---|" + "---:|" * len(names)]
+    for run, accs in per_class.items():
+        lines.append(f"| {run} | " + " | ".join(_cell(accs.get(n)) for n in names) + " |")
+    return lines
 
 
 def _heading(metric: str) -> str:
@@ -309,7 +335,7 @@ def _as_json(result: EvalReport, title: str) -> dict:
                             "description": METRICS[c].description} for c in result.columns},
             "rows": {name: {c: _finite(row.get(c)) for c in result.columns}
                      for name, row in result.rows.items()},
-            "notes": result.notes, "meta": result.meta}
+            "per_class": result.per_class, "notes": result.notes, "meta": result.meta}
 
 
 def _finite(value: Optional[float]) -> Optional[float]:

@@ -1,4 +1,5 @@
-"""Per-clip scores: CLIP-score between paired embeddings and top-1 class accuracy."""
+"""Per-clip scores: CLIP-score between paired embeddings and top-1 class accuracy (overall and
+per class)."""
 from __future__ import annotations
 
 from typing import Collection, Mapping, Optional
@@ -34,10 +35,7 @@ def class_accuracy(probs: np.ndarray, labels: np.ndarray, *,
     several AudioSet classes). Classes in ``ignore`` are never predicted (IM2WAV drops
     AudioSet's general classes before taking the top one).
     """
-    p = np.array(probs, np.float64)
-    y = np.asarray(labels)
-    if p.ndim != 2 or y.shape != (p.shape[0],) or p.shape[0] == 0:
-        raise ConfigError(f"Need (N, C) scores and N labels, got {p.shape} and {y.shape}.")
+    p, y = _checked(probs, labels)
     if ignore:
         p[:, list(ignore)] = -np.inf
     top = p.argmax(axis=1)
@@ -47,3 +45,17 @@ def class_accuracy(probs: np.ndarray, labels: np.ndarray, *,
     if unknown:
         raise ConfigError(f"label_map has no entry for label(s) {unknown[:5]}; add them or drop those clips.")
     return float(np.mean([int(t) in label_map[int(k)] for t, k in zip(top, y)]))
+
+
+def accuracy_per_class(probs: np.ndarray, labels: np.ndarray) -> dict[int, float]:
+    """Top-1 accuracy among the rows of each label present: ``{label: fraction right}``, by label."""
+    p, y = _checked(probs, labels)
+    top = p.argmax(axis=1)
+    return {int(c): float(np.mean(top[y == c] == c)) for c in np.unique(y)}
+
+
+def _checked(probs: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    p, y = np.array(probs, np.float64), np.asarray(labels)  # (N, C), (N,)
+    if p.ndim != 2 or y.shape != (p.shape[0],) or p.shape[0] == 0:
+        raise ConfigError(f"Need (N, C) scores and N labels, got {p.shape} and {y.shape}.")
+    return p, y

@@ -6,7 +6,7 @@ import pytest
 
 from foley_studio.errors import ConfigError
 from foley_studio.evaluation.distributions import inception_score, kl_rows, paired_kl
-from foley_studio.evaluation.scores import class_accuracy, clip_score
+from foley_studio.evaluation.scores import accuracy_per_class, class_accuracy, clip_score
 
 
 def test_kl_of_two_coins() -> None:
@@ -66,3 +66,11 @@ def test_accuracy_plain_mapped_and_ignored() -> None:
     assert class_accuracy(probs, np.array([1, 1, 1]), label_map=mapped) == pytest.approx(1 / 3)
     with pytest.raises(ConfigError, match="label_map"):
         class_accuracy(probs, np.array([5, 1, 1]), label_map=mapped)
+
+
+def test_accuracy_per_class_counts_each_label_apart() -> None:
+    probs = np.array([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1], [0.6, 0.1, 0.3], [0.2, 0.1, 0.7]])
+    assert accuracy_per_class(probs, np.array([0, 1, 2, 2])) == {0: 1.0, 1: 1.0, 2: 0.5}
+    assert accuracy_per_class(probs, np.array([2, 2, 2, 2])) == {2: 0.25}
+    with pytest.raises(ConfigError, match="4 labels|N labels"):
+        accuracy_per_class(probs, np.array([0, 1]))

@@ -96,6 +96,12 @@ def test_metrics_order_the_runs(table) -> None:
     assert rows["noise"]["hf_balance_db"] > 3.0  # white noise is brighter than tones with clicks
 
 
+def test_accuracy_per_class_is_named_by_the_classifier(table) -> None:
+    assert table.per_class["good"] == {"low": 1.0, "mid": 1.0, "high": 1.0}
+    assert table.per_class["wrong-class"] == {"low": 0.0, "mid": 0.0, "high": 0.0}
+    assert set(table.per_class) == {"reference", "good", "wrong-class", "noise"}
+
+
 def test_files_are_written_and_readable(table, tmp_path: Path) -> None:
     files = write_report(table, tmp_path / "out", title="Toy")
     data = json.loads(files.json.read_text())
@@ -104,6 +110,8 @@ def test_files_are_written_and_readable(table, tmp_path: Path) -> None:
     md = files.markdown.read_text()
     assert md.startswith("# Toy") and "| wrong-class |" in md and "Accuracy ↑" in md
     assert "2–8 kHz balance dB →0" in md and data["metrics"]["hf_balance_db"]["target"] == 0.0
+    assert "| run | low | mid | high |" in md and "| wrong-class | 0 | 0 | 0 |" in md
+    assert data["per_class"]["good"] == {"low": 1.0, "mid": 1.0, "high": 1.0}
     image = cv2.imread(str(files.png))
     assert image is not None and image.shape[1] == 3 * 380
     assert sorted(p.name for p in files.json.parent.iterdir()) == ["report.json", "report.md", "report.png"]
