@@ -13,6 +13,7 @@ from typing import Any, Optional
 import numpy as np
 
 from foley_studio.errors import ConfigError
+from foley_studio.sync import SyncTrack
 
 MODES = ("foley", "text", "inpaint", "extend", "storyboard")
 """foley: sound for the picture; text: sound for a prompt; inpaint: replace a gap of the
@@ -61,6 +62,13 @@ class GenerationRequest:
     gap: Optional[tuple[float, float]] = None  # inpaint: seconds in the source, inside the region
     extend: float = 0.0  # extend: seconds of new audio after ``end``; the region is the context
     sampler: SamplerSettings = field(default_factory=SamplerSettings)
+    sync: Optional[SyncTrack] = None  # hits in source seconds the takes must follow
+    conform: Optional[bool] = None  # snap the take's hits to ``sync``; None = on when sync is set
+
+    @property
+    def conforms(self) -> bool:
+        """Whether takes are conformed to the sync track after generation."""
+        return self.sync is not None and self.conform is not False
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
