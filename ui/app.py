@@ -44,13 +44,23 @@ def main(argv: Optional[list[str]] = None) -> int:
     if settings_error is not None:
         window.errors.show("Preferences", f"{settings_error} Foley Studio started with the default "
                                           "preferences; saving them replaces the damaged file.")
-    if not args.smoke:
-        window.guarded(window.offer_recovery)
-    if args.path:
-        window.guarded(window.open_path, args.path)
+    window.document.offer_recoveries = not args.smoke
+    open_at_start(window, args.path)
     print("Foley Studio ready", flush=True)
     status = app.exec()
     return 1 if args.smoke and window.errors.shown else status
+
+
+def open_at_start(window, path: Optional[str]) -> None:
+    """Offer what crashed runs left, then open ``path``.
+
+    The autosave of ``path`` itself is offered when ``path`` opens, so accepting it loads the
+    recovered edits rather than the saved file; recovering another project first means opening
+    ``path`` asks whether to save it (nothing the user did not choose is dropped).
+    """
+    window.guarded(window.offer_recovery, path)
+    if path:
+        window.guarded(window.open_path, path)
 
 
 def _close_when_settled(window, *, expect_video: bool) -> None:

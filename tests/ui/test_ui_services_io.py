@@ -42,13 +42,18 @@ def _project_with_lane(tmp_path: Path) -> Project:
 
 
 def test_autosave_recovers_and_discards(tmp_path: Path) -> None:
-    assert autosave.pending_recovery() is None
-    autosave.write_autosave(_project_with_lane(tmp_path))
-    assert autosave.pending_recovery() is not None
-    recovered = autosave.recover()
+    from helpers_app import abandon
+
+    assert autosave.pending_recoveries() == []
+    slot = autosave.AutosaveSlot()
+    slot.write(_project_with_lane(tmp_path), None)
+    assert autosave.pending_recoveries() == []  # its app still runs
+    abandon(slot)
+    (recovery,) = autosave.pending_recoveries()
+    recovered = recovery.load()
     assert recovered.takes[0].name == "door" and recovered.lane[0].start == 1.25
-    autosave.discard()
-    assert autosave.pending_recovery() is None
+    recovery.discard()
+    assert autosave.pending_recoveries() == []
 
 
 def test_lane_exports_as_otio_at_lane_times(tmp_path: Path) -> None:

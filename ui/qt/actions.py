@@ -1,21 +1,64 @@
-"""Menus, shortcuts and the Edit menu's binding to the undo :class:`~ui.model.history.History`."""
+"""Menus, shortcuts and the Edit menu's binding to the undo :class:`~ui.model.history.History`.
+
+The menus reach the window through :class:`MenuHost`, the few things they call, so this module
+never imports the window (which builds its menus here).
+"""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Optional
+from typing import Any, Callable, Optional, Protocol
 
 from PyQt6.QtGui import QAction, QKeySequence
 
+from ui.qt.dialogs import PROJECT_FILTER, VIDEO_FILTER
 from ui.qt.qt_preferences import QtPreferences
 
-if TYPE_CHECKING:
-    from ui.qt.main_window import MainWindow
+
+class MenuHost(Protocol):
+    """What the menus need from the window: its parts, and the document actions."""
+
+    settings: Any
+    history: Any
+    flows: Any
+    dialogs: Any
+    timeline: Any
+    takes_panel: Any
+    generate_panel: Any
+    transport: Any
+    autosave_timer: Any
+    seek: Callable[[float], None]
+    mark_in: Callable[[], None]
+    mark_out: Callable[[], None]
+    clear_selection: Callable[[], None]
+    close: Callable[[], bool]
+    menuBar: Callable[[], Any]
+
+    def guarded(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Call ``fn``; an exception becomes an error dialog."""
+
+    def open_path(self, path: str) -> bool:
+        """Open a video or a project (after asking about the open one)."""
+
+    def new_project(self) -> bool:
+        """Start an empty project (after asking about the open one)."""
+
+    def save(self, path: Optional[str] = None) -> Optional[Path]:
+        """Save the project."""
+
+    def document_folder(self) -> str:
+        """Where file dialogs start."""
+
+    def suggest(self, name: str) -> str:
+        """``name`` in :meth:`document_folder`."""
+
+    def document_name(self) -> str:
+        """The project's name as the title bar shows it."""
 
 
 class WindowActions:
     """The window's QActions; keeps Undo/Redo text and enablement in step with the history."""
 
-    def __init__(self, window: "MainWindow") -> None:
+    def __init__(self, window: MenuHost) -> None:
         self.w = window
         self.recent_menu = None
         self.undo = self.redo = self.play = None
@@ -45,7 +88,7 @@ class WindowActions:
         self.recent_menu.setEnabled(bool(self.w.settings.recent_files))
 
 
-def build_menus(w: "MainWindow") -> WindowActions:
+def build_menus(w: MenuHost) -> WindowActions:
     """Create the menu bar and return its actions."""
     a = WindowActions(w)
     bar = w.menuBar()
@@ -76,9 +119,8 @@ def build_menus(w: "MainWindow") -> WindowActions:
 
 
 def _file_menu(a: WindowActions, menu) -> None:
-    from ui.qt.main_window import PROJECT_FILTER, VIDEO_FILTER
-
     w = a.w
+    a.add(menu, "New Project", lambda: w.guarded(w.new_project), "Ctrl+N")
     a.add(menu, "Open Video…", lambda: _ask_open(w, "Open video", VIDEO_FILTER), "Ctrl+O")
     a.add(menu, "Open Project…", lambda: _ask_open(w, "Open project", PROJECT_FILTER), "Ctrl+Shift+O")
     a.recent_menu = menu.addMenu("Open Recent")
@@ -91,21 +133,19 @@ def _file_menu(a: WindowActions, menu) -> None:
     a.add(menu, "Quit", w.close, "Ctrl+Q")
 
 
-def _save_as(w: "MainWindow") -> None:
-    from ui.qt.main_window import PROJECT_FILTER
-
-    path = w.dialogs.save_file("Save project as", PROJECT_FILTER)
+def _save_as(w: MenuHost) -> None:
+    path = w.dialogs.save_file("Save project as", PROJECT_FILTER, w.suggest(w.document_name()))
     if path:
         w.guarded(w.save, path)
 
 
-def _ask_open(w: "MainWindow", caption: str, filters: str) -> None:
-    path = w.dialogs.open_file(caption, filters)
+def _ask_open(w: MenuHost, caption: str, filters: str) -> None:
+    path = w.dialogs.open_file(caption, filters, w.document_folder())
     if path:
         w.guarded(w.open_path, path)
 
 
-def open_preferences(w: "MainWindow") -> None:
+def open_preferences(w: MenuHost) -> None:
     """Show the Preferences dialog and store what the user accepts."""
     from ui.model.settings import save_settings
 
@@ -115,7 +155,7 @@ def open_preferences(w: "MainWindow") -> None:
         w.guarded(save_settings, w.settings)
 
 
-def apply_preferences(w: "MainWindow", settings) -> None:
+def apply_preferences(w: MenuHost, settings) -> None:
     """Use new preferences at once: panels, autosave interval, audio device."""
     w.settings = w.generate_panel.settings = settings
     w.autosave_timer.setInterval(settings.autosave_seconds * 1000)

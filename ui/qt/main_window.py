@@ -4,7 +4,9 @@ It owns the Qt-free pieces (project, history, job queue, decoding, playback) and
 that show them. Long work goes to the single-worker :class:`~ui.services.jobs.JobService`;
 its callbacks come back to the GUI thread through :class:`~ui.qt.threading.MainThread`.
 Every failure ends in :attr:`MainWindow.errors` (a dialog), never in a crash; every question
-goes through :attr:`MainWindow.dialogs`.
+goes through :attr:`MainWindow.dialogs`. Nothing replaces or closes the project before
+:attr:`MainWindow.document` has asked (:mod:`ui.qt.document`); edits are autosaved into this
+window's own locked slot (:mod:`ui.services.autosave`).
 """
 from __future__ import annotations
 
@@ -23,7 +25,8 @@ from ui.model.project_file import SUFFIX, load_project, save_project
 from ui.model.selection import Selection
 from ui.model.settings import AppSettings, config_dir, save_settings
 from ui.qt.actions import build_menus
-from ui.qt.dialogs import Dialogs
+from ui.qt.dialogs import PROJECT_FILTER, Dialogs
+from ui.qt.document import DocumentGuard
 from ui.qt.errors import ErrorReporter
 from ui.qt.qt_generate_panel import QtGeneratePanel
 from ui.qt.qt_preview import QtPreview
@@ -39,9 +42,6 @@ from ui.services.catalog import GeneratorCatalog
 from ui.services.jobs import Job, JobService, JobState
 from ui.services.media import MediaService, Overview
 from ui.services.playback import PlaybackEngine
-
-VIDEO_FILTER = "Video (*.mp4 *.mov *.mkv *.avi *.webm *.m4v);;All files (*)"
-PROJECT_FILTER = f"Foley Studio project (*{SUFFIX});;All files (*)"
 
 
 class MainWindow(QMainWindow):
@@ -61,6 +61,8 @@ class MainWindow(QMainWindow):
         self.project_path: Optional[Path] = None
         self.playhead = 0.0
         self._dirty = self._autosave_due = False
+        self.document = DocumentGuard(self)
+        self.autosaves = autosave.AutosaveSlot()
         self._on_done: dict[int, tuple[Callable[[Any], None], Optional[Callable]]] = {}
         self._build_widgets()
         self.flows = Workflows(self)
@@ -199,21 +201,60 @@ class MainWindow(QMainWindow):
             return None
 
     # -- video and project -------------------------------------------------------------------
-    def open_video(self, path: str) -> None:
-        """Decode ``path`` off the GUI thread and show it; a new project starts when it loads."""
+    @property
+    def modified(self) -> bool:
+        """Whether the project has edits that are not saved."""
+        return self._dirty
+
+    def document_name(self) -> str:
+        """The project's file name, else its video's, else "untitled"."""
+        if self.project_path is not None:
+            return self.project_path.name
+        return Path(self.project.video.path).name if self.project.video else "untitled"
+
+    def document_folder(self) -> str:
+        """Where file dialogs start: the project's folder, the video's, the last file's, or home."""
+        if self.project_path is not None:
+            return str(self.project_path.parent)
+        if self.project.video is not None:
+            return str(Path(self.project.video.path).parent)
+        recent = self.settings.recent_files
+        return str(Path(recent[0]).parent) if recent else str(Path.home())
+
+    def suggest(self, name: str) -> str:
+        """A file name in :meth:`document_folder`, for a save dialog."""
+        return str(Path(self.document_folder()) / name)
+
+    def new_project(self) -> bool:
+        """Start an empty project (after asking about the open one)."""
+        if not self.document.release("start a new project"):
+            return False
+        self._replace(Project(), None)
+        self.overview = None
+        self.timeline.set_overview(None)
+        self.preview.clear()
+        self.job_label.setText("Ready")
+        return True
+
+    def open_video(self, path: str) -> bool:
+        """Decode ``path`` off the GUI thread and show it; a new project starts when it loads.
+
+        Asks about the open project first; False when the user kept it.
+        """
+        if not self.document.release(f"open {Path(path).name}"):
+            return False
         self.job_label.setText(f"Opening {Path(path).name}…")
         self.media.load(path, self.main_thread.wrap(self._on_video_loaded),
                         self.main_thread.wrap(lambda exc: self.errors.report(exc, "Open video")))
+        return True
 
     def _on_video_loaded(self, overview: Overview, keep_project: bool = False) -> None:
         self.overview = overview
         self.timeline.set_overview(overview)
         self.takes_panel.fps = self.storyboard_panel.fps = overview.fps
         if not keep_project:
-            self.project.assign(Project())
+            self._replace(Project(), None)
             self.project.set_video(VideoInfo(overview.path, overview.fps, overview.duration))
-            self.history.clear()
-            self.project_path, self._dirty = None, False
             self.settings.add_recent(overview.path)
             self.actions.refresh_recent()
         self.job_label.setText(f"{Path(overview.path).name}: {overview.duration:.2f} s at "
@@ -221,70 +262,86 @@ class MainWindow(QMainWindow):
         self.seek(0.0)
         self._update_title()
 
-    def open_project(self, path: str | Path) -> None:
-        """Open a project file and decode its video."""
+    def open_project(self, path: str | Path) -> bool:
+        """Open a project file, or the crash's autosave of it when the user picks that.
+
+        Asks about the open project first; False when the user kept it.
+        """
+        if not self.document.release(f"open {Path(path).name}"):
+            return False
+        recovery = self.document.recovery_of(path)
+        if recovery is not None:
+            return self.recover(recovery)
         loaded = load_project(path)
-        self.project.assign(loaded)
-        self.history.clear()
-        self.project_path, self._dirty = Path(path), False
+        self._replace(loaded, Path(path))
         self.settings.add_recent(str(path))
         self.actions.refresh_recent()
+        self._load_video_of(loaded)
+        return True
+
+    def recover(self, recovery: autosave.Recovery) -> bool:
+        """Open a crash's autosave: it keeps its project's path and stays marked modified."""
+        recovered = recovery.load()
+        self._replace(recovered, recovery.project_path, modified=True)
+        self.autosaves.adopt(recovery, self.project)
+        self._load_video_of(recovered)
+        return True
+
+    def _replace(self, project: Project, path: Optional[Path], modified: bool = False) -> None:
+        """Put ``project`` in the window; the old one's autosave goes (the user has chosen)."""
+        self.project.assign(project)
+        self.history.clear()
+        self.project_path, self._dirty, self._autosave_due = path, modified, False
+        self.autosaves.clear()
         self._update_title()
-        if loaded.video is not None:
-            self.media.load(loaded.video.path,
+
+    def _load_video_of(self, project: Project) -> None:
+        if project.video is not None:
+            self.media.load(project.video.path,
                             self.main_thread.wrap(lambda o: self._on_video_loaded(o, keep_project=True)),
                             self.main_thread.wrap(lambda exc: self.errors.report(exc, "Open video")))
 
     def save(self, path: Optional[str | Path] = None) -> Optional[Path]:
         """Save to ``path``, the current file, or a path the user picks; return where."""
         target = path or self.project_path or self.dialogs.save_file(
-            "Save project", PROJECT_FILTER, f"untitled{SUFFIX}")
+            "Save project", PROJECT_FILTER, self.suggest(f"untitled{SUFFIX}"))
         if not target:
             return None
         target = Path(target)
         if not target.name.endswith(SUFFIX):
             target = target.with_name(target.name + SUFFIX)
         save_project(self.project, target)
-        self.project_path, self._dirty = target, False
+        self.project_path, self._dirty, self._autosave_due = target, False, False
+        self.autosaves.clear()
         self.settings.add_recent(str(target))
         self.actions.refresh_recent()
         self._update_title()
         return target
 
-    def open_path(self, path: str) -> None:
-        """Open a project file or a video, by name."""
+    def open_path(self, path: str) -> bool:
+        """Open a project file or a video, by name (after asking about the open project)."""
         if path.endswith(SUFFIX):
-            self.open_project(path)
-        else:
-            self.open_video(path)
+            return self.open_project(path)
+        return self.open_video(path)
 
     # -- autosave and recovery ---------------------------------------------------------------
     def autosave_now(self) -> None:
-        """Write the autosave when there are edits since the last one."""
+        """Write this window's autosave when there are edits since the last one."""
         if self._autosave_due:
-            self.guarded(autosave.write_autosave, self.project)
+            self.guarded(self.autosaves.write, self.project, self.project_path)
             self._autosave_due = False
 
-    def offer_recovery(self) -> bool:
-        """If the app crashed last time, offer its autosave; return whether it was recovered."""
-        path = autosave.pending_recovery()
-        if path is None:
-            return False
-        if not self.dialogs.question("Recover unsaved work?",
-                                     "Foley Studio did not close cleanly last time. Open the "
-                                     "autosaved project?"):
-            autosave.discard()
-            return False
-        recovered = autosave.recover()
-        self.project.assign(recovered)
-        self.history.clear()
-        self._dirty = self._autosave_due = True
-        if recovered.video is not None:
-            self.media.load(recovered.video.path,
-                            self.main_thread.wrap(lambda o: self._on_video_loaded(o, keep_project=True)),
-                            self.main_thread.wrap(lambda exc: self.errors.report(exc, "Open video")))
-        self._update_title()
-        return True
+    def offer_recovery(self, skip: Optional[str] = None) -> Optional[autosave.Recovery]:
+        """Offer what crashed apps left (all but ``skip``'s); return the recovery opened, if any."""
+        recovery = self.document.startup_recovery(skip)
+        if recovery is not None:
+            self.recover(recovery)
+        return recovery
+
+    def stop_jobs(self) -> None:
+        """Cancel every job and forget what they would deliver (the project they ran for goes)."""
+        self._on_done.clear()
+        self.jobs.cancel_all()
 
     # -- playhead and selection --------------------------------------------------------------
     def seek(self, t: float) -> None:
@@ -356,9 +413,7 @@ class MainWindow(QMainWindow):
             self.job_label.setText(f"Playing {label}")
 
     def _update_title(self) -> None:
-        name = self.project_path.name if self.project_path else (
-            Path(self.project.video.path).name if self.project.video else "untitled")
-        self.setWindowTitle(f"{name}{' *' if self._dirty else ''} — Foley Studio")
+        self.setWindowTitle(f"{self.document_name()}{' *' if self._dirty else ''} — Foley Studio")
 
     # -- Qt events ---------------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
@@ -374,16 +429,14 @@ class MainWindow(QMainWindow):
         if self.main_thread.closed:  # already shut down
             event.accept()
             return
-        if self._dirty and self.project.takes and self.dialogs.question(
-                "Save changes?", "The project has unsaved changes. Save them before closing?"):
-            if self.guarded(self.save) is None:
-                event.ignore()
-                return
+        if not self.document.release("quit"):
+            event.ignore()
+            return
         self.shutdown()
         event.accept()
 
     def shutdown(self) -> None:
-        """Stop jobs, decoding and sound; store preferences; remove the autosave."""
+        """Stop jobs, decoding and sound; store preferences; remove this window's autosave."""
         self.main_thread.closed = True
         self.autosave_timer.stop()
         self.transport.stop()
@@ -392,7 +445,7 @@ class MainWindow(QMainWindow):
         self.media.shutdown()
         _window_state().setValue("geometry", self.saveGeometry())
         self.guarded(save_settings, self.settings)
-        autosave.discard()
+        self.autosaves.close()
 
     def restore_geometry(self) -> None:
         """Put the window where the user left it (geometry is Qt's own data, kept in QSettings)."""

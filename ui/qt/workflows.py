@@ -2,14 +2,15 @@
 
 Each method reads the panels, turns the request into a job or an undoable command, and reports
 any error through the window's :class:`~ui.qt.errors.ErrorReporter` (every public method here
-is wrapped by :func:`_guarded`, so a slot never lets an exception escape into Qt).
+is wrapped by :func:`_guarded`, so a slot never lets an exception escape into Qt). The
+window is reached through :class:`FlowHost`, so this module never imports it.
 """
 from __future__ import annotations
 
 import functools
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import Any, Callable, Optional, Protocol
 
 import numpy as np
 
@@ -20,8 +21,35 @@ from ui.qt.qt_transport import Playing
 from ui.services import generation, send
 from ui.services.generation import Storyboard
 
-if TYPE_CHECKING:
-    from ui.qt.main_window import MainWindow
+
+class FlowHost(Protocol):
+    """The window's parts the workflows read and drive."""
+
+    project: Any
+    history: Any
+    settings: Any
+    catalog: Any
+    dialogs: Any
+    transport: Any
+    overview: Any
+    playhead: float
+    project_path: Optional[Path]
+    generate_panel: Any
+    storyboard_panel: Any
+    takes_panel: Any
+    send_panel: Any
+    timeline: Any
+    tabs: Any
+
+    def guarded(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Call ``fn``; an exception becomes an error dialog."""
+
+    def submit(self, title: str, fn: Any, on_done: Callable[[Any], None],
+               on_failed: Optional[Callable[[BaseException], None]] = None) -> Any:
+        """Run ``fn`` on the worker; ``on_done(result)`` on the GUI thread."""
+
+    def suggest(self, name: str) -> str:
+        """``name`` in the project's (or the video's) folder, for a save dialog."""
 
 
 def _guarded(method: Callable[..., Any]) -> Callable[..., Any]:
@@ -34,7 +62,7 @@ def _guarded(method: Callable[..., Any]) -> Callable[..., Any]:
 class Workflows:
     """The window's actions, kept apart from its layout."""
 
-    def __init__(self, window: "MainWindow") -> None:
+    def __init__(self, window: FlowHost) -> None:
         self.w = window
         self.storyboard_result: Optional[Storyboard] = None
 
@@ -75,7 +103,8 @@ class Workflows:
         board = self.storyboard_result
         if board is None:
             raise ConfigError("There is no storyboard yet; select some sound and draw one first.")
-        path = path or self.w.dialogs.save_file("Export storyboard", "PNG image (*.png)", "storyboard.png")
+        path = path or self.w.dialogs.save_file("Export storyboard", "PNG image (*.png)",
+                                               self.w.suggest("storyboard.png"))
         if not path:
             return None
         from foley_studio import media
@@ -203,7 +232,8 @@ class Workflows:
         from foley_studio import media
 
         item = self.w.project.take(take_id)
-        path = path or self.w.dialogs.save_file("Export take", "WAV audio (*.wav)", f"{item.name}.wav")
+        path = path or self.w.dialogs.save_file("Export take", "WAV audio (*.wav)",
+                                               self.w.suggest(f"{item.name}.wav"))
         if not path:
             return None
         if bwf:
