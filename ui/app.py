@@ -1,8 +1,9 @@
-"""Start Foley Studio: the application, the dark theme, the error hook, the main window."""
+"""Start Foley Studio: the application, the dark theme, the error hooks, the main window."""
 from __future__ import annotations
 
 import argparse
 import sys
+import threading
 from typing import Optional
 
 from foley_studio.errors import FoleyStudioError
@@ -39,6 +40,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     if args.smoke:
         _close_when_settled(window, expect_video=bool(args.path))
     sys.excepthook = window.errors.excepthook
+    threading.excepthook = window.errors.thread_hook(window.main_thread.call)
     window.restore_geometry()
     window.show()
     if settings_error is not None:

@@ -1,20 +1,25 @@
-"""Every error ends in a dialog, never in a crash.
+"""Every error ends in one dialog, never in a crash, and never shows a traceback.
 
 :class:`ErrorReporter` turns exceptions into a message the user can act on: a
-:class:`~foley_studio.errors.FoleyStudioError` shows its own message; anything else shows the
-type, the message and the traceback under "Details". All dialogs go through :meth:`present`, so
-tests replace that one method and the event loop is never blocked by a modal box.
+:class:`~foley_studio.errors.FoleyStudioError` shows its own message; anything else shows one
+readable line and the path of the log file that holds the full traceback
+(:mod:`foley_studio.crashlog`). One failure shows one dialog: the same exception reported
+twice, and errors that arrive while a dialog is open, go to the log only. All dialogs go
+through :meth:`present`, so tests replace that one method and the event loop is never blocked.
 """
 from __future__ import annotations
 
 import sys
-import traceback
+import threading
 from types import TracebackType
-from typing import Optional
+from typing import Callable, Optional
 
 from PyQt6.QtWidgets import QMessageBox, QWidget
 
+from foley_studio.crashlog import write_traceback
 from foley_studio.errors import FoleyStudioError
+
+MAX_REMEMBERED = 32  # exceptions already reported, so that a second report of one is dropped
 
 
 class ErrorReporter:
@@ -23,21 +28,43 @@ class ErrorReporter:
     def __init__(self, parent: Optional[QWidget] = None) -> None:
         self.parent = parent
         self.shown: list[tuple[str, str]] = []
+        self.logged: list[str] = []  # log files written, newest last
+        self.held_back = 0  # errors logged while a dialog was open
+        self._reported: list[BaseException] = []
+        self._open = False
 
     def report(self, exc: BaseException, title: str = "Foley Studio") -> None:
-        """Show ``exc``; unexpected exceptions carry their traceback as details."""
+        """Show ``exc`` once; an unexpected exception's traceback goes to a log file."""
+        if any(seen is exc for seen in self._reported):
+            return
+        self._reported = [*self._reported[-MAX_REMEMBERED + 1:], exc]
         if isinstance(exc, FoleyStudioError):
             self.show(title, str(exc))
             return
-        detail = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        where = self.log(exc, title)
         self.show(f"{title}: unexpected error",
-                  f"{type(exc).__name__}: {exc}\n\nFoley Studio keeps running; please report this "
-                  "with the details below.", detail)
+                  f"{type(exc).__name__}: {exc}\n\nFoley Studio keeps running. {where}")
+
+    def log(self, exc: BaseException, context: str) -> str:
+        """Write ``exc``'s traceback to a log file; return a sentence that names the file."""
+        try:
+            path = write_traceback(exc, context=context)
+        except (OSError, FoleyStudioError) as err:
+            return f"The details could not be written to a log file ({err})."
+        self.logged.append(str(path))
+        return f"The details are in {path}; please include that file when you report this."
 
     def show(self, title: str, text: str, detail: str = "") -> None:
-        """Record and present one message."""
+        """Record and present one message (held back while another dialog is open)."""
+        if self._open:
+            self.held_back += 1
+            return
         self.shown.append((title, text))
-        self.present(title, text, detail)
+        self._open = True
+        try:
+            self.present(title, text, detail)
+        finally:
+            self._open = False
 
     def present(self, title: str, text: str, detail: str = "") -> None:
         """Open the modal dialog (tests replace this method)."""
@@ -54,5 +81,14 @@ class ErrorReporter:
             sys.__excepthook__(kind, exc, tb)
             return
         exc.__traceback__ = tb
-        traceback.print_exception(kind, exc, tb)
         self.report(exc)
+
+    def thread_hook(self, call_on_gui: Callable[..., None]) -> Callable[[threading.ExceptHookArgs], None]:
+        """A ``threading.excepthook`` that hands the error to the GUI thread, to log and show."""
+        def hook(args: threading.ExceptHookArgs) -> None:
+            if args.exc_value is None or issubclass(args.exc_type, SystemExit):
+                return
+            args.exc_value.__traceback__ = args.exc_traceback
+            name = args.thread.name if args.thread is not None else "a worker"
+            call_on_gui(self.report, args.exc_value, f"Background task ({name})")
+        return hook

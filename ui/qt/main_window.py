@@ -186,8 +186,11 @@ class MainWindow(QMainWindow):
         if job.state is JobState.DONE and on_done is not None:
             self.guarded(on_done, job.result)
         elif job.state is JobState.FAILED:
-            if on_failed is not None:
-                self.guarded(on_failed, job.error)
+            if on_failed is not None:  # one failure, one dialog: a fault in the handler is logged
+                try:
+                    on_failed(job.error)
+                except Exception as exc:  # noqa: BLE001 - logged; the job's error is shown
+                    self.errors.log(exc, f"{job.title}: while reporting its failure")
             self.errors.report(job.error, job.title)
         elif job.state is JobState.CANCELLED:
             self.job_label.setText(f"{job.title}: cancelled")
