@@ -78,13 +78,14 @@ REPLACERS = {
 @pytest.mark.parametrize("action", sorted(REPLACERS))
 def test_cancel_keeps_the_edited_project_as_it_was(qtbot, edited, world_clip, tmp_path, action) -> None:
     w, path = edited
+    w.autosave_now()
     other = saved_project(tmp_path, "other")
     REPLACERS[action](w, world_clip, other)
     qtbot.wait(300)  # a decode, had one started, would deliver here
     assert w.dialogs.titles() == ["Save changes?"] and "scene.foley.json" in w.dialogs.asked[0][1]
     assert w.project.takes[0].name == "edited" and w.project_path == path and w.modified
     assert w.overview is None and w.project.video is None and w.errors.shown == []
-    assert w.autosaves.file.parent.is_dir()
+    assert load_project(w.autosaves.file).takes[0].name == "edited"
 
 
 @pytest.mark.parametrize("action", sorted(REPLACERS))
@@ -194,4 +195,19 @@ def test_file_dialogs_start_in_the_videos_folder(qtbot, null_audio, world_clip) 
     _menu_action(w, "Save Project").trigger()
     _menu_action(w, "Open Project…").trigger()
     assert w.dialogs.folders == [str(world_clip.parent)] * 2
+    w.shutdown()
+
+
+def test_an_unwritable_config_folder_still_starts_and_says_why_autosave_failed(
+        qtbot, tmp_path, monkeypatch, null_audio) -> None:
+    blocker = tmp_path / "config"
+    blocker.write_text("a file where the config folder should be")
+    monkeypatch.setenv("FOLEY_STUDIO_CONFIG", str(blocker))
+    w = new_window(qtbot, Scripted())
+    w.project.assign(load_project(saved_project(tmp_path)))
+    w.flows.rename_take(w.project.takes[0].id, "edited")
+    w.autosave_now()
+    ((title, text),) = w.errors.shown
+    assert text.startswith("Could not autosave into") and "FOLEY_STUDIO_CONFIG" in text
+    assert w.project.takes[0].name == "edited" and w.isVisible()
     w.shutdown()

@@ -432,7 +432,7 @@ class MainWindow(QMainWindow):
         if self.main_thread.closed:  # already shut down
             event.accept()
             return
-        if not self.document.release("quit"):
+        if not self.guarded(self.document.release, "quit"):  # a fault here keeps the window
             event.ignore()
             return
         self.shutdown()

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import IO, Optional
 
 from foley_studio.atomic import write_text_atomic
+from foley_studio.errors import DiskFullError
 from ui.model.project import Project
 from ui.model.project_file import load_project, save_project, takes_dir
 from ui.model.settings import config_dir
@@ -75,15 +76,23 @@ class Recovery:
 
 
 class AutosaveSlot:
-    """This app's autosave folder, locked for as long as the app runs."""
+    """This app's autosave folder, made and locked at the first write, kept until :meth:`close`.
+
+    Nothing touches the disk before that write, so an app whose config folder cannot be
+    written still starts (the failing autosave is reported like any other error).
+    """
 
     def __init__(self, root: Optional[Path] = None) -> None:
         self.folder = (root or autosave_root()) / uuid.uuid4().hex[:12]
-        self.folder.mkdir(parents=True)
+        self._lock: Optional[IO[bytes]] = None
+
+    def _claim(self) -> None:
+        """Make the folder and take its lock (the lock exists before any autosave does)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
         lock = self.folder / LOCK_NAME
         write_text_atomic(lock, json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
                                             "started": _now().isoformat(timespec="seconds")}))
-        self._lock: Optional[IO[bytes]] = open(lock, "rb")  # noqa: SIM115 - held for life
+        self._lock = open(lock, "rb")  # noqa: SIM115 - held for the app's life
         if fcntl is not None:
             fcntl.flock(self._lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
 
@@ -94,7 +103,14 @@ class AutosaveSlot:
 
     def write(self, project: Project, project_path: Optional[Path]) -> Path:
         """Autosave ``project`` (whose own file is ``project_path``), the project before the note."""
-        save_project(project, self.file)
+        try:
+            if self._lock is None:
+                self._claim()
+            save_project(project, self.file)
+        except OSError as exc:
+            raise DiskFullError(f"Could not autosave into {self.folder} ({exc.strerror or exc}); "
+                                "make that folder writable or set FOLEY_STUDIO_CONFIG to one that "
+                                "is. Your project is still open; save it to keep the edits.") from exc
         meta = {"project": None if project_path is None else str(Path(project_path).resolve()),
                 "saved_at": _now().isoformat(timespec="seconds")}
         write_text_atomic(self.folder / META_NAME, json.dumps(meta))
