@@ -54,6 +54,20 @@ class Scripted:
         return [title for title, _ in self.asked]
 
 
+def new_window(qtbot, dialogs: Scripted):
+    """A main window with no generators, errors recorded (not shown) and ``dialogs`` answering."""
+    from ui.model.settings import AppSettings
+    from ui.qt.main_window import MainWindow
+    from ui.services.catalog import GeneratorCatalog
+
+    w = MainWindow(AppSettings(), catalog=GeneratorCatalog())
+    qtbot.addWidget(w)
+    w.errors.present = lambda title, text, detail="": None  # recorded in errors.shown
+    w.dialogs = dialogs
+    w.show()
+    return w
+
+
 def saved_project(folder: Path, name: str = "scene") -> Path:
     """A project file with one take named "door" (no video, so nothing to decode)."""
     project = Project()

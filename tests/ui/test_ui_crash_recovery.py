@@ -8,14 +8,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers_app import Scripted, abandon, saved_project
+from helpers_app import Scripted, abandon, new_window, saved_project
 
 from ui.app import open_at_start
 from ui.model.project_file import load_project
-from ui.model.settings import AppSettings
-from ui.qt.main_window import MainWindow
 from ui.services.autosave import pending_recoveries
-from ui.services.catalog import GeneratorCatalog
 
 pytestmark = pytest.mark.qt
 
@@ -36,15 +33,6 @@ w.autosave_now()
 print("autosaved", flush=True)
 sys.stdin.readline()  # runs until killed
 """
-
-
-def new_window(qtbot, dialogs: Scripted) -> MainWindow:
-    w = MainWindow(AppSettings(), catalog=GeneratorCatalog())
-    qtbot.addWidget(w)
-    w.errors.present = lambda title, text, detail="": None  # recorded in errors.shown
-    w.dialogs = dialogs
-    w.show()
-    return w
 
 
 def _editing_app(project: Path) -> subprocess.Popen:

@@ -6,26 +6,15 @@ import threading
 from pathlib import Path
 
 import pytest
-from helpers_app import Scripted, saved_project
+from helpers_app import Scripted, new_window, saved_project
 from PyQt6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PyQt6.QtGui import QDropEvent
 
 from ui.app import open_at_start
 from ui.model.project_file import load_project
-from ui.model.settings import AppSettings
 from ui.qt.main_window import MainWindow
-from ui.services.catalog import GeneratorCatalog
 
 pytestmark = pytest.mark.qt
-
-
-def new_window(qtbot, dialogs: Scripted) -> MainWindow:
-    w = MainWindow(AppSettings(), catalog=GeneratorCatalog())
-    qtbot.addWidget(w)
-    w.errors.present = lambda title, text, detail="": None  # recorded in errors.shown
-    w.dialogs = dialogs
-    w.show()
-    return w
 
 
 @pytest.fixture
