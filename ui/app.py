@@ -20,8 +20,26 @@ def parse_args(argv: Optional[list[str]]) -> argparse.Namespace:
 
 
 def main(argv: Optional[list[str]] = None) -> int:
-    """Run the app until its window closes; return the exit status."""
+    """Run the app until its window closes; return the exit status.
+
+    A failure before the window can show it is one line on stderr (exit 1) that names the log
+    file holding its traceback.
+    """
     args = parse_args(argv)
+    try:
+        return _run(args)
+    except Exception as exc:  # noqa: BLE001 - one line for the user, the traceback to a log
+        from foley_studio.crashlog import write_traceback
+
+        try:
+            where = f" The details are in {write_traceback(exc, context='Starting the app')}."
+        except (OSError, FoleyStudioError) as err:
+            where = f" (No log could be written: {err}.)"
+        print(f"Foley Studio could not start: {type(exc).__name__}: {exc}.{where}", file=sys.stderr)
+    return 1
+
+
+def _run(args: argparse.Namespace) -> int:
     from PyQt6.QtWidgets import QApplication
 
     from ui.model.settings import AppSettings, load_settings

@@ -134,3 +134,18 @@ def test_the_running_app_shows_a_slots_exception_without_a_traceback(tmp_path) -
     (log,) = (tmp_path / "cache" / "logs").iterdir()
     assert str(log) in result.stderr and "broken_slot" in log.read_text()
     assert result.returncode == 1  # smoke runs exit 1 when an error was shown
+
+
+def test_a_failure_before_the_window_shows_is_one_line_and_a_log(qtbot, monkeypatch, capsys) -> None:
+    import ui.qt.main_window
+    from ui.app import main
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("no screen for the window")
+    monkeypatch.setattr(ui.qt.main_window, "MainWindow", broken)
+    assert main([]) == 1
+    err = capsys.readouterr().err
+    (log,) = log_dir().iterdir()
+    assert err.startswith("Foley Studio could not start: RuntimeError: no screen for the window.")
+    assert str(log) in err and "Traceback" not in err and len(err.splitlines()) == 1
+    assert "no screen for the window" in log.read_text()
