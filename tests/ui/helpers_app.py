@@ -32,10 +32,6 @@ class Scripted:
     def text(self, caption: str, label: str, value: str):
         return None
 
-    def question(self, title: str, text: str) -> bool:
-        self.asked.append((title, text))
-        return False
-
     def save_changes(self, title: str, text: str) -> str:
         self._ask(title, text)
         return self.save

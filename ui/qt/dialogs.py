@@ -38,11 +38,6 @@ class Dialogs:
         text, ok = QInputDialog.getText(self.parent, caption, label, text=value)
         return text if ok else None
 
-    def question(self, title: str, text: str) -> bool:
-        """Yes (True) or no (False)."""
-        answer = QMessageBox.question(self.parent, title, text)
-        return answer == QMessageBox.StandardButton.Yes
-
     def save_changes(self, title: str, text: str) -> str:
         """Save / Don't Save / Cancel: :data:`SAVE`, :data:`DISCARD` or :data:`CANCEL` (Esc)."""
         buttons = QMessageBox.StandardButton
