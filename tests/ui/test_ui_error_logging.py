@@ -55,17 +55,21 @@ def test_one_failure_shows_one_dialog() -> None:
     assert [t for _, t, _ in opened][1:] == ["A later, different problem."] and len(opened) == 2
 
 
-def test_errors_while_a_dialog_is_open_go_to_the_log_only() -> None:
+def test_a_failure_repeating_while_its_dialog_is_open_shows_once_and_others_wait() -> None:
     errors, opened = _silent()
-    burst = [_raised(OSError(f"frame {i} unreadable")) for i in range(3)]
+    burst = [_raised(OSError("the video file is unreadable")) for _ in range(3)]
+    other = ConfigError("The lane is empty; accept a take first.")
 
     def present(title: str, text: str, detail: str = "") -> None:  # events keep coming meanwhile
         opened.append((title, text, detail))
-        for exc in burst[1:]:
-            errors.report(exc, "Preview")
+        if len(opened) == 1:
+            for exc in [*burst[1:], other, ConfigError(str(other))]:
+                errors.report(exc, "Preview")
     errors.present = present
     errors.report(burst[0], "Preview")
-    assert len(opened) == 1 and errors.held_back == 2 and len(errors.logged) == 3
+    assert [text.splitlines()[0] for _, text, _ in opened] == [
+        "OSError: the video file is unreadable", str(other)]
+    assert errors.held_back == 3 and len(errors.logged) == 3  # every traceback is kept
 
 
 def test_a_job_whose_failure_handler_fails_shows_one_dialog(qtbot, null_audio) -> None:

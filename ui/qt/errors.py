@@ -4,7 +4,8 @@
 :class:`~foley_studio.errors.FoleyStudioError` shows its own message; anything else shows one
 readable line and the path of the log file that holds the full traceback
 (:mod:`foley_studio.crashlog`). One failure shows one dialog: the same exception reported
-twice, and errors that arrive while a dialog is open, go to the log only. All dialogs go
+twice is shown once, and errors that arrive while a dialog is open wait for it to close, a
+repeat of the message already open or waiting being counted, not shown again. All dialogs go
 through :meth:`present`, so tests replace that one method and the event loop is never blocked.
 """
 from __future__ import annotations
@@ -29,8 +30,9 @@ class ErrorReporter:
         self.parent = parent
         self.shown: list[tuple[str, str]] = []
         self.logged: list[str] = []  # log files written, newest last
-        self.held_back = 0  # errors logged while a dialog was open
+        self.held_back = 0  # repeats of a message already open or waiting
         self._reported: list[BaseException] = []
+        self._waiting: list[tuple[str, str, str, str]] = []  # (title, text, detail, what failed)
         self._open = False
 
     def report(self, exc: BaseException, title: str = "Foley Studio") -> None:
@@ -41,9 +43,10 @@ class ErrorReporter:
         if isinstance(exc, FoleyStudioError):
             self.show(title, str(exc))
             return
+        line = f"{type(exc).__name__}: {exc}"
         where = self.log(exc, title)
-        self.show(f"{title}: unexpected error",
-                  f"{type(exc).__name__}: {exc}\n\nFoley Studio keeps running. {where}")
+        self.show(f"{title}: unexpected error", f"{line}\n\nFoley Studio keeps running. {where}",
+                  same_as=f"{title}: {line}")
 
     def log(self, exc: BaseException, context: str) -> str:
         """Write ``exc``'s traceback to a log file; return a sentence that names the file."""
@@ -54,17 +57,28 @@ class ErrorReporter:
         self.logged.append(str(path))
         return f"The details are in {path}; please include that file when you report this."
 
-    def show(self, title: str, text: str, detail: str = "") -> None:
-        """Record and present one message (held back while another dialog is open)."""
-        if self._open:
+    def show(self, title: str, text: str, detail: str = "", same_as: str = "") -> None:
+        """Record and present one message, after any dialog already open.
+
+        ``same_as`` names the failure (default: title and text); a message whose failure is
+        already open or waiting is counted in :attr:`held_back` instead of shown again.
+        """
+        key = same_as or f"{title}: {text}"
+        if any(waiting[3] == key for waiting in self._waiting):
             self.held_back += 1
             return
-        self.shown.append((title, text))
+        self._waiting.append((title, text, detail, key))
+        if self._open:
+            return
         self._open = True
         try:
-            self.present(title, text, detail)
+            while self._waiting:
+                title, text, detail, _ = self._waiting[0]
+                self.shown.append((title, text))
+                self.present(title, text, detail)
+                self._waiting.pop(0)
         finally:
-            self._open = False
+            self._open, self._waiting = False, []
 
     def present(self, title: str, text: str, detail: str = "") -> None:
         """Open the modal dialog (tests replace this method)."""
