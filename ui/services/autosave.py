@@ -14,6 +14,7 @@ deleted by anyone else.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
 import os
@@ -209,9 +210,10 @@ def _adopt_legacy(root: Path) -> None:
         return
     folder = root / f"legacy-{uuid.uuid4().hex[:8]}"
     folder.mkdir()
-    if takes_dir(old).is_dir():
-        os.replace(takes_dir(old), takes_dir(folder / AUTOSAVE_NAME))
-    os.replace(old, folder / AUTOSAVE_NAME)
+    with contextlib.suppress(FileNotFoundError):  # another app starting now may move it first
+        if takes_dir(old).is_dir():
+            os.replace(takes_dir(old), takes_dir(folder / AUTOSAVE_NAME))
+        os.replace(old, folder / AUTOSAVE_NAME)
 
 
 def _same_file(a: Path, b: Path) -> bool:
