@@ -1,29 +1,55 @@
-"""Unexpected errors go to a log file, never to the user's screen as a traceback.
+"""Crash reports: the full traceback of an unexpected error, kept in a log file (no torch, no Qt).
 
-:func:`write_traceback` writes one file per failure under ``<cache folder>/logs/`` (the cache
-folder is ``$FOLEY_STUDIO_CACHE_DIR``, default ``~/.cache/foley_studio``) and returns its path,
-so the one readable line the user sees can say where the details are. Torch-free and Qt-free.
+The command line and the app show a user one readable line (or one dialog) that gives the
+report's path; the report holds what a developer needs. Reports live in
+``<FOLEY_STUDIO_CACHE_DIR or ~/.cache/foley_studio>/logs/``, or in the system's temporary
+folder when that cannot be written.
 """
 from __future__ import annotations
 
-import datetime
 import os
+import platform
+import sys
+import tempfile
 import traceback
+from datetime import datetime, timezone
 from pathlib import Path
 
 from foley_studio.atomic import write_text_atomic
-from foley_studio.registry import cache_dir
+from foley_studio.errors import DiskFullError
+from foley_studio.version import __version__
 
 
 def log_dir() -> Path:
-    """The folder that holds the tracebacks of unexpected errors."""
-    return cache_dir() / "logs"
+    """The folder crash reports are written to."""
+    env = os.environ.get("FOLEY_STUDIO_CACHE_DIR")
+    root = Path(env) if env else Path.home() / ".cache" / "foley_studio"
+    return root / "logs"
 
 
 def write_traceback(exc: BaseException, *, context: str) -> Path:
-    """Write ``exc``'s full traceback, headed by ``context``, to a new log file; return its path."""
-    now = datetime.datetime.now()
-    path = log_dir() / f"foley-studio-{now:%Y%m%d-%H%M%S-%f}-{os.getpid()}.log"
-    body = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    write_text_atomic(path, f"{context}\n{now.isoformat(timespec='seconds')}\n\n{body}")
+    """Write ``exc``'s traceback, with ``context`` (what was being done), to a new log file.
+
+    Returns the file's path. Raises :class:`OSError` or :class:`DiskFullError` only when
+    neither the log folder nor the temporary folder can be written.
+    """
+    now = datetime.now(timezone.utc)
+    name = f"crash-{now:%Y%m%d-%H%M%S-%f}-{os.getpid()}.log"
+    text = _report(exc, context, now)
+    try:
+        return _write(log_dir() / name, text)
+    except (OSError, DiskFullError):
+        return _write(Path(tempfile.gettempdir()) / "foley_studio" / "logs" / name, text)
+
+
+def _write(path: Path, text: str) -> Path:
+    write_text_atomic(path, text)
     return path
+
+
+def _report(exc: BaseException, context: str, now: datetime) -> str:
+    lines = [f"Foley Studio {__version__} crash report, {now.isoformat()}",
+             f"context: {context}",
+             f"python: {sys.version.split()[0]} on {platform.platform()}", ""]
+    lines += traceback.format_exception(exc)
+    return "\n".join(line.rstrip("\n") for line in lines) + "\n"

@@ -50,7 +50,7 @@ def test_an_unexpected_error_shows_one_line_and_the_log_that_holds_its_traceback
     assert "Traceback" not in text and detail == ""
     assert [str(_log_named_in(text))] == errors.logged
     written = _log_named_in(text).read_text()
-    assert written.startswith("Accept\n") and "Traceback" in written and "_raised" in written
+    assert "context: Accept" in written and "Traceback" in written and "_raised" in written
 
 
 def test_one_failure_shows_one_dialog() -> None:
