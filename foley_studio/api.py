@@ -29,6 +29,8 @@ from foley_studio.timeline import TimeRange
 IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"BM", b"II*\x00", b"MM\x00*",
                     b"GIF87a", b"GIF89a")
 """Leading bytes of the still-image formats OpenCV reads (WebP is told by its RIFF form type)."""
+MODE_VERBS = {"foley": "make sound for pictures", "text": "make sound from text",
+              "inpaint": "inpaint", "extend": "extend", "storyboard": "draw storyboards"}
 SOUND_MODES = ("inpaint", "extend", "storyboard")
 """Modes that work on the source's soundtrack, so need a video with sound."""
 
@@ -59,8 +61,8 @@ def check_request(request: GenerationRequest, generator: Optional[Generator] = N
     modes = generator.modes if generator is not None else _bundle_modes(request.model)
     if request.mode not in modes:
         name = generator.name if generator is not None else request.model
-        raise ConfigError(f"The {name} generator cannot do {request.mode}; it does "
-                          f"{', '.join(sorted(modes))}; choose another generator.")
+        raise ConfigError(f"The {name} generator cannot {MODE_VERBS[request.mode]} (its modes: "
+                          f"{', '.join(sorted(modes))}); choose another generator.")
 
 
 def _check_source(request: GenerationRequest, window: Optional[float]) -> None:

@@ -61,8 +61,8 @@ def _add_inputs(parser: argparse.ArgumentParser, verb: str) -> None:
         parser.add_argument("source", nargs="?", help="video or image file (told apart by content); "
                             "leave it out and give --prompt for sound from text alone")
         parser.add_argument("--prompt", default=None,
-                            help="text of the sound to make, used only without a source (IM2WAV); "
-                                 "default none")
+                            help="text of the sound to make from text alone (IM2WAV); refused with "
+                                 "a source, since the picture alone guides the sound; default none")
     else:
         parser.add_argument("source", help="video file with a soundtrack")
     parser.add_argument("--model", default=DEFAULT_MODELS[verb], help=_model_help(DEFAULT_MODELS[verb]))

@@ -102,10 +102,10 @@ def test_image_requests_are_checked_first(no_model, capsys, still: Path, tmp_pat
 @pytest.mark.parametrize("argv, message", [
     (["generate", "--prompt", "rain", "--end", "inf"], "end must lie in 0–86400"),
     (["generate", "--prompt", "   "], "needs a prompt"),
-    (["generate", "--prompt", "rain", "--model", "echoes-starter"], "cannot do text"),
+    (["generate", "--prompt", "rain", "--model", "echoes-starter"], "cannot make sound from text"),
     (["outpaint", "{clip}", "--seconds", "nan"], "extend (seconds to add) must lie in 0.05–300"),
     (["outpaint", "{clip}", "--seconds", "1e12"], "extend (seconds to add) must lie in 0.05–300"),
-    (["outpaint", "{clip}", "--end", "3", "--model", "im2wav-starter"], "cannot do extend"),
+    (["outpaint", "{clip}", "--end", "3", "--model", "im2wav-starter"], "cannot extend"),
     (["storyboard", "{clip}", "--window", "nan"], "window (seconds per storyboard picture)"),
     (["storyboard", "{clip}", "--window", "0"], "window (seconds per storyboard picture)"),
     (["storyboard", "{clip}", "--end", "2", "--window", "5"], "longer than the region"),
