@@ -23,7 +23,7 @@ from foley_studio.errors import ConfigError
 from foley_studio.generation import Conditioning, Generator
 from foley_studio.media.container import check_path
 from foley_studio.progress import CancelToken, ProgressFn
-from foley_studio.requests import GenerationRequest, Take, check_window
+from foley_studio.requests import LIMITS, GenerationRequest, Take
 from foley_studio.timeline import TimeRange
 
 IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"BM", b"II*\x00", b"MM\x00*",
@@ -56,8 +56,10 @@ def check_request(request: GenerationRequest, generator: Optional[Generator] = N
     Checks the generator's modes (``generator``, else the bundle ``request.model`` names,
     without loading its weights), the source, the region and the storyboard ``window``.
     """
+    if window is not None:
+        LIMITS["window"].check(window)
     if request.mode != "text":
-        _check_source(request, window)
+        _check_source(request)
     modes = generator.modes if generator is not None else _bundle_modes(request.model)
     if request.mode not in modes:
         name = generator.name if generator is not None else request.model
@@ -65,18 +67,16 @@ def check_request(request: GenerationRequest, generator: Optional[Generator] = N
                           f"{', '.join(sorted(modes))}); choose another generator.")
 
 
-def _check_source(request: GenerationRequest, window: Optional[float]) -> None:
+def _check_source(request: GenerationRequest) -> None:
     """The source is a readable picture, or a video holding the region (and sound if needed)."""
     if is_image(request.source):
         _image_conditioning(request)  # decodes the picture: a damaged file fails here
         return
     with media.VideoClip(request.source) as clip:
-        region = _region(request, clip)
+        _region(request, clip)
         if request.mode in SOUND_MODES and not clip.has_audio:
             raise ConfigError(f"{request.mode} works on the soundtrack, but {request.source} has "
                               "none; choose a clip with sound.")
-    if window is not None:
-        check_window(window, region.duration)
 
 
 def _bundle_modes(name: str) -> frozenset:

@@ -77,14 +77,6 @@ conditional model; temperature divides the logits; top-k 0 and top-p 0 switch th
 off; steps are Visual Echoes' unmasking steps."""
 
 
-def check_window(window: float, seconds: float) -> None:
-    """Check a storyboard's seconds per picture against ``seconds`` of source sound."""
-    LIMITS["window"].check(window)
-    if window > seconds:
-        raise ConfigError(f"The storyboard window ({window:g} s) is longer than the region "
-                          f"({seconds:g} s); choose a window up to the region's length.")
-
-
 @dataclass(frozen=True)
 class SamplerSettings:
     """Sampler knobs shared by both generators (each uses what applies to it).
@@ -145,8 +137,8 @@ class GenerationRequest:
 
     def _check_region(self) -> None:
         if self.end <= self.start:
-            raise ConfigError(f"The region ends ({self.end:g} s) before it starts "
-                              f"({self.start:g} s); end must be after start.")
+            raise ConfigError(f"The region must end after it starts (start {self.start:g} s, "
+                              f"end {self.end:g} s).")
         if self.end - self.start > MAX_SECONDS:
             raise ConfigError(f"The region is {self.end - self.start:g} s long; one request "
                               f"covers at most {MAX_SECONDS:g} s, so split it.")

@@ -94,8 +94,7 @@ def _add_region(parser: argparse.ArgumentParser, verb: str) -> None:
                             help="the gap to replace, seconds in the source, A < B inside the "
                                  "region (required)")
     if verb == "storyboard":
-        _ranged(parser, "--window", "window", float, "seconds of sound per picture, at most the "
-                "region's length", 1.0)
+        _ranged(parser, "--window", "window", float, "seconds of sound per picture", 1.0)
     _ranged(parser, "--takes", "takes", int, "how many takes", 1)
     _ranged(parser, "--seed", "seed", int, "seed of the first take (take i uses seed + i)", 0)
 

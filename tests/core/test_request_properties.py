@@ -11,8 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from foley_studio.errors import ConfigError
-from foley_studio.requests import (LIMITS, MAX_SECONDS, MAX_SEED, GenerationRequest,
-                                   SamplerSettings, check_window)
+from foley_studio.requests import LIMITS, MAX_SECONDS, MAX_SEED, GenerationRequest, SamplerSettings
 
 SAMPLER_FIELDS = [f.name for f in dataclasses.fields(SamplerSettings)]
 FAST = settings(max_examples=60, deadline=None)
@@ -42,6 +41,15 @@ def outside(name: str) -> st.SearchStrategy:
 
 def names(name: str) -> str:
     return re.escape(f"{LIMITS[name].label} must") + ".*" + re.escape(LIMITS[name].span)
+
+
+@pytest.mark.parametrize("name", sorted(LIMITS))
+@FAST
+@given(data=st.data())
+def test_every_limit_accepts_its_range_and_nothing_else(name: str, data: st.DataObject) -> None:
+    LIMITS[name].check(data.draw(inside(name)))
+    with pytest.raises(ConfigError, match=names(name)):
+        LIMITS[name].check(data.draw(outside(name)))
 
 
 @pytest.mark.parametrize("name", SAMPLER_FIELDS)
@@ -123,17 +131,6 @@ def test_a_gap_is_accepted_only_inside_the_region(a: float, b: float) -> None:
     else:
         with pytest.raises(ConfigError, match="gap"):
             GenerationRequest("inpaint", "clip.mp4", 1.0, 3.0, gap=(a, b))
-
-
-@FAST
-@given(window=st.one_of(inside("window"), outside("window")), seconds=st.floats(0.3, MAX_SECONDS))
-def test_storyboard_windows(window: object, seconds: float) -> None:
-    good = isinstance(window, float) and LIMITS["window"].low <= window <= min(seconds, MAX_SECONDS)
-    if good:
-        check_window(window, seconds)
-    else:
-        with pytest.raises(ConfigError, match="window"):
-            check_window(window, seconds)
 
 
 @pytest.mark.parametrize("kwargs, field", [
