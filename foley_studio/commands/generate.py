@@ -42,11 +42,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         _add_inputs(parser, verb)
         _add_region(parser, verb)
         _add_sampler(parser, verb)
-        parser.add_argument("--out", type=Path, default=Path("takes"),
-                            help="output folder, made if missing (not a file); default %(default)s")
-        parser.add_argument("--overwrite", action="store_true",
-                            help="replace files of the same name in --out (default: refuse)")
+        _add_common(parser)
         parser.set_defaults(func=_run, mode=mode)
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    """Options every generation verb takes."""
+    parser.add_argument("--out", type=Path, default=Path("takes"),
+                        help="output folder, made if missing (not a file); default %(default)s")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace files of the same name in --out (default: refuse)")
 
 
 def _ranged(parser: argparse.ArgumentParser, flag: str, field: str, kind: type, what: str,
