@@ -272,3 +272,53 @@ def test_model_help_names_the_default_and_the_installed_bundles() -> None:
     assert names and all(name in model.help for name in names)
     inpaint = next(a for a in _subcommand("inpaint")._actions if "--model" in a.option_strings)
     assert inpaint.default == "echoes-starter"
+
+
+@pytest.fixture(scope="module")
+def bad_files(tmp_path_factory: pytest.TempPathFactory, still: Path) -> dict[str, Path]:
+    from helpers_media import make_sound
+
+    root = tmp_path_factory.mktemp("bad")
+    files = {"text": root / "notes.mp4", "empty": root / "empty.mp4", "folder": root / "folder.mov",
+             "broken_png": root / "broken.png", "file": root / "file.txt"}
+    files["text"].write_text("not a video at all\n" * 20)
+    files["empty"].write_bytes(b"")
+    files["folder"].mkdir()
+    files["broken_png"].write_bytes(still.read_bytes()[:40])
+    files["file"].write_text("a file where a folder should be")
+    files["sound"] = make_sound(root / "sound.wav", seconds=1.0)
+    files["silent"] = make_video(root / "silent.mp4", seconds=2.0, fps=12, with_audio=False)
+    files["missing"] = root / "missing.mp4"
+    return files
+
+
+BAD_INPUTS = [
+    (["generate", "{text}"], "not a video or sound file"),
+    (["generate", "{empty}"], "is empty"),
+    (["generate", "{folder}"], "is a folder"),
+    (["generate", "{missing}"], "does not exist"),
+    (["generate", "{sound}"], "has no picture"),
+    (["generate", "{broken_png}", "--end", "1"], "not an image that can be read"),
+    (["inpaint", "{still}", "--gap", "1", "2"], "is a still image"),
+    (["outpaint", "{silent}", "--end", "2"], "has none; choose a clip with sound"),
+    (["storyboard", "{silent}", "--end", "2"], "has none; choose a clip with sound"),
+    (["probe", "{folder}"], "is a folder"),
+    (["synth", "--out", "{out}", "--seconds", "nan"], "seconds must lie in 0.1–600"),
+    (["synth", "--out", "{out}", "--seed", "-1"], "seed must lie in 0–"),
+    (["synth", "--out", "{file}/world"], "is a file, not a folder"),
+    (["eval", "--model", "m", "--data", "d", "--judges", "j", "--out", "{out}", "--per-class", "1"],
+     "per-class"),
+    (["eval", "--model", "m", "--data", "d", "--judges", "j", "--out", "{out}", "--guidance", "nan"],
+     "guidance must lie in 0–20"),
+    (["demo", "--takes", "0", "--out", "{out}"], "takes must lie in 1–64"),
+    (["demo", "--out", "{file}"], "is a file, not a folder"),
+]
+
+
+@pytest.mark.parametrize("argv, message", BAD_INPUTS)
+def test_bad_inputs_end_in_one_line_and_exit_2(no_model, capsys, bad_files: dict, still: Path,
+                                              tmp_path: Path, argv: list, message: str) -> None:
+    names = {**{k: str(v) for k, v in bad_files.items()}, "still": str(still), "out": str(tmp_path / "o")}
+    code, err = run(capsys, *(a.format(**names) for a in argv))
+    assert code == 2 and message in err, err
+    assert "Traceback" not in err and err.strip().splitlines()[-1].startswith("foley-studio: error:")
