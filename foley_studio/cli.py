@@ -73,7 +73,7 @@ def chosen_command(argv: Sequence[str]) -> Optional[str]:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the CLI; return the exit status (see the module's docstring)."""
-    argv = list(sys.argv[1:] if argv is None else argv)
+    argv = [str(a) for a in (sys.argv[1:] if argv is None else argv)]  # paths welcome
     try:
         args = build_parser(chosen_command(argv)).parse_args(argv)
         return int(args.func(args) or 0)
