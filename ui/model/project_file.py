@@ -1,7 +1,7 @@
 """Project files: versioned JSON plus one WAV per take in a folder beside it.
 
 ``song.foley.json`` holds ``schema_version``, the video, the selection, the takes' provenance and
-the Foley lane; ``song.foley.json.takes/`` holds ``<take id>.wav`` (32-bit float, lossless).
+the lanes (production, Foley stems with their clips, sync tracks with their hits); ``song.foley.json.takes/`` holds ``<take id>.wav`` (32-bit float, lossless).
 Older versions are migrated on load; files from a newer Foley Studio are refused rather than
 half-read. Everything is written atomically, the JSON last, so a crash never leaves a project
 that points at missing audio.
@@ -18,10 +18,12 @@ import soundfile as sf
 from foley_studio.atomic import atomic_path, write_text_atomic
 from foley_studio.errors import ConfigError, MissingFileError
 from foley_studio.requests import Take
+from foley_studio.sync import SyncTrack
+from ui.model.lanes import Lane
 from ui.model.project import LaneClip, Project, TakeItem, VideoInfo
 from ui.model.selection import Selection
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SUFFIX = ".foley.json"
 
 
@@ -64,7 +66,7 @@ def to_dict(project: Project, path: Path) -> dict[str, Any]:
         "selection": None if sel is None else {"start": sel.start, "end": sel.end,
                                                "frame": sel.frame},
         "takes": [_take_dict(item, path) for item in project.takes],
-        "lane": [{"id": c.id, "take_id": c.take_id, "start": c.start} for c in project.lane],
+        "lanes": [_lane_dict(lane) for lane in project.lanes],
     }
 
 
@@ -79,8 +81,8 @@ def from_dict(data: dict[str, Any], path: Path) -> Project:
             s = data["selection"]
             project.selection = Selection(s["start"], s["end"], s.get("frame", False))
         project.takes = [_take_item(t, path) for t in data["takes"]]
-        project.lane = [LaneClip(c["take_id"], c["start"], c["id"]) for c in data["lane"]]
-    except (KeyError, TypeError, ValueError) as exc:
+        project.lanes = [_lane(d) for d in data["lanes"]]
+    except (KeyError, TypeError, ValueError, ConfigError) as exc:
         raise ConfigError(f"{path} is damaged ({exc!r} is missing or wrong); restore it from "
                           "the autosave or a backup.") from exc
     return project
@@ -113,8 +115,35 @@ def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2}
+def _v2_to_v3(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 had one Foley lane (a list of clips); version 3 has lanes of several kinds."""
+    lanes = [_lane_dict(lane) for lane in Project().lanes]
+    for lane in lanes:
+        if lane["kind"] == "foley":
+            lane["clips"] = data.pop("lane", [])
+    data["lanes"] = lanes
+    data["schema_version"] = 3
+    return data
+
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2, 2: _v2_to_v3}
 """schema_version → function that returns the document at the next version."""
+
+
+def _lane_dict(lane: Lane) -> dict[str, Any]:
+    out = {"id": lane.id, "kind": lane.kind, "name": lane.name, "mute": lane.mute,
+           "solo": lane.solo, "gain_db": lane.gain_db,
+           "clips": [{"id": c.id, "take_id": c.take_id, "start": c.start} for c in lane.clips]}
+    if lane.kind == "sync":
+        out["sync"] = lane.sync.to_json()
+    return out
+
+
+def _lane(d: dict[str, Any]) -> Lane:
+    clips = tuple(LaneClip(c["take_id"], float(c["start"]), c["id"]) for c in d.get("clips", []))
+    sync = SyncTrack.from_json(d["sync"]) if d.get("sync") else SyncTrack()
+    return Lane(d["kind"], d["name"], d["id"], bool(d.get("mute", False)), bool(d.get("solo", False)),
+                float(d.get("gain_db", 0.0)), clips, sync)
 
 
 def _take_dict(item: TakeItem, path: Path) -> dict[str, Any]:
