@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Callable, Optional
 from PyQt6.QtGui import QAction, QKeySequence
 
 from ui.qt.qt_preferences import QtPreferences
+from ui.qt.qt_sync import build_sync_menu
 
 if TYPE_CHECKING:
     from ui.qt.main_window import MainWindow
@@ -61,6 +62,7 @@ def build_menus(w: "MainWindow") -> WindowActions:
     a.add(mark, "Set In Point", w.mark_in, "I")
     a.add(mark, "Set Out Point", w.mark_out, "O")
     a.add(mark, "Clear Selection", w.clear_selection, "Esc")
+    build_sync_menu(a, bar)
     transport = bar.addMenu("&Transport")
     a.play = a.add(transport, "Play", w.flows.toggle_play, "Space")
     a.add(transport, "Go to Start", lambda: w.seek(0.0), "Home")
