@@ -183,7 +183,9 @@ class MainWindow(QMainWindow):
             self._finish(job)
 
     def _finish(self, job: Job) -> None:
-        on_done, on_failed = self._on_done.pop(job.id, (None, None))
+        if job.id not in self._on_done:  # queued updates of one job all see it finished: once
+            return
+        on_done, on_failed = self._on_done.pop(job.id)
         if job.state is JobState.DONE and on_done is not None:
             self.guarded(on_done, job.result)
         elif job.state is JobState.FAILED:
