@@ -18,6 +18,8 @@ A generated take puts its transients near, not on, the sync track's hits. :func:
    out, and room tone (the take's quietest 50 ms, tiled back and forth) bridges what is left
    of the gap; the audio before the first pair stays where it is.
 
+:func:`conformed` applies this to a :class:`~foley_studio.requests.Take` and a sync track.
+
 Nothing is stretched: each attack and its decay keep every sample. Transients no hit claimed
 ride along with the piece they lie in (reported as ``extra``); hits no transient reached are
 reported as ``missing``.
@@ -25,11 +27,15 @@ reported as ``missing``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import TYPE_CHECKING, Optional, Sequence
 
 import numpy as np
 
 from foley_studio.errors import ConfigError
+
+if TYPE_CHECKING:
+    from foley_studio.requests import Take
+    from foley_studio.sync import SyncTrack
 
 
 @dataclass(frozen=True)
@@ -66,12 +72,12 @@ class ConformResult:
     missing: tuple[float, ...]  # hits (s) no transient was found for within max_shift_s
     extra: tuple[float, ...]  # transients (s) no hit claimed; they moved with their piece
 
-    def report(self) -> dict:
-        """A JSON-safe summary for a take's provenance."""
+    def report(self, offset: float = 0.0) -> dict:
+        """A JSON-safe summary for a take's provenance (times + ``offset``: source seconds)."""
         shifts_ms = [1000 * m.shift for m in self.moves]
-        return {"moves": [{"hit": round(m.hit, 6), "onset": round(m.onset, 6)} for m in self.moves],
-                "missing": [round(t, 6) for t in self.missing],
-                "extra": [round(t, 6) for t in self.extra],
+        at = lambda t: round(t + offset, 6)  # noqa: E731
+        return {"moves": [{"hit": at(m.hit), "onset": at(m.onset)} for m in self.moves],
+                "missing": [at(t) for t in self.missing], "extra": [at(t) for t in self.extra],
                 "median_shift_ms": float(np.median(np.abs(shifts_ms))) if shifts_ms else 0.0}
 
 
@@ -210,3 +216,25 @@ def _add(out: np.ndarray, piece: np.ndarray, dst: int, fade: int, fade_in: bool)
     lo, hi = max(0, dst), min(len(out), dst + len(piece))
     if hi > lo:
         out[lo:hi] += piece[lo - dst:hi - dst]
+
+
+def conformed(take: "Take", track: "SyncTrack", span: Optional[tuple[float, float]] = None,
+              config: ConformConfig = ConformConfig()) -> "Take":
+    """A copy of ``take`` whose transients sit on ``track``'s hits, keeping the generated audio
+    as ``unconformed`` and the report as ``conform``.
+
+    ``span`` (source seconds, default the whole take) limits what may move: an inpainted take
+    conforms its gap only, so the real soundtrack around it stays as it was.
+    """
+    import dataclasses
+
+    lo, hi = span if span is not None else (take.start, take.start + take.duration)
+    first, last = (int(round((t - take.start) * take.sample_rate)) for t in (lo, hi))
+    first, last = max(0, first), min(len(take.audio), last)
+    hits = [t - lo for t in track.times if lo <= t < hi]
+    part = conform_take(take.audio[first:last], take.sample_rate, hits, config=config)
+    audio = np.array(take.audio, np.float32)
+    audio[first:last] = part.audio
+    report = {**part.report(offset=lo), "span": [lo, hi]}
+    return dataclasses.replace(take, audio=audio, unconformed=np.asarray(take.audio, np.float32),
+                               conform=report, sync=track)

@@ -2,6 +2,9 @@
 
 - :func:`detect_visual_hits` (:mod:`.visual`): frames where something visibly lands, stops
   or turns, from optical flow (numpy, OpenCV; the video is streamed at a small size);
+- :func:`detect_learned_hits` (:mod:`.learned`, torch): the same motion features read by a
+  small network trained on the procedural world's event frames
+  (``foley-studio train sync-detector``, :mod:`.train_detector`);
 - :func:`hits_from_taps`, :func:`hits_from_voice`, :func:`record_voice`,
   :func:`output_latency` (:mod:`.performed`): performed and voiced timing.
 
@@ -14,6 +17,7 @@ import importlib
 from typing import Any
 
 _EXPORTS = {"detect_visual_hits": "visual", "VisualConfig": "visual",
+            "detect_learned_hits": "learned",
             "hits_from_taps": "performed", "hits_from_voice": "performed",
             "record_voice": "performed", "output_latency": "performed"}
 

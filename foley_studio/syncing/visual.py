@@ -73,13 +73,22 @@ def detect_visual_hits(source: str | os.PathLike, start: float, end: float, *,
                        progress: Optional[ProgressFn] = None,
                        cancel: Optional[CancelToken] = None) -> SyncTrack:
     """Hits in ``[start, end)`` of the video ``source``, detected from its motion (see module)."""
+    region, feats = region_features(source, start, end, max_side=config.max_side,
+                                    progress=progress, cancel=cancel)
+    return hits_from_curve(feats[:, IMPACT], region, config)
+
+
+def region_features(source: str | os.PathLike, start: float, end: float, *, max_side: int = 128,
+                    progress: Optional[ProgressFn] = None,
+                    cancel: Optional[CancelToken] = None) -> tuple[RegionFrames, np.ndarray]:
+    """The frames of ``[start, end)`` (and a neighbour each side) and their motion features
+    ``(T, F)``, read at no more than ``max_side`` pixels."""
     from foley_studio.media import VideoClip
 
-    with VideoClip(source, max_side=config.max_side) as clip:
+    with VideoClip(source, max_side=max_side) as clip:
         span = TimeRange(start, end).within(clip.duration, what=str(source))
         region = region_frames(clip.frame_times(), clip.fps, span.start, span.end)
-        feats = frame_features(grey_frames(clip, region.times, cancel, progress))  # (T, F)
-    return hits_from_curve(feats[:, IMPACT], region, config)
+        return region, frame_features(grey_frames(clip, region.times, cancel, progress))
 
 
 def pick_peaks(curve: np.ndarray, config: VisualConfig) -> np.ndarray:
@@ -100,11 +109,19 @@ def pick_peaks(curve: np.ndarray, config: VisualConfig) -> np.ndarray:
 
 def hits_from_curve(curve: np.ndarray, region: RegionFrames, config: VisualConfig,
                     source: str = "detected") -> SyncTrack:
-    """A track from a per-frame hit curve ``(T,)`` over ``region``'s frames."""
-    peaks = [i for i in pick_peaks(curve, config) if region.inside[i]]
-    top = max((curve[i] for i in peaks), default=1.0)
-    hits = tuple(Hit(float(region.times[i]), float(min(1.0, curve[i] / top))) for i in peaks)
-    return SyncTrack(hits, impact_envelope(hits, region, config.decay_s), source)
+    """A track from the peaks of a per-frame hit curve ``(T,)`` over ``region``'s frames."""
+    return hits_at(pick_peaks(curve, config), curve, region, config.decay_s, source)
+
+
+def hits_at(peaks: np.ndarray, level: np.ndarray, region: RegionFrames, decay_s: float,
+            source: str = "detected") -> SyncTrack:
+    """Hits on frames ``peaks`` inside the region, as strong as ``level`` ``(T,)`` there
+    relative to the strongest, with their :func:`impact_envelope`."""
+    peaks = [i for i in peaks if region.inside[i]]
+    top = max((float(level[i]) for i in peaks), default=0.0)
+    strength = (lambda i: min(1.0, max(0.0, level[i] / top))) if top > 0 else (lambda i: 1.0)  # noqa: E731
+    hits = tuple(Hit(float(region.times[i]), float(strength(i))) for i in peaks)
+    return SyncTrack(hits, impact_envelope(hits, region, decay_s), source)
 
 
 def impact_envelope(hits: tuple[Hit, ...], region: RegionFrames, decay_s: float) -> Envelope:

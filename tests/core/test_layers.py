@@ -20,6 +20,7 @@ CASES = [
     ("foley_studio.syncing", ("torch", "PyQt6", "cv2")),
     ("foley_studio.syncing.visual", ("torch", "PyQt6", "sounddevice")),
     ("foley_studio.syncing.performed", ("torch", "PyQt6", "sounddevice")),
+    ("foley_studio.syncing.train_detector", ("torch", "PyQt6")),
     ("ui.model", ("PyQt6", "torch")),
     ("ui.model.history", ("PyQt6", "torch")),
     ("ui.model.commands", ("PyQt6", "torch")),
