@@ -3,9 +3,11 @@ double-click, dragged, nudged by a frame and deleted, all on frames and all undo
 mute/solo in the headers; frame-snapped selection and playhead."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from PyQt6.QtCore import QPoint, Qt
 
+from foley_studio.generation import Generator
 from ui.model.settings import AppSettings
 from ui.model.selection import Selection
 from ui.qt.main_window import MainWindow
@@ -173,3 +175,73 @@ def test_the_generate_panel_says_when_a_model_ignores_sync(qtbot, tiny_im2wav) -
     panel.set_generator("timed")
     assert panel.sync_note.text() == "" and panel.options().conform
     assert catalog.follows_sync("not loaded yet") is None
+
+
+class ClickGenerator(Generator):
+    """Stands in for a model that ignores sync: one sharp click 0.55 s into every take, so
+    only conform can put the sound on a hit."""
+
+    name, sample_rate, modes, frame_rate = "clicks", 16000, frozenset({"foley"}), 8.0
+
+    def generate(self, cond, *, takes, seed, sampler, progress=None, cancel=None) -> np.ndarray:
+        n = int(round(cond.duration * self.sample_rate))
+        rng = np.random.default_rng(seed)
+        out = rng.normal(0, 0.003, (takes, n)).astype(np.float32)  # (N, S) room tone
+        i, m = int(0.55 * self.sample_rate), int(0.08 * self.sample_rate)
+        out[:, i:i + m] += 0.8 * np.exp(-np.arange(m) / 160.0) * rng.choice([-1, 1], m)
+        return out
+
+
+def attack(take) -> float:
+    """Source seconds of the take's loudest sample (the click's attack)."""
+    return take.start + int(np.argmax(np.abs(take.audio))) / take.sample_rate
+
+
+def test_moving_a_hit_and_regenerating_moves_the_sound(qtbot, window, tmp_path) -> None:
+    w, canvas = window, window.timeline.canvas
+    w.catalog.add_generator("clicks", ClickGenerator())
+    w.generate_panel.refresh_generators()
+    w.generate_panel.set_generator("clicks")
+    w.generate_panel.takes.setValue(1)
+    assert "ignores sync" in w.generate_panel.sync_note.text()
+    w.project.set_selection(Selection(1.0, 3.0))
+    w.seek(1.6)
+    qtbot.keyClick(w, Qt.Key.Key_M)
+    qtbot.mouseClick(w.generate_panel.button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(w.project.takes) == 1 or bool(w.errors.shown), timeout=30000)
+    assert w.errors.shown == []
+    first = w.project.takes[0].take
+    assert first.conform["moves"] == [{"hit": 1.6, "onset": pytest.approx(1.55, abs=0.01)}]
+    assert attack(first) == pytest.approx(1.6, abs=0.003)
+
+    hit = hits(w)[0]
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=sync_point(w, hit))
+    for t in (hit + 0.04, hit + 0.08):
+        qtbot.mouseMove(canvas, sync_point(w, t))
+    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=sync_point(w, hit + 0.08))
+    moved = hits(w)[0]
+    assert moved == pytest.approx(1.68, abs=0.041)
+    w.project.set_selection(Selection(1.0, 3.0))
+    qtbot.mouseClick(w.generate_panel.button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(w.project.takes) == 2, timeout=30000)
+    second = w.project.takes[0].take
+    assert attack(second) == pytest.approx(moved, abs=0.003)
+    assert attack(second) - attack(first) == pytest.approx(moved - 1.6, abs=0.003)
+
+    w.takes_panel.select(w.project.takes[0].id)
+    assert "conformed: 1 hit moved" in w.takes_panel.list.currentItem().text()
+    button = w.takes_panel.buttons["Conformed/Original"]
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert w.transport.current.label.endswith("(original)")
+    np.testing.assert_array_equal(w.transport.current.audio, second.unconformed)
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert w.transport.current is None or w.transport.current.label.endswith("(conformed)")
+
+    path = w.save(tmp_path / "conformed.foley.json")
+    other = MainWindow(AppSettings(), catalog=w.catalog)
+    qtbot.addWidget(other)
+    other.open_project(path)
+    again = other.project.takes[0].take
+    np.testing.assert_array_equal(again.unconformed, second.unconformed)
+    assert again.conform == second.conform and again.sync == second.sync
+    other.shutdown()

@@ -1,7 +1,9 @@
 """Project files: versioned JSON plus one WAV per take in a folder beside it.
 
 ``song.foley.json`` holds ``schema_version``, the video, the selection, the takes' provenance and
-the lanes (production, Foley stems with their clips, sync tracks with their hits); ``song.foley.json.takes/`` holds ``<take id>.wav`` (32-bit float, lossless).
+the lanes (production, Foley stems with their clips, sync tracks with their hits);
+``song.foley.json.takes/`` holds ``<take id>.wav`` (32-bit float, lossless), and for a take
+conformed to a sync track also ``<take id>.unconformed.wav``, the audio as generated.
 Older versions are migrated on load; files from a newer Foley Studio are refused rather than
 half-read. Everything is written atomically, the JSON last, so a crash never leaves a project
 that points at missing audio.
@@ -37,7 +39,10 @@ def save_project(project: Project, path: str | Path) -> Path:
     path = Path(path)
     folder = takes_dir(path)
     for item in project.takes:
-        _write_take_audio(folder / f"{item.id}.wav", item.take)
+        _write_take_audio(folder / f"{item.id}.wav", item.take.audio, item.take.sample_rate)
+        if item.take.unconformed is not None:
+            _write_take_audio(folder / f"{item.id}.unconformed.wav", item.take.unconformed,
+                              item.take.sample_rate)
     write_text_atomic(path, json.dumps(to_dict(project, path), indent=2))
     return path
 
@@ -148,31 +153,42 @@ def _lane(d: dict[str, Any]) -> Lane:
 
 def _take_dict(item: TakeItem, path: Path) -> dict[str, Any]:
     t = item.take
-    return {"id": item.id, "name": t.name, "file": f"{takes_dir(path).name}/{item.id}.wav",
-            "region": list(item.region), "gap": None if item.gap is None else list(item.gap),
-            "model": t.model, "seed": t.seed, "start": t.start, "mode": t.mode,
-            "prompt": t.prompt, "settings": t.settings}
+    out = {"id": item.id, "name": t.name, "file": f"{takes_dir(path).name}/{item.id}.wav",
+           "region": list(item.region), "gap": None if item.gap is None else list(item.gap),
+           "model": t.model, "seed": t.seed, "start": t.start, "mode": t.mode,
+           "prompt": t.prompt, "settings": t.settings}
+    if t.sync is not None:
+        out["sync"] = t.sync.to_json()
+    if t.unconformed is not None:
+        out["unconformed"] = f"{takes_dir(path).name}/{item.id}.unconformed.wav"
+        out["conform"] = t.conform
+    return out
 
 
 def _take_item(d: dict[str, Any], path: Path) -> TakeItem:
-    wav = path.parent / d["file"]
-    if not wav.is_file():
-        raise MissingFileError(f"The take audio {wav} is missing; the project {path} refers to "
-                               "it. Restore the .takes folder next to the project file.")
-    audio, rate = sf.read(wav, dtype="float32", always_2d=False)  # (S,)
+    audio, rate = _read_take_audio(path.parent / d["file"], path)
+    unconformed = _read_take_audio(path.parent / d["unconformed"], path)[0] if d.get("unconformed") else None
     take = Take(audio=audio, sample_rate=rate, model=d["model"], seed=d["seed"],
                 start=d["start"], mode=d["mode"], prompt=d.get("prompt"), name=d["name"],
-                settings=d.get("settings", {}))
+                settings=d.get("settings", {}),
+                sync=SyncTrack.from_json(d["sync"]) if d.get("sync") else None,
+                unconformed=unconformed, conform=d.get("conform"))
     gap = tuple(d["gap"]) if d.get("gap") else None
     return TakeItem(take, tuple(d["region"]), gap, d["id"])
 
 
-def _write_take_audio(target: Path, take: Take) -> None:
+def _read_take_audio(wav: Path, path: Path) -> tuple[np.ndarray, int]:
+    if not wav.is_file():
+        raise MissingFileError(f"The take audio {wav} is missing; the project {path} refers to "
+                               "it. Restore the .takes folder next to the project file.")
+    return sf.read(wav, dtype="float32", always_2d=False)  # (S,), rate
+
+
+def _write_take_audio(target: Path, audio: np.ndarray, rate: int) -> None:
     if target.is_file():  # take audio never changes once generated
         return
     with atomic_path(target) as tmp:
-        sf.write(tmp, np.asarray(take.audio, dtype=np.float32), take.sample_rate,
-                 subtype="FLOAT", format="WAV")
+        sf.write(tmp, np.asarray(audio, dtype=np.float32), rate, subtype="FLOAT", format="WAV")
 
 
 def _relative(video: str, folder: Path) -> str:

@@ -49,6 +49,7 @@ class SyncEditor:
         t.hit_moved.connect(self.move_hit)
         t.hit_removed.connect(self.remove_hit)
         t.lane_toggled.connect(self.toggle_lane)
+        window.takes_panel.original_requested.connect(self.conformed_or_original)
 
     @property
     def fps(self) -> float:
@@ -162,6 +163,21 @@ class SyncEditor:
         self.w.submit("Record voice hits", job, lambda track: self.apply(track, start, end, "Voice hits"))
         silence = np.zeros(int(round((end - start) * AUDIO_RATE)), np.float32)  # (S,) moves the picture
         self.w.transport.play(Playing("Recording voice", silence, AUDIO_RATE, start))
+
+    @_guarded
+    def conformed_or_original(self, take_id: str) -> None:
+        """Switch between a conformed take and its audio as generated, at the same position."""
+        item = self.w.project.take(take_id)
+        t = item.take
+        if t.unconformed is None:
+            raise ConfigError(f"{item.name} was not conformed to sync hits, so it has no "
+                              "original to compare with.")
+        current = self.w.transport.current
+        if current is not None and current.label == f"{item.name} (original)":
+            playing = Playing(f"{item.name} (conformed)", t.audio, t.sample_rate, t.start, take_id)
+        else:
+            playing = Playing(f"{item.name} (original)", t.unconformed, t.sample_rate, t.start, take_id)
+        self.w.transport.swap(playing)
 
     def apply(self, track: SyncTrack, start: float, end: float, text: str) -> None:
         """Lay ``track``'s hits over the region of the sync lane (one undo step)."""

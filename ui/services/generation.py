@@ -8,6 +8,7 @@ generated stretch go with the request (``request.sync``), conformed to unless th
 """
 from __future__ import annotations
 
+import math
 import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -19,7 +20,7 @@ from foley_studio.atomic import write_bytes_atomic
 from foley_studio.errors import ConfigError
 from foley_studio.progress import CancelToken, ProgressFn
 from foley_studio.requests import GenerationRequest, SamplerSettings
-from foley_studio.timeline import snap_to_frame
+from foley_studio.timeline import frame_start
 from ui.model.project import Project, TakeItem
 from ui.model.selection import Selection
 from ui.services.catalog import GeneratorCatalog
@@ -147,14 +148,16 @@ def _spliced(items: list[TakeItem], request: GenerationRequest,
     fade = int(options.crossfade_ms * rate / 1000)
     for item in items:
         item.take.audio = splice(before, item.take.audio, gap, fade)
+        if item.take.unconformed is not None:  # the A/B partner gets the same seams
+            item.take.unconformed = splice(before, item.take.unconformed, gap, fade)
         item.take.settings["crossfade_ms"] = options.crossfade_ms
     return items
 
 
 def _context(sel: Selection, context: float, fps: float, duration: float) -> tuple[float, float]:
-    """The gap with ``context`` seconds either side, on frame boundaries inside the clip."""
-    return (max(0.0, snap_to_frame(sel.start - context, fps)),
-            min(duration, snap_to_frame(sel.end + context, fps)))
+    """The gap with at least ``context`` seconds either side, widened to frame boundaries."""
+    return (frame_start(max(0.0, sel.start - context), fps),
+            min(duration, math.ceil((sel.end + context) * fps - 1e-6) / fps))
 
 
 def _video_path(project: Project) -> str:
