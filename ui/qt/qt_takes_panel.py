@@ -69,7 +69,7 @@ class QtTakesPanel(QWidget):
             grid.addWidget(button, i // 5, i % 5)
             if signal is not None:
                 button.clicked.connect(lambda _=False, s=signal: self._emit_for_current(s))
-        grid.addWidget(self.loop, *divmod(len(specs), 5))
+        grid.addWidget(self.loop, 0, 5)
         self.buttons["Stop"].clicked.connect(self.stop_requested.emit)
         self.buttons["A/B"].clicked.connect(self.ab_requested.emit)
         self.buttons["Export WAV"].clicked.connect(lambda: self._export(False))
