@@ -15,20 +15,6 @@ from ui.qt.main_window import MainWindow
 pytestmark = pytest.mark.qt
 
 
-@pytest.fixture
-def window(qtbot, catalog, world_clip, null_audio):
-    w = MainWindow(AppSettings(), catalog=catalog)
-    qtbot.addWidget(w)
-    w.errors.present = lambda title, text, detail="": None  # recorded in errors.shown
-    w.resize(1400, 900)
-    w.show()
-    w.open_video(str(world_clip))
-    qtbot.waitUntil(lambda: w.project.video is not None and w.timeline.duration > 0, timeout=20000)
-    qtbot.waitUntil(lambda: w.preview.shown_time is not None, timeout=10000)
-    yield w
-    w.shutdown()
-
-
 def on_frame(t: float, fps: float) -> bool:
     return abs(t * fps - round(t * fps)) < 1e-6
 
@@ -43,8 +29,8 @@ def sync_point(w: MainWindow, t: float) -> QPoint:
     return QPoint(int(round(canvas.x_of(t))), int(canvas.lane_rect(row).bottom() - 8))
 
 
-def test_hits_are_drawn_dragged_nudged_and_deleted_on_frames_with_undo(qtbot, window) -> None:
-    w, canvas = window, window.timeline.canvas
+def test_hits_are_drawn_dragged_nudged_and_deleted_on_frames_with_undo(qtbot, studio) -> None:
+    w, canvas = studio, studio.timeline.canvas
     fps = w.project.video.fps
     w.seek(1.013)
     assert w.playhead == pytest.approx(int(1.013 * fps) / fps) and on_frame(w.playhead, fps)
@@ -89,8 +75,8 @@ def test_hits_are_drawn_dragged_nudged_and_deleted_on_frames_with_undo(qtbot, wi
     assert len(hits(w)) == 2 and w.errors.shown == []
 
 
-def test_a_second_hit_on_the_same_frame_is_refused_with_a_message(qtbot, window) -> None:
-    w = window
+def test_a_second_hit_on_the_same_frame_is_refused_with_a_message(qtbot, studio) -> None:
+    w = studio
     w.seek(0.5)
     qtbot.keyClick(w, Qt.Key.Key_M)
     qtbot.keyClick(w, Qt.Key.Key_M)
@@ -100,8 +86,8 @@ def test_a_second_hit_on_the_same_frame_is_refused_with_a_message(qtbot, window)
     assert "No hit is selected" in str(w.errors.shown[-1])
 
 
-def test_selection_and_playhead_snap_to_frames(qtbot, window) -> None:
-    w, canvas = window, window.timeline.canvas
+def test_selection_and_playhead_snap_to_frames(qtbot, studio) -> None:
+    w, canvas = studio, studio.timeline.canvas
     fps = w.project.video.fps
     y = int(canvas.lane_rect(1).center().y())
     x0, x1 = int(canvas.x_of(0.517)), int(canvas.x_of(1.733))
@@ -119,8 +105,8 @@ def test_selection_and_playhead_snap_to_frames(qtbot, window) -> None:
     assert w.preview.timecode.text() == label[1]
 
 
-def test_lane_headers_mute_and_solo_with_undo(qtbot, window) -> None:
-    w, canvas = window, window.timeline.canvas
+def test_lane_headers_mute_and_solo_with_undo(qtbot, studio) -> None:
+    w, canvas = studio, studio.timeline.canvas
     box = canvas.toggle_rects(2)["mute"]  # the Foley lane
     qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=box.center().toPoint())
     assert w.project.lanes[1].mute and w.actions.undo.text() == "Undo Mute Foley"
@@ -132,10 +118,10 @@ def test_lane_headers_mute_and_solo_with_undo(qtbot, window) -> None:
     assert not w.project.lanes[0].solo and not w.project.lanes[1].mute
 
 
-def test_hits_in_the_selection_are_saved_and_passed_to_generation(qtbot, window, tmp_path) -> None:
+def test_hits_in_the_selection_are_saved_and_passed_to_generation(qtbot, studio, tmp_path) -> None:
     from ui.services import generation
 
-    w = window
+    w = studio
     for t in (0.4, 1.2, 2.6):
         w.seek(t)
         qtbot.keyClick(w, Qt.Key.Key_M)
@@ -197,8 +183,8 @@ def attack(take) -> float:
     return take.start + int(np.argmax(np.abs(take.audio))) / take.sample_rate
 
 
-def test_moving_a_hit_and_regenerating_moves_the_sound(qtbot, window, tmp_path) -> None:
-    w, canvas = window, window.timeline.canvas
+def test_moving_a_hit_and_regenerating_moves_the_sound(qtbot, studio, tmp_path) -> None:
+    w, canvas = studio, studio.timeline.canvas
     w.catalog.add_generator("clicks", ClickGenerator())
     w.generate_panel.refresh_generators()
     w.generate_panel.set_generator("clicks")

@@ -13,22 +13,9 @@ from PyQt6.QtCore import Qt
 from foley_studio.errors import MediaError
 from foley_studio.timeline import snap_to_frame
 from ui.model.selection import Selection
-from ui.model.settings import AppSettings
 from ui.qt.main_window import MainWindow
 
 pytestmark = pytest.mark.qt
-
-
-@pytest.fixture
-def window(qtbot, catalog, world_clip, null_audio):
-    w = MainWindow(AppSettings(), catalog=catalog)
-    qtbot.addWidget(w)
-    w.errors.present = lambda title, text, detail="": None  # recorded in errors.shown
-    w.show()
-    w.open_video(str(world_clip))
-    qtbot.waitUntil(lambda: w.project.video is not None and w.timeline.duration > 0, timeout=20000)
-    yield w
-    w.shutdown()
 
 
 def idle(qtbot, w: MainWindow) -> None:
@@ -50,10 +37,10 @@ def bursts(times: list[float], rate: int, seconds: float) -> np.ndarray:
     return out
 
 
-def test_detect_hits_from_the_picture_runs_as_a_job(qtbot, window, world_clip) -> None:
+def test_detect_hits_from_the_picture_runs_as_a_job(qtbot, studio) -> None:
     from foley_studio.data import render_clip
 
-    w = window
+    w = studio
     w.project.set_selection(Selection(0.0, 2.0))
     w.seek(3.0)
     qtbot.keyClick(w, Qt.Key.Key_M)  # a drawn hit outside the region stays
@@ -90,8 +77,7 @@ class ClockedStream:
     def stop(self) -> None:
         self.active = False
 
-    def close(self) -> None:
-        self.active = False
+    close = stop
 
     def advance(self, seconds: float) -> None:
         block = self.rate // 100
@@ -101,21 +87,14 @@ class ClockedStream:
 
 
 @pytest.fixture
-def clocked(qtbot, catalog, world_clip):
+def clocked(open_studio):
     """A window whose audio output runs on the test's clock."""
     from ui.services.playback import PlaybackEngine
 
     streams: list[ClockedStream] = []
-    engine = PlaybackEngine(stream_factory=lambda **kw: streams.append(ClockedStream(**kw)) or streams[-1])
-    w = MainWindow(AppSettings(), catalog=catalog, engine=engine)
-    qtbot.addWidget(w)
-    w.errors.present = lambda title, text, detail="": None
-    w.show()
-    w.open_video(str(world_clip))
-    qtbot.waitUntil(lambda: w.project.video is not None and w.timeline.duration > 0, timeout=20000)
+    w = open_studio(PlaybackEngine(stream_factory=lambda **kw: streams.append(ClockedStream(**kw)) or streams[-1]))
     w.streams = streams
-    yield w
-    w.shutdown()
+    return w
 
 
 @pytest.mark.parametrize("speed", [1.0, 0.5])
@@ -150,8 +129,8 @@ def test_escape_cancels_tapping_and_keeps_the_lane(qtbot, clocked) -> None:
     assert hits(w) == [] and not w.transport.playing and not w.history.can_undo
 
 
-def test_voice_hits_from_a_recording(qtbot, window, tmp_path: Path) -> None:
-    w = window
+def test_voice_hits_from_a_recording(qtbot, studio, tmp_path: Path) -> None:
+    w = studio
     wav = tmp_path / "tk-tk-boom.wav"
     sf.write(wav, bursts([0.3, 0.9, 1.6], 48000, 2.0), 48000)
     w.project.set_selection(Selection(1.0, 3.0))
@@ -165,11 +144,11 @@ def test_voice_hits_from_a_recording(qtbot, window, tmp_path: Path) -> None:
     assert sync.source == "voiced" and sync.envelope is not None and sync.envelope.start == pytest.approx(1.0)
 
 
-def test_recorded_voice_becomes_hits_and_a_missing_microphone_is_a_message(qtbot, window,
+def test_recorded_voice_becomes_hits_and_a_missing_microphone_is_a_message(qtbot, studio,
                                                                             monkeypatch) -> None:
     from foley_studio.syncing import performed
 
-    w = window
+    w = studio
     asked = []
 
     def microphone(seconds, sample_rate=48000, *, device=None):  # stands in for the sound card
@@ -194,8 +173,8 @@ def test_recorded_voice_becomes_hits_and_a_missing_microphone_is_a_message(qtbot
     assert "No microphone" in str(w.errors.shown[-1]) and len(hits(w)) == 2
 
 
-def test_hits_need_a_region_not_a_frame(qtbot, window) -> None:
-    w = window
+def test_hits_need_a_region_not_a_frame(qtbot, studio) -> None:
+    w = studio
     w.project.set_selection(Selection.at_frame(1.0, w.project.video.fps, w.project.video.duration))
     w.sync.detect()
     assert "region, not one frame" in str(w.errors.shown[-1]) and not w.jobs.busy

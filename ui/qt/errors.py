@@ -7,10 +7,11 @@ tests replace that one method and the event loop is never blocked by a modal box
 """
 from __future__ import annotations
 
+import functools
 import sys
 import traceback
 from types import TracebackType
-from typing import Optional
+from typing import Any, Callable, Optional
 
 from PyQt6.QtWidgets import QMessageBox, QWidget
 
@@ -56,3 +57,12 @@ class ErrorReporter:
         exc.__traceback__ = tb
         traceback.print_exception(kind, exc, tb)
         self.report(exc)
+
+
+def guarded_slot(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a method of an object with a window ``w`` so that whatever it raises becomes an error
+    dialog (``w.guarded``) instead of escaping into Qt."""
+    @functools.wraps(method)
+    def wrapper(self: Any, *args: Any) -> Any:
+        return self.w.guarded(method, self, *args)
+    return wrapper

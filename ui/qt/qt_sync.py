@@ -8,8 +8,7 @@ through the transport in a small window that counts the taps.
 """
 from __future__ import annotations
 
-import functools
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import TYPE_CHECKING, Optional
 
 import numpy as np
 from PyQt6.QtCore import Qt
@@ -21,6 +20,7 @@ from foley_studio.sync import SyncTrack
 from foley_studio.timeline import timecode
 from ui.model import commands
 from ui.model.lanes import Lane, with_hit, with_hit_moved, without_hit
+from ui.qt.errors import guarded_slot
 from ui.qt.qt_transport import Playing
 from ui.services import sync_hits
 
@@ -31,11 +31,7 @@ if TYPE_CHECKING:
 WAV_FILTER = "Sound (*.wav *.flac *.aiff *.ogg);;All files (*)"
 
 
-def _guarded(method: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(method)
-    def wrapper(self: "SyncEditor", *args: Any) -> Any:
-        return self.w.guarded(method, self, *args)
-    return wrapper
+_guarded = guarded_slot
 
 
 class SyncEditor:

@@ -6,16 +6,16 @@ is wrapped by :func:`_guarded`, so a slot never lets an exception escape into Qt
 """
 from __future__ import annotations
 
-import functools
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import TYPE_CHECKING, Optional
 
 import numpy as np
 
 from foley_studio.errors import ConfigError
 from ui.model import commands
 from ui.model.project import TakeItem
+from ui.qt.errors import guarded_slot
 from ui.qt.qt_transport import Playing
 from ui.services import generation, send
 from ui.services.generation import Storyboard
@@ -24,11 +24,7 @@ if TYPE_CHECKING:
     from ui.qt.main_window import MainWindow
 
 
-def _guarded(method: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(method)
-    def wrapper(self: "Workflows", *args: Any) -> Any:
-        return self.w.guarded(method, self, *args)
-    return wrapper
+_guarded = guarded_slot
 
 
 class Workflows:
