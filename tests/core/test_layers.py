@@ -27,6 +27,7 @@ CASES = [
     ("ui.model.project_file", ("PyQt6", "torch")),
     ("ui.model.settings", ("PyQt6", "torch")),
     ("ui.model.presets", ("PyQt6", "torch")),
+    ("ui.model.lanes", ("PyQt6", "torch")),
     ("ui.services.jobs", ("PyQt6", "torch")),
     ("ui.services.generation", ("PyQt6", "torch")),
     ("ui.services.catalog", ("PyQt6", "torch")),
@@ -35,6 +36,7 @@ CASES = [
     ("ui.services.send", ("PyQt6", "torch")),
     ("ui.services.autosave", ("PyQt6", "torch")),
     ("ui.services.splice", ("PyQt6", "torch")),
+    ("ui.services.sync_hits", ("PyQt6", "torch", "cv2", "sounddevice")),
     ("ui.app", ("PyQt6", "torch")),
 ]
 
