@@ -155,7 +155,7 @@ class SyncEditor:
         start, end = sync_hits.region_of(self.w.project)
         from ui.services.media import AUDIO_RATE
 
-        job = sync_hits.record_job(end - start, start, self.w.settings.audio_device)
+        job = sync_hits.record_job(end - start, start)
         self.w.submit("Record voice hits", job, lambda track: self.apply(track, start, end, "Voice hits"))
         silence = np.zeros(int(round((end - start) * AUDIO_RATE)), np.float32)  # (S,) moves the picture
         self.w.transport.play(Playing("Recording voice", silence, AUDIO_RATE, start))

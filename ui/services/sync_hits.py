@@ -81,12 +81,12 @@ def voice_file_job(path: str | Path, start: float) -> JobFn:
     return run
 
 
-def record_job(seconds: float, start: float, device: str | None = None) -> JobFn:
-    """A job recording ``seconds`` from the microphone, then finding the voiced hits."""
+def record_job(seconds: float, start: float) -> JobFn:
+    """A job recording ``seconds`` from the default microphone, then finding the voiced hits."""
     def run(progress: ProgressFn, cancel: CancelToken) -> SyncTrack:
         from foley_studio import syncing
 
-        audio = syncing.record_voice(seconds, VOICE_RATE, device=device or None)  # (S,)
+        audio = syncing.record_voice(seconds, VOICE_RATE)  # (S,)
         cancel.raise_if_set()
         return _voiced(audio, VOICE_RATE, start)
 
