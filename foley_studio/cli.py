@@ -37,6 +37,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
              "place a take in REAPER or Live, or write it as a timeline"),
     "synth": ("foley_studio.commands.synth", "render a dataset of the procedural audio-visual world"),
     "eval": ("foley_studio.commands.eval", "measure model bundles on a world's held-out clips"),
+    "sync": ("foley_studio.commands.sync", "make a sync track: hits detected in the picture or voiced"),
 }
 """Subcommand → (module that registers it, one-line summary for the command list)."""
 

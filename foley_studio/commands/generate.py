@@ -16,6 +16,7 @@ from pathlib import Path
 from foley_studio import outputs
 from foley_studio.errors import ConfigError, FoleyStudioError
 from foley_studio.requests import LIMITS, MAX_SECONDS, GenerationRequest, SamplerSettings
+from foley_studio.sync import SyncTrack
 
 VERBS = {
     "generate": ("foley", "Foley for a video region or an image (or --prompt text alone)"),
@@ -43,7 +44,26 @@ def register(sub: argparse._SubParsersAction) -> None:
         _add_region(parser, verb)
         _add_sampler(parser, verb)
         _add_common(parser)
+        if verb != "storyboard":
+            _add_sync(parser)
         parser.set_defaults(func=_run, mode=mode)
+
+
+def _add_sync(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sync", type=Path, default=None, metavar="HITS_JSON",
+                        help="sync track the takes follow ('foley-studio sync detect' writes one)")
+    parser.add_argument("--conform", action=argparse.BooleanOptionalAction, default=None,
+                        help="move each take's hits onto the sync track (default: on with --sync); "
+                             "the generated version is written beside it as *_unconformed.wav")
+
+
+def _with_sync(request: GenerationRequest, args: argparse.Namespace) -> GenerationRequest:
+    """``request`` with the ``--sync`` track and the ``--conform`` choice."""
+    if getattr(args, "sync", None) is None:
+        if getattr(args, "conform", None):
+            raise ConfigError("--conform needs a sync track: add --sync hits.json.")
+        return request
+    return request.with_changes(sync=SyncTrack.load(args.sync), conform=args.conform)
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
@@ -143,7 +163,7 @@ def _sampler(args: argparse.Namespace) -> SamplerSettings:
 
 
 def _run(args: argparse.Namespace) -> int:
-    request = _request(args)
+    request = _with_sync(_request(args), args)
     paths = _plan(args, request)
     from tqdm import tqdm
 
@@ -176,7 +196,8 @@ def _plan(args: argparse.Namespace, request: GenerationRequest) -> list[Path]:
     else:
         names = [outputs.take_file_name(request, bundle.name, i) for i in range(request.takes)]
     paths = [args.out / name for name in names]
-    outputs.check_free(paths, overwrite=args.overwrite)
+    extra = [unconformed_path(p) for p in paths] if request.conforms else []
+    outputs.check_free(paths + extra, overwrite=args.overwrite)
     return paths
 
 
@@ -188,8 +209,30 @@ def write_takes(takes, paths: list[Path]) -> int:
         take = takes[i]
         print(f"{path}  {take.duration:.2f} s at {take.start:.3f} s  seed {take.seed}")
 
-    outputs.write_batch(paths, lambda i, path: write_take(path, takes[i]), report)
+    def write(i: int, path: Path) -> None:
+        write_take(path, takes[i])
+        if takes[i].unconformed is not None:
+            _write_unconformed(takes[i], path)
+
+    outputs.write_batch(paths, write, report)
     return 0
+
+
+def unconformed_path(path: Path) -> Path:
+    """Where the as-generated version of a conformed take at ``path`` is written."""
+    return path.with_name(path.stem + "_unconformed.wav")
+
+
+def _write_unconformed(take, path: Path) -> None:
+    import dataclasses
+
+    from foley_studio.media import write_take
+
+    raw = unconformed_path(path)
+    write_take(raw, dataclasses.replace(take, audio=take.unconformed, unconformed=None, conform=None))
+    report = take.conform
+    print(f"{raw}  as generated; conform moved {len(report['moves'])} hits, "
+          f"{len(report['missing'])} missing, {len(report['extra'])} extra")
 
 
 def _write_storyboard(frames, path: Path) -> int:
