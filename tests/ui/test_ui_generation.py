@@ -106,3 +106,11 @@ def test_text_prompt_needs_no_video(catalog) -> None:
     assert item.take.duration == pytest.approx(0.5, abs=0.05)
     with pytest.raises(ConfigError, match="needs a prompt"):
         takes_job(Project(), GenerateOptions(mode="text", generator="im2wav-tiny"), catalog)
+
+
+def test_a_prompt_goes_only_with_text_mode(project: Project) -> None:
+    project.set_selection(Selection(0.2, 1.0))
+    foley = build_request(project, GenerateOptions(generator="g", prompt="a bell"))
+    assert foley.prompt is None  # the picture guides Foley; a stale prompt is neither used nor recorded
+    text = build_request(project, GenerateOptions(generator="g", mode="text", prompt="a bell"))
+    assert text.prompt == "a bell"

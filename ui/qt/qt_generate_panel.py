@@ -47,7 +47,7 @@ class QtGeneratePanel(QWidget):
         self.add_folder.clicked.connect(self._on_add_folder)
         self.preset = QComboBox()
         self.preset.activated.connect(lambda _: self.apply_preset(self.preset.currentData()))
-        self.prompt = QLineEdit(placeholderText="e.g. footsteps on gravel (optional for Foley)")
+        self.prompt = QLineEdit(placeholderText="e.g. footsteps on gravel (text prompt mode)")
         self.takes = _spin(1, 16, settings.takes)
         self.seed = _spin(0, 2**31 - 1, 0)
         self.dice = QToolButton(text="Random")
@@ -68,6 +68,8 @@ class QtGeneratePanel(QWidget):
         self.sync_note.setWordWrap(True)
         self.sync_note.setObjectName("note")
         self.generator.currentIndexChanged.connect(lambda _: self.refresh_sync_note())
+        self.mode.currentIndexChanged.connect(lambda _: self._enable_prompt())
+        self._enable_prompt()
         self.button = QPushButton("Generate")
         self.button.setObjectName("primary")
         self.button.clicked.connect(self.generate_requested.emit)
@@ -132,6 +134,10 @@ class QtGeneratePanel(QWidget):
         self.takes.setValue(preset.takes)
         if preset.prompt:
             self.prompt.setText(preset.prompt)
+
+    def _enable_prompt(self) -> None:
+        """The prompt is only used, and only editable, in text mode (the picture guides the rest)."""
+        self.prompt.setEnabled(self.mode.currentData() == "text")
 
     def set_mode(self, mode: str) -> None:
         """Choose a mode by key (``foley``, ``inpaint``…)."""

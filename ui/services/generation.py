@@ -70,7 +70,8 @@ def build_request(project: Project, options: GenerateOptions,
 
 def _request(project: Project, options: GenerateOptions, still: Optional[Path]) -> GenerationRequest:
     common = dict(takes=options.takes, seed=options.seed, model=options.generator,
-                  prompt=options.prompt or None, sampler=options.sampler)
+                  prompt=(options.prompt or None) if options.mode == "text" else None,
+                  sampler=options.sampler)
     if options.mode == "text":
         start = project.selection.start if project.selection else 0.0
         end = start + (project.selection.duration if project.selection and not project.selection.frame
