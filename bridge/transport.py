@@ -325,6 +325,25 @@ def _matches(match: Callable[[Message], bool], msg: Message) -> bool:
         return False
 
 
+def port_refuses(address: tuple[str, int], wait: float = 0.2) -> bool:
+    """Whether nothing listens on the UDP ``address``: an ICMP "port unreachable" came back.
+
+    Sends one empty datagram from a connected socket. False means "maybe listening": a
+    firewall or another computer may send no ICMP at all.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.settimeout(wait)
+        try:
+            sock.connect(address)
+            sock.send(b"")
+            sock.recv(1)
+        except (ConnectionRefusedError, ConnectionResetError):
+            return True
+        except OSError:
+            return False
+    return False
+
+
 def _check_port(port: int, what: str, allow_zero: bool = False) -> int:
     if not isinstance(port, int) or isinstance(port, bool) or not (0 if allow_zero else 1) <= port <= 65535:
         raise BridgeError(f"The {what} {port!r} is not a UDP port; use a number from 1 to 65535.")
