@@ -26,8 +26,6 @@ from bridge.transport import Arg, Message, OscLink, d, i, s
 from bridge.wavinfo import read_wav_info
 
 ERROR = "/live/error"
-MAX_BEATS = 1576800.0
-"""Live refuses clip positions past this many beats (Live Object Model, Track.create_audio_clip)."""
 BEAT_TOLERANCE = 1e-3
 FLOAT32_STEP = 2.0 ** -23
 """AbletonOSC answers beat positions as 32-bit floats: relative spacing of representable values."""
@@ -166,10 +164,7 @@ class AbletonLive:
         with self._lock:
             bpm = self.tempo()
             self._check_import_support()
-            beats = at * bpm / 60.0
-            if self.target.view == "arrangement" and beats > MAX_BEATS:
-                raise BridgeError(f"{at:.3f} s is {beats:.0f} beats at {bpm:g} BPM, past Live's limit "
-                                  f"of {MAX_BEATS:.0f} beats; choose an earlier time.")
+            beats = at * bpm / 60.0  # within Live's 1576800 beats: 24 h at its top tempo of 999 BPM
             index, track_name = self.resolve_track(track if track is not None else self.target.track,
                                                    create=self.target.create_track)
             asked = _Asked(path, index, track_name, beats, seconds * bpm / 60.0, name, bpm)
