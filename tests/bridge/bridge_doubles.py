@@ -279,6 +279,20 @@ class OscDump:
         self.proc.stdout.close()
 
 
+def request_answered_by_oscsend(link, address: str, *typed: str):
+    """``link.request(address)`` while liblo's ``oscsend`` (an OSC implementation we did not
+    write) sends the reply ``address typed...`` (e.g. ``"d", "97.25"``) to the link's port."""
+    if shutil.which("oscsend") is None:
+        pytest.skip("oscsend (liblo-tools) is not installed")
+    command = ["oscsend", "127.0.0.1", str(link.bind_address[1]), address, *typed]
+    timer = threading.Timer(0.2, subprocess.run, args=(command,), kwargs={"check": True, "timeout": 5})
+    timer.start()
+    try:
+        return link.request(address, timeout=3.0, retries=0)
+    finally:
+        timer.join()
+
+
 # --------------------------------------------------------------------------------------
 # REAPER double: an OSC listener that runs the companion script when its action arrives
 # --------------------------------------------------------------------------------------

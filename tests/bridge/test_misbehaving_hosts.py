@@ -2,20 +2,19 @@
 are discarded, nothing is created before the host can finish, and every placement is checked."""
 from __future__ import annotations
 
-import shutil
 import socket
 import subprocess
 import sys
 import textwrap
 import threading
-import time
 from pathlib import Path
 
 import pytest
 
 from bridge import connect
 from bridge.transport import OscLink
-from bridge_doubles import MALFORMED, LiveDouble, free_udp_port, live_target, osc_datagram
+from bridge_doubles import (MALFORMED, LiveDouble, free_udp_port, live_target, osc_datagram,
+                            request_answered_by_oscsend)
 from foley_studio.errors import BridgeError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -40,20 +39,9 @@ def test_listener_survives_any_datagram(case: str) -> None:
 
 
 def test_independent_peer_after_junk_is_heard() -> None:
-    if shutil.which("oscsend") is None:
-        pytest.skip("oscsend (liblo-tools) is not installed")
     with OscLink("127.0.0.1", free_udp_port(), bind_port=0) as link:
-        port = link.bind_address[1]
-        _send_raw(port, MALFORMED["truncated bundle"])
-
-        def answer() -> None:
-            time.sleep(0.2)
-            subprocess.run(["oscsend", "127.0.0.1", str(port), "/live/song/get/tempo", "d", "97.25"],
-                           check=True, timeout=5)
-        worker = threading.Thread(target=answer)
-        worker.start()
-        reply = link.request("/live/song/get/tempo", timeout=3.0, retries=0)
-        worker.join()
+        _send_raw(link.bind_address[1], MALFORMED["truncated bundle"])
+        reply = request_answered_by_oscsend(link, "/live/song/get/tempo", "d", "97.25")
     assert reply.args == (97.25,)
 
 
