@@ -139,11 +139,12 @@ class AbletonLive:
         return count[0]
 
     def _until(self, ready: Callable[[], Any]) -> Any:
-        """Poll ``ready()`` (fresh queries each time) until it is truthy or the timeout passes."""
+        """Poll ``ready()`` (fresh queries each time) until it gives something other than None
+        or False, or the timeout passes; return its last value."""
         deadline = time.monotonic() + self.target.timeout * (self.target.retries + 1)
         while True:
             value = ready()
-            if value or time.monotonic() >= deadline:
+            if (value is not None and value is not False) or time.monotonic() >= deadline:
                 return value
             time.sleep(0.05)
 
@@ -238,15 +239,23 @@ class AbletonLive:
 
     # transport position and markers ---------------------------------------------------
     def move_cursor(self, at: float) -> CursorResult:
-        """Move the song position to ``at`` seconds; return where Live says it is."""
+        """Move the song position to ``at`` seconds; return where Live says it is (checked)."""
         at = check_time(at)
         with self._lock:
             bpm = self.tempo()
-            self.link.send("/live/song/set/current_song_time", [d(at * bpm / 60.0)])
-            now = self.ask("/live/song/get/current_song_time")
-            _expect(now, "/live/song/get/current_song_time", lambda a: len(a) == 1 and _number(a[0]),
-                    "a song time in beats")
-            return CursorResult(HOST, now[0] * 60.0 / bpm)
+            beats = at * bpm / 60.0
+            self.link.send("/live/song/set/current_song_time", [d(beats)])
+            now = self._until(lambda: _if_same(self._song_time(), beats))
+            if now is None:
+                raise BridgeError(f"Live's song position did not move to {at:.6f} s; is Live "
+                                  "recording, or is the set's song position locked?")
+            return CursorResult(HOST, now * 60.0 / bpm)
+
+    def _song_time(self) -> float:
+        now = self.ask("/live/song/get/current_song_time")
+        _expect(now, "/live/song/get/current_song_time", lambda a: len(a) == 1 and _number(a[0]),
+                "a song time in beats")
+        return now[0]
 
     def marker(self, at: float, name: str) -> MarkerResult:
         """Put a named locator (cue point) at ``at`` seconds; reuse one already there.
@@ -260,12 +269,12 @@ class AbletonLive:
             found = _cue_at(self._cues(), beats)
             if found is None:
                 self.link.send("/live/song/cue_point/add_or_delete")
-                found = _cue_at(self._cues(), beats)
+                found = self._until(lambda: _cue_at(self._cues(), beats))
             if found is None:
                 raise BridgeError(f"Live did not add a locator at {at:.3f} s.")
             self.link.send("/live/song/cue_point/set/name", [i(found), s(name)])
-            cues = self._cues()
-            if found >= len(cues) or cues[found][0] != name:
+            cues = self._until(lambda: _named(self._cues(), found, name))
+            if not cues:
                 raise BridgeError(f"Live did not name the locator at {at:.3f} s {name!r}.")
             return MarkerResult(HOST, cues[found][1] * 60.0 / bpm, name, found)
 
@@ -274,6 +283,15 @@ class AbletonLive:
         _expect(args, "/live/song/get/cue_points",
                 lambda a: len(a) % 2 == 0 and all(_number(t) for t in a[1::2]), "(name, time) pairs")
         return list(zip(args[0::2], args[1::2]))
+
+
+def _if_same(reported: float, beats: float) -> Optional[float]:
+    return reported if _same_beat(reported, beats) else None
+
+
+def _named(cues: list[tuple[str, float]], index: int, name: str) -> Optional[list[tuple[str, float]]]:
+    """``cues`` if locator ``index`` is called ``name``, else None."""
+    return cues if index < len(cues) and cues[index][0] == name else None
 
 
 def _cue_at(cues: Sequence[tuple[str, float]], beats: float) -> Optional[int]:

@@ -166,3 +166,21 @@ def test_session_clip_gets_the_file_name_checked(live: LiveDouble, make_take) ->
         result = link.place(make_take("rustle.wav", seconds=1.0), 0.0)
     assert result.name == "rustle" and live.tracks[0]["slots"][0]["name"] == "rustle"
     assert result.length == pytest.approx(1.0, abs=1e-5)
+
+
+def test_marker_and_cursor_with_a_late_live(live: LiveDouble) -> None:
+    live.delay = 0.3
+    with connect(live_target(live, timeout=0.5, retries=1)) as link:
+        cursor = link.move_cursor(0.0)
+        marker = link.marker(3.0, "impact")
+        again = link.marker(3.0, "impact 2")
+    assert cursor.position == 0.0 and (marker.index, again.index) == (0, 0)
+    assert live.cues == [["impact 2", 6.0]] and again.position == pytest.approx(3.0)
+
+
+def test_a_song_position_that_does_not_move_is_an_error(live: LiveDouble) -> None:
+    live._handlers_before = live._handlers
+    live._handlers = lambda: {**live._handlers_before(), "/live/song/set/current_song_time": lambda b: None}
+    with connect(live_target(live, timeout=0.3, retries=0)) as link:
+        with pytest.raises(BridgeError, match="did not move to 4.000000 s"):
+            link.move_cursor(4.0)
