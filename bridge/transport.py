@@ -3,8 +3,8 @@
 The socket is bound to the reply port the host answers to (AbletonOSC always answers on
 11001, whatever port the request came from), so replies and the host's unsolicited error
 messages arrive on it; requests go out from the same socket, which also covers hosts that
-answer the sender's port. A background thread parses each datagram with python-osc and files
-the message; :meth:`OscLink.request` sends, waits on a condition for the reply, resends on
+answer the sender's port. A background thread decodes each datagram and files the message
+(python-osc only builds requests); :meth:`OscLink.request` sends, waits on a condition for the reply, resends on
 silence and never waits longer than its timeout. Only paths and numbers travel, never audio.
 
 The listener survives any datagram: what does not decode (:mod:`bridge.oscwire`) is logged
@@ -325,23 +325,38 @@ def _matches(match: Callable[[Message], bool], msg: Message) -> bool:
         return False
 
 
-def port_refuses(address: tuple[str, int], wait: float = 0.2) -> bool:
-    """Whether nothing listens on the UDP ``address``: an ICMP "port unreachable" came back.
+class PortProbe:
+    """One empty datagram sent to a UDP ``address`` from a connected socket.
 
-    Sends one empty datagram from a connected socket. False means "maybe listening": a
-    firewall or another computer may send no ICMP at all.
+    :meth:`refused` tells, without waiting, whether an ICMP "port unreachable" has come back
+    (nothing listens there). False means "maybe listening": a firewall or another computer
+    may send no ICMP at all. Use as a context manager.
     """
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
-        sock.settimeout(wait)
+
+    def __init__(self, address: tuple[str, int]) -> None:
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self._sock.setblocking(False)
         try:
-            sock.connect(address)
-            sock.send(b"")
-            sock.recv(1)
+            self._sock.connect(address)
+            self._sock.send(b"")
+        except OSError:
+            pass  # a send error shows up again, if it matters, in refused()
+
+    def refused(self) -> bool:
+        """Whether the port has refused the datagram so far."""
+        try:
+            self._sock.recv(1)
         except (ConnectionRefusedError, ConnectionResetError):
             return True
         except OSError:
             return False
-    return False
+        return False
+
+    def __enter__(self) -> "PortProbe":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._sock.close()
 
 
 def _check_port(port: int, what: str, allow_zero: bool = False) -> int:

@@ -29,7 +29,7 @@ from foley_studio.errors import BridgeError, DiskFullError
 from bridge.results import (CursorResult, HostStatus, MarkerResult, PlaceResult, check_time,
                             take_file)
 from bridge.targets import Target, TrackRef, reaper_resource_dir
-from bridge.transport import OscLink, i, port_refuses
+from bridge.transport import OscLink, PortProbe, i
 from bridge.wavinfo import WavInfo, read_wav_info
 
 HOST = "REAPER"
@@ -92,22 +92,29 @@ class Reaper:
             self.link.send(f"/action/{action}")
 
     def _await(self, reply: Path, request: Path) -> str:
-        start, before = time.monotonic(), {p: _stamp(p) for p in self._heartbeats()}
+        before = {p: _stamp(p) for p in self._heartbeats()}
+        with PortProbe(self.link.address) as probe:
+            text = self._poll(reply, probe)
+        if text is None:
+            raise BridgeError(self._silence(before, request))
+        return text
+
+    def _poll(self, reply: Path, probe: PortProbe) -> Optional[str]:
+        """Trigger (again on silence) and wait for the reply file; None when none came."""
+        start = time.monotonic()
         deadline = start + self.target.reply_timeout
         triggers, next_trigger = 0, start
         while time.monotonic() < deadline:
             if triggers <= self.target.retries and time.monotonic() >= next_trigger:
                 self.trigger()
-                if triggers == 0 and port_refuses(self.link.address):
-                    raise BridgeError(self._not_running())
                 triggers += 1
                 next_trigger = time.monotonic() + self.target.timeout
             if reply.exists():
                 return _read(reply)
+            if probe.refused():
+                raise BridgeError(self._not_running())
             time.sleep(min(_POLL_S, max(0.0, deadline - time.monotonic())))
-        if reply.exists():
-            return _read(reply)
-        raise BridgeError(self._silence(before, request))
+        return _read(reply) if reply.exists() else None
 
     def _not_running(self) -> str:
         t = self.target
