@@ -126,9 +126,10 @@ class AbletonLive:
     def _create_track(self, name: str) -> tuple[int, str]:
         count = len(self.track_names())
         self.link.send("/live/song/create_audio_track", [i(-1)])
-        self._until(lambda: self._num_tracks() == count + 1)
-        self.link.send("/live/track/set/name", [i(count), s(name)])
-        if not self._until(lambda: self.track_values("name", count) == (name,)):
+        made = self._until(lambda: self._num_tracks() == count + 1)
+        if made:
+            self.link.send("/live/track/set/name", [i(count), s(name)])
+        if not (made and self._until(lambda: self.track_values("name", count) == (name,))):
             raise BridgeError(f"Live did not create the audio track {name!r}; is the set open and "
                               "not recording?")
         return count, name
