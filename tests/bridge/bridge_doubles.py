@@ -75,7 +75,8 @@ class LiveDouble:
     read at once, in arrival order; a late answer, as from a busy Live); ``delays``: the same per
     address, for the first N requests (``{address: [seconds, ...]}``); ``duplicate``: addresses
     answered twice; ``noise``: a raw datagram sent before every answer; ``silent``: addresses
-    never answered; ``garble``: address → reply that replaces the real one (bytes sent raw).
+    never answered; ``garble``: address → reply that replaces the real one (bytes sent raw);
+    ``override``: address → handler that replaces the real one (e.g. a method Live ignores).
     """
 
     def __init__(self, reply_port: int, *, audio_import: bool = True, delay: float = 0.0,
@@ -93,6 +94,7 @@ class LiveDouble:
         self.cues: list[list[Any]] = []
         self.tracks = [self._track("Dialog", True), self._track("Keys", False)]
         self.garble: dict[str, Any] = {}
+        self.override: dict[str, Callable[..., Optional[tuple]]] = {}
         self.received: list[tuple[str, tuple, str]] = []
         self._timers: list[threading.Timer] = []
         self._out = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -123,7 +125,7 @@ class LiveDouble:
     # dispatch ----------------------------------------------------------------------------
     def _handle(self, client: tuple[str, int], address: str, *args: Any) -> None:
         self.received.append((address, args, ""))
-        handler = self._handlers().get(address)
+        handler = self.override.get(address) or self._handlers().get(address)
         if not self.audio_import and ("create_audio_clip" in address or "foley_audio_import" in address):
             handler = None
         if handler is None:

@@ -179,16 +179,14 @@ def test_marker_and_cursor_with_a_late_live(live: LiveDouble) -> None:
 
 
 def test_a_song_position_that_does_not_move_is_an_error(live: LiveDouble) -> None:
-    live._handlers_before = live._handlers
-    live._handlers = lambda: {**live._handlers_before(), "/live/song/set/current_song_time": lambda b: None}
+    live.override["/live/song/set/current_song_time"] = lambda beats: None
     with connect(live_target(live, timeout=0.3, retries=0)) as link:
         with pytest.raises(BridgeError, match="did not move to 4.000000 s"):
             link.move_cursor(4.0)
 
 
 def test_a_track_live_does_not_create_is_not_named(live: LiveDouble, make_take) -> None:
-    live._handlers_before = live._handlers
-    live._handlers = lambda: {**live._handlers_before(), "/live/song/create_audio_track": lambda k: None}
+    live.override["/live/song/create_audio_track"] = lambda index: None
     with connect(live_target(live, track="Foley", timeout=0.3, retries=0)) as link:
         with pytest.raises(BridgeError, match="did not create the audio track 'Foley'"):
             link.place(make_take(), 1.0)
