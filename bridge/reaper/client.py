@@ -33,6 +33,8 @@ from bridge.transport import OscLink, PortProbe, i
 from bridge.wavinfo import WavInfo, read_wav_info
 
 HOST = "REAPER"
+SCRIPT_VERSION = "2"
+"""The foley_studio_bridge.lua this bridge speaks to (timebase and source path in replies)."""
 HEARTBEAT = "heartbeat.json"
 TIME_TOLERANCE_S = 1e-6
 TIMEBASE_TIME = 0
@@ -153,8 +155,11 @@ class Reaper:
             reply = self.run_job("ping")
         except BridgeError as exc:
             return HostStatus(HOST, False, detail=str(exc))
-        return HostStatus(HOST, True, str(reply.get("version", "")),
-                          f"companion script v{reply.get('script', '?')}, spool {self.spool}")
+        version, script = str(reply.get("version", "")), str(reply.get("script", "?"))
+        if script != SCRIPT_VERSION:
+            return HostStatus(HOST, False, version, f"the companion script in REAPER is version "
+                              f"{script}, this bridge needs {SCRIPT_VERSION}; {REINSTALL}.")
+        return HostStatus(HOST, True, version, f"companion script v{script}, spool {self.spool}")
 
     def place(self, take: os.PathLike | str, at: float, track: TrackRef = None, name: str = "",
               metadata: Optional[dict[str, Any]] = None) -> PlaceResult:

@@ -299,13 +299,13 @@ def request_answered_by_oscsend(link, address: str, *typed: str):
 # REAPER double: an OSC listener that runs the companion script when its action arrives
 # --------------------------------------------------------------------------------------
 def run_lua(spool: Path, tracks: str, state: Path, resource: Optional[Path] = None,
-            action: str = "_FOLEY_STUDIO_BRIDGE") -> subprocess.CompletedProcess:
+            action: str = "_FOLEY_STUDIO_BRIDGE", script: Path = LUA_SCRIPT) -> subprocess.CompletedProcess:
     """Run foley_studio_bridge.lua once under lua5.4 against the stand-in REAPER API, as the
     action ``action`` of a REAPER whose resource folder is ``resource``."""
     env = {**os.environ, "STANDIN_SPOOL": str(spool), "STANDIN_TRACKS": tracks,
            "STANDIN_STATE": str(state), "STANDIN_RESOURCE": str(resource or spool.parent),
            "STANDIN_ACTION": action.removeprefix("_")}
-    return subprocess.run(["lua5.4", str(RUNNER), str(STANDIN), str(LUA_SCRIPT)], env=env,
+    return subprocess.run(["lua5.4", str(RUNNER), str(STANDIN), str(script)], env=env,
                           capture_output=True, text=True, timeout=20)
 
 
@@ -314,12 +314,12 @@ class ReaperDouble:
     companion script (as REAPER runs a bound action). ``run=False`` only records messages;
     ``delay`` holds the run back (a busy REAPER); ``before_run`` is called just before it;
     ``script_spool`` is the folder the script reads (another one than the bridge's: a wrong
-    spool set-up); ``resource`` is REAPER's resource folder."""
+    spool set-up); ``resource`` is REAPER's resource folder; ``script`` the script it runs."""
 
     def __init__(self, spool: Path, state: Path, *, action: str = "_FOLEY_STUDIO_BRIDGE",
                  tracks: str = "Dialog,Music", run: bool = True, resource: Optional[Path] = None) -> None:
         self.spool, self.state, self.tracks = spool, state, tracks
-        self.script_spool, self.resource = spool, resource or spool.parent
+        self.script_spool, self.resource, self.script = spool, resource or spool.parent, LUA_SCRIPT
         self.action, self.run = action, run
         self.received: list[tuple[str, tuple]] = []
         self.results: list[subprocess.CompletedProcess] = []
@@ -340,7 +340,7 @@ class ReaperDouble:
             if self.before_run is not None:
                 self.before_run()
             self.results.append(run_lua(self.script_spool, self.tracks, self.state, self.resource,
-                                        self.action))
+                                        self.action, self.script))
 
     def project(self) -> dict[str, list[list[str]]]:
         """The stand-in project after the last run, by record kind."""

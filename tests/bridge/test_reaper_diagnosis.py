@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bridge import connect
-from bridge_doubles import ReaperDouble, free_udp_port, reaper_target, run_lua
+from bridge_doubles import LUA_SCRIPT, ReaperDouble, free_udp_port, reaper_target, run_lua
 from foley_studio.errors import BridgeError
 
 pytestmark = pytest.mark.skipif(shutil.which("lua5.4") is None, reason="lua5.4 is not installed")
@@ -113,3 +113,12 @@ def test_a_faithful_report_passes(reaper_double: ReaperDouble, make_take) -> Non
         timer.start()
         assert link.place(make_take(), 1.0).position == 1.0
         timer.join()
+
+
+def test_an_old_script_is_not_connected(reaper_double: ReaperDouble, tmp_path: Path) -> None:
+    old = tmp_path / "old_bridge.lua"
+    old.write_text(LUA_SCRIPT.read_text(encoding="utf-8").replace('SCRIPT_VERSION = "2"', 'SCRIPT_VERSION = "1"'))
+    reaper_double.script = old
+    with connect(reaper_target(reaper_double)) as link:
+        status = link.status()
+    assert not status.connected and "version 1, this bridge needs 2; update" in status.detail
