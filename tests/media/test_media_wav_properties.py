@@ -28,9 +28,10 @@ xml_text = st.text(st.characters(blacklist_categories=()), max_size=60)  # contr
 
 @st.composite
 def audio(draw) -> np.ndarray:
-    """``(C, S)`` float audio with S ≥ C (the writer takes the shorter axis as channels)."""
+    """``(C, S)`` float audio with S > C: the writer takes the shorter axis as channels (a
+    square array reads as ``(S, C)``), so fewer frames than channels cannot be told apart."""
     channels = draw(st.integers(1, 8))
-    frames = draw(st.integers(channels, 600))
+    frames = draw(st.integers(channels + (channels > 1), 600))
     samples = st.floats(-1.5, 1.5, allow_nan=False, width=32)
     return draw(arrays(np.float64, (channels, frames), elements=samples))
 
