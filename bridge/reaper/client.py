@@ -186,13 +186,21 @@ class Reaper:
         """Add a named project marker at ``at`` seconds."""
         reply = self.run_job("marker", position=check_time(at), name=name)
         _need(reply, {"position": float, "index": int})
+        _check_position(reply["position"], float(at), "the marker")
         return MarkerResult(HOST, reply["position"], str(reply.get("name", name)), reply["index"])
 
     def move_cursor(self, at: float) -> CursorResult:
         """Move the edit cursor to ``at`` seconds; return where REAPER put it."""
         reply = self.run_job("cursor", position=check_time(at))
         _need(reply, {"position": float})
+        _check_position(reply["position"], float(at), "the edit cursor")
         return CursorResult(HOST, reply["position"])
+
+
+def _check_position(placed: float, asked: float, what: str) -> None:
+    if abs(placed - asked) > TIME_TOLERANCE_S:
+        raise BridgeError(f"REAPER put {what} at {placed:.6f} s instead of {asked:.6f} s; check it "
+                          f"in REAPER and {REINSTALL}.")
 
 
 def _check_placed(reply: dict[str, Any], asked: dict[str, Any], info: WavInfo) -> None:

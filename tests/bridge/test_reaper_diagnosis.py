@@ -122,3 +122,19 @@ def test_an_old_script_is_not_connected(reaper_double: ReaperDouble, tmp_path: P
     with connect(reaper_target(reaper_double)) as link:
         status = link.status()
     assert not status.connected and "version 1, this bridge needs 2; update" in status.detail
+
+
+@pytest.mark.parametrize("op, call", [("cursor", "move_cursor"), ("marker", "marker")])
+def test_a_cursor_or_marker_elsewhere_is_an_error(reaper_double: ReaperDouble, op, call) -> None:
+    def forge() -> None:
+        request = next((reaper_double.spool / "requests").glob("*.json"))
+        reply = {"id": request.stem, "ok": True, "position": 4.5, "index": 1, "name": "hit"}
+        (reaper_double.spool / "replies" / request.name).write_text(json.dumps(reply), encoding="utf-8")
+
+    reaper_double.run = False
+    with connect(reaper_target(reaper_double, timeout=0.2, reply_timeout=5.0)) as link:
+        timer = threading.Timer(0.3, forge)
+        timer.start()
+        with pytest.raises(BridgeError, match="at 4.500000 s instead of 2.000000 s"):
+            link.move_cursor(2.0) if call == "move_cursor" else link.marker(2.0, "hit")
+        timer.join()
