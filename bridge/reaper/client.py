@@ -36,6 +36,8 @@ HOST = "REAPER"
 SCRIPT_VERSION = "2"
 """The foley_studio_bridge.lua this bridge speaks to (timebase and source path in replies)."""
 HEARTBEAT = "heartbeat.json"
+STALE_S = 3600.0
+"""Jobs and replies older than this are left-overs (a job never waits more than 600 s)."""
 TIME_TOLERANCE_S = 1e-6
 TIMEBASE_TIME = 0
 """C_BEATATTACHMODE of an item that stays at its time whatever the tempo does."""
@@ -65,6 +67,17 @@ class Reaper:
         except OSError as exc:
             raise BridgeError(f"Cannot use the REAPER spool folder {self.spool}: {exc.strerror or exc}. "
                               "Choose a writable folder in the target preset (\"spool\").") from exc
+        self._prune()
+
+    def _prune(self) -> None:
+        """Remove jobs and replies left behind more than :data:`STALE_S` ago (a bridge that
+        quit while waiting, or a script that answered after the bridge gave up)."""
+        oldest = time.time_ns() - int(STALE_S * 1e9)
+        for sub in ("requests", "replies"):
+            for path in (self.spool / sub).glob("*.json"):
+                stamp = path.name.split("-", 1)[0]
+                if stamp.isdigit() and int(stamp) < oldest:
+                    path.unlink(missing_ok=True)
 
     # the job cycle ---------------------------------------------------------------------
     def run_job(self, op: str, **fields: Any) -> dict[str, Any]:

@@ -138,3 +138,17 @@ def test_a_cursor_or_marker_elsewhere_is_an_error(reaper_double: ReaperDouble, o
         with pytest.raises(BridgeError, match="at 4.500000 s instead of 2.000000 s"):
             link.move_cursor(2.0) if call == "move_cursor" else link.marker(2.0, "hit")
         timer.join()
+
+
+def test_left_over_jobs_and_late_replies_are_removed(reaper_double: ReaperDouble) -> None:
+    old, fresh = f"{time.time_ns() - 2 * 3600 * 10**9:020d}-dead", f"{time.time_ns():020d}-live"
+    for sub in ("requests", "replies"):
+        (reaper_double.spool / sub).mkdir(parents=True, exist_ok=True)
+        for job in (old, fresh):
+            (reaper_double.spool / sub / f"{job}.json").write_text("{}", encoding="utf-8")
+    (reaper_double.spool / "replies" / "notes.json").write_text("{}", encoding="utf-8")
+    with connect(reaper_target(reaper_double)):
+        pass
+    for sub in ("requests", "replies"):
+        names = sorted(p.name for p in (reaper_double.spool / sub).iterdir())
+        assert names == ([f"{fresh}.json", "notes.json"] if sub == "replies" else [f"{fresh}.json"])
