@@ -4,8 +4,8 @@ The socket is bound to the reply port the host answers to (AbletonOSC always ans
 11001, whatever port the request came from), so replies and the host's unsolicited error
 messages arrive on it; requests go out from the same socket, which also covers hosts that
 answer the sender's port. A background thread decodes each datagram and files the message
-(python-osc only builds requests); :meth:`OscLink.request` sends, waits on a condition for the reply, resends on
-silence and never waits longer than its timeout. Only paths and numbers travel, never audio.
+(python-osc only builds requests); :meth:`OscLink.request` sends, waits on a condition for
+the reply, resends on silence and never waits longer than its timeout. Only paths and numbers travel, never audio.
 
 The listener survives any datagram: what does not decode (:mod:`bridge.oscwire`) is logged
 at debug level on the ``bridge.transport`` logger, counted, and named in the "no answer"

@@ -149,8 +149,8 @@ class Reaper:
         fresh = [b for p, b in found.items() if b and _stamp(p) != before[p]]
         elsewhere = [b for b in fresh if not _same_folder(b.get("spool"), self.spool)]
         if elsewhere:
-            return head + (f"The companion script ran but reads the spool folder {elsewhere[0].get('spool')}, "
-                           f"while Foley Studio writes to {self.spool}: set \"spool\" in the target "
+            return head + (f"The companion script ran but reads the spool folder "
+                           f"{elsewhere[0].get('spool')}, while Foley Studio writes to {self.spool}: set \"spool\" in the target "
                            "preset to that folder, or point the script at this one "
                            "(bridge/reaper/README.md, step 4).")
         if fresh:
