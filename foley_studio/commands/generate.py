@@ -51,7 +51,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _add_sync(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sync", type=Path, default=None, metavar="HITS_JSON",
-                        help="sync track the takes follow ('foley-studio sync detect' writes one)")
+                        help="sync track the takes follow ('foley-studio sync detect' writes one); "
+                             "default none")
     parser.add_argument("--conform", action=argparse.BooleanOptionalAction, default=None,
                         help="move each take's hits onto the sync track (default: on with --sync); "
                              "the generated version is written beside it as *_unconformed.wav")
