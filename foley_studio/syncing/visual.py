@@ -32,7 +32,7 @@ class VisualConfig:
     """Settings of :func:`detect_visual_hits` (sizes in pixels, levels in frame widths/frame)."""
 
     max_side: int = 128
-    floor: float = 2e-4
+    floor: float = 8e-4
     relative: float = 0.15
     peak_frames: int = 2
     decay_s: float = 0.15
