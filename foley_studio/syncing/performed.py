@@ -23,6 +23,7 @@ import numpy as np
 
 from foley_studio.errors import ConfigError, MediaError
 from foley_studio.sync import SILENCE_DB, Envelope, Hit, SyncTrack
+from foley_studio.sync import _finite  # the same check and message as the track's own
 
 ENVELOPE_RATE = 100.0  # frames per second of a voiced envelope
 VOICE_GATE_DB = -35.0  # a voiced onset quieter than this below the loudest frame is noise
@@ -43,13 +44,6 @@ def hits_from_taps(tap_times: Sequence[float], *, playback_rate: float = 1.0,
              for w in tap_times]
     end = math.inf if region_end is None else region_end
     return SyncTrack.from_times([t for t in times if region_start <= t < end], source="performed")
-
-
-def _finite(value: float, what: str) -> float:
-    value = float(value)
-    if not math.isfinite(value):
-        raise ConfigError(f"{what} must be a finite number (got {value}).")
-    return value
 
 
 def hits_from_voice(audio: np.ndarray, sample_rate: int, region_start: float = 0.0) -> SyncTrack:
