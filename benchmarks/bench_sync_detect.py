@@ -7,7 +7,7 @@ recall, F1 and the median |error| of paired hits in ms, against every visible ev
 makes a sound on screen) and against the main object's events only (what the clip's sound is
 about). Classes without events (engine, insect, water, wind) give false hits only.
 
-    python benchmarks/bench_sync_detect.py [--world /work/data/world] [--split test]
+    python benchmarks/bench_sync_detect.py [--world runs/world] [--split test]
         [--detector visual|learned] [--weights PATH] [--per-class N] [--cache DIR] [--json PATH]
 
 ``--cache`` keeps each clip's motion features, so a second run (or the other detector)
@@ -79,7 +79,7 @@ def show(result: dict) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--world", default="/work/data/world")
+    parser.add_argument("--world", default="runs/world")
     parser.add_argument("--split", default="test")
     parser.add_argument("--detector", choices=("visual", "learned"), default="visual")
     parser.add_argument("--weights", default=None)
