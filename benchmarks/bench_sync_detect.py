@@ -24,14 +24,14 @@ import cv2
 import numpy as np
 
 from foley_studio.atomic import write_text_atomic
-from foley_studio.syncing.visual import IMPACT, VisualConfig, hits_from_curve
+from foley_studio.syncing.visual import VisualConfig, hits_from_curve, impact_curve
 from foley_studio.syncing.world import clip_features, event_frames, score, world_rows
 
 
 def detector(kind: str, weights: str | None):
     """``(region, features) → hit frames`` for the chosen detector."""
     if kind == "visual":
-        return lambda region, feats: hits_from_curve(feats[:, IMPACT], region, VisualConfig())
+        return lambda region, feats: hits_from_curve(impact_curve(feats), region, VisualConfig())
     from foley_studio.syncing.learned import LearnedDetector
 
     model = LearnedDetector.load(weights) if weights else LearnedDetector.shipped()

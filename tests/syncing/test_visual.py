@@ -88,3 +88,8 @@ def test_progress_is_reported_and_cancel_stops_the_detector(ball: Path) -> None:
     token.cancel()
     with pytest.raises(Cancelled):
         detect_visual_hits(ball, 0.0, 4.0, cancel=token)
+
+
+def test_a_cut_between_shots_is_no_hit(tmp_path: Path) -> None:
+    path = bouncing_ball(tmp_path / "cut.mp4", CONTACTS, cut=50)
+    assert frames_of(detect_visual_hits(path, 0.0, 4.0)) == CONTACTS
