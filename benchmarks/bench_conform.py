@@ -97,8 +97,9 @@ def main() -> None:
     parser.add_argument("--per-class", type=int, default=10)
     parser.add_argument("--json", default=None)
     args = parser.parse_args()
+    load = os.getloadavg()[0]
     rows: list = [measure(rate, args.repeats) for rate in (16000, 22050)]
-    print(f"conform per 4-s take ({platform.processor() or platform.machine()}, {os.cpu_count()} cores)")
+    print(f"conform per 4-s take ({platform.machine()}, {os.cpu_count()} cores, load {load:.1f})")
     for r in rows:
         print(f"  {r['rate']:>5} Hz: {r['ms_per_take']:6.1f} ms ({100 * r['detect_share']:.0f} % detecting); "
               f"median |error| {r['before_ms_miss'][0]:.1f} → {r['after_ms_miss'][0]:.1f} ms, "
@@ -112,7 +113,9 @@ def main() -> None:
               f"{100 * a['extra']:.0f} % (±50 ms)")
         rows.append(world)
     if args.json:
-        write_text_atomic(args.json, json.dumps(rows, indent=1) + "\n")
+        report = {"machine": platform.machine(), "cpu_count": os.cpu_count(),
+                  "load_average_before": load, "takes": rows}
+        write_text_atomic(args.json, json.dumps(report, indent=1) + "\n")
 
 
 if __name__ == "__main__":

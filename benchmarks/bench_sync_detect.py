@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from pathlib import Path
 
@@ -63,6 +64,7 @@ def run(args: argparse.Namespace) -> dict:
     seconds = time.perf_counter() - began
     fps = float(region.fps)
     return {"detector": args.detector, "clips": len(rows), "seconds": seconds,
+            "load_average_after": os.getloadavg()[0],
             "all events": score(((r["label"], f, event_frames(r)) for r, f in found), fps),
             "main events": score(((r["label"], f, event_frames(r, True)) for r, f in found), fps)}
 
