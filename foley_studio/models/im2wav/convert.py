@@ -30,7 +30,7 @@ import torch
 from foley_studio.errors import CheckpointError
 from foley_studio.models.im2wav.prior import LowPrior, UpPrior
 from foley_studio.models.im2wav.vqvae import VQVAE
-from foley_studio.models.weights import save_state
+from foley_studio.models.weights import require_torch_file, save_state
 
 OPENAI_CLIP = {"type": "open_clip", "model": "ViT-B-32", "pretrained": "openai"}
 
@@ -50,6 +50,7 @@ def read_checkpoint(path: Path, *, trust_pickle: bool = False) -> dict[str, Any]
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"{path} does not exist; give the path of the downloaded checkpoint.")
+    require_torch_file(path, "an IM2WAV checkpoint")
     try:
         with torch.serialization.safe_globals(_numpy_safe_globals()):
             data = torch.load(path, map_location="cpu", weights_only=not trust_pickle)
