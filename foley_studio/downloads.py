@@ -114,7 +114,7 @@ def manifest_path() -> Path:
     return downloads_dir() / "manifest.json"
 
 
-def _manifest() -> dict:
+def read_manifest() -> dict:
     try:
         return json.loads(manifest_path().read_text())
     except FileNotFoundError:
@@ -130,13 +130,13 @@ def _key(path: Path) -> str:
 
 def recorded(path: Path) -> Optional[dict]:
     """The manifest's record of ``path``, if any."""
-    return _manifest().get(_key(path))
+    return read_manifest().get(_key(path))
 
 
 def record(path: Path, **extra: str) -> Fetched:
     """Measure ``path`` and write its size and sha256 (and ``extra``) into the manifest."""
     fetched = Fetched(Path(path), Path(path).stat().st_size, sha256_file(path))
-    manifest = _manifest()
+    manifest = read_manifest()
     manifest[_key(path)] = {"size": fetched.size, "sha256": fetched.sha256, **extra}
     write_text_atomic(manifest_path(), json.dumps(manifest, indent=2, sort_keys=True))
     return fetched

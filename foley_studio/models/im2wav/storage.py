@@ -20,6 +20,7 @@ starter priors) are in the README's "IM2WAV on a CPU" section and
 from __future__ import annotations
 
 import copy
+import warnings
 from typing import Optional
 
 import torch
@@ -67,9 +68,15 @@ def to_storage(prior: nn.Module, storage: str, device: torch.device) -> nn.Modul
         raise ConfigError("int8 storage uses torch's CPU kernels; on a GPU use bf16 or fp32.")
     quantised = copy.copy(prior)  # a shallow copy: only the transformer is replaced
     quantised._modules = dict(prior._modules)
-    quantised.transformer = torch.ao.quantization.quantize_dynamic(
-        prior.transformer.float(), {nn.Linear}, dtype=torch.qint8)
+    quantised.transformer = quantized_linears(prior.transformer.float())
     return quantised.float()
+
+
+def quantized_linears(module: nn.Module) -> nn.Module:
+    """A copy of ``module`` whose ``nn.Linear`` layers are torch's dynamic int8 ones."""
+    with warnings.catch_warnings():  # torch announces a move of this API to torchao; 2.11 has it
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return torch.ao.quantization.quantize_dynamic(module, {nn.Linear}, dtype=torch.qint8)
 
 
 def weight_bytes(module: nn.Module) -> int:
