@@ -32,6 +32,7 @@ from pathlib import Path
 import torch
 
 from foley_studio.atomic import write_text_atomic
+from foley_studio.estimate import time_prior_steps
 from foley_studio.models.im2wav.prior import LowPrior, Prior, UpPrior
 from foley_studio.models.im2wav.storage import STORAGES, activation_dtype, to_storage, weight_bytes
 from foley_studio.models.im2wav.transformer import COLUMN, DENSE, PREV_ROW, ROW
@@ -71,29 +72,13 @@ def step_bytes(prior: Prior) -> int:
     return weight_bytes(prior.transformer) + prior.x_emb.weight.numel() * prior.x_emb.weight.element_size()
 
 
-def _inputs(prior: Prior, rows: int, dtype: torch.dtype) -> tuple[torch.Tensor, torch.Tensor]:
-    width = prior.width
-    start = torch.randn(rows, width, dtype=dtype)
-    x_cond = torch.randn(rows, prior.n_ctx, width, dtype=dtype) * 0.1
-    return start, x_cond
-
-
-@torch.no_grad()
 def time_steps(prior: Prior, rows: int, steps: int, warmup: int, dtype: torch.dtype) -> dict:
-    """Median seconds of a cached step in the middle of the context, and the bytes it reads."""
-    start, x_cond = _inputs(prior, rows, dtype)
-    cache = prior.transformer.allocate_cache(rows, device=torch.device("cpu"), dtype=dtype)
-    first = prior.n_ctx // 2
-    prev = torch.randint(0, prior.bins, (rows,))
-    times = []
-    for i in range(warmup + steps):
-        t = _time(lambda: prior.step(prev, first + i, start, x_cond, cache))
-        if i >= warmup:
-            times.append(t)
+    """Median ms of a cached step in the middle of the context, and the bytes it reads."""
+    seconds = time_prior_steps(prior, rows, steps, warmup, dtype)
     elem = torch.tensor([], dtype=dtype).element_size()
-    kv = statistics.mean(kv_bytes_per_step(prior, rows, first + i, elem) for i in range(warmup, warmup + steps))
-    return {"ms_per_token": 1e3 * statistics.median(times), "weight_bytes": step_bytes(prior),
-            "kv_bytes": kv}
+    first = prior.n_ctx // 2 + warmup
+    kv = statistics.mean(kv_bytes_per_step(prior, rows, first + i, elem) for i in range(steps))
+    return {"ms_per_token": 1e3 * seconds, "weight_bytes": step_bytes(prior), "kv_bytes": kv}
 
 
 @torch.no_grad()

@@ -9,6 +9,7 @@ from PyQt6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout
                              QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox,
                              QToolButton, QVBoxLayout, QWidget)
 
+from foley_studio.estimate import format_duration
 from foley_studio.requests import SamplerSettings
 from ui.model.presets import GenerationPreset, list_presets
 from ui.model.settings import AppSettings
@@ -61,6 +62,7 @@ class QtGeneratePanel(QWidget):
         self.extend = _spin(0.1, 30.0, 2.0, 2, 0.5)
         self.button = QPushButton("Generate")
         self.button.setObjectName("primary")
+        self.eta = QLabel()  # the running job's estimated time left on this machine
         self.button.clicked.connect(self.generate_requested.emit)
         self._layout()
         self.refresh_generators()
@@ -86,6 +88,7 @@ class QtGeneratePanel(QWidget):
         outer.addWidget(sampler)
         outer.addStretch(1)
         outer.addWidget(self.button)
+        outer.addWidget(self.eta)
 
     def refresh_generators(self) -> None:
         """List the catalog's entries again, keeping the current choice when it is still there."""
@@ -134,6 +137,12 @@ class QtGeneratePanel(QWidget):
                                extend_seconds=self.extend.value(), still_seconds=s.still_seconds,
                                context_seconds=s.inpaint_context, crossfade_ms=s.crossfade_ms,
                                window=s.storyboard_window)
+
+    def show_job(self, job) -> None:
+        """Show a running job's estimated time left (empty when there is no estimate)."""
+        left = job.remaining_s()
+        self.eta.setText("" if left is None else f"{format_duration(left)} left "
+                                                 f"(estimated {format_duration(job.estimate.total_s)})")
 
     def _on_generator_picked(self) -> None:
         """A preset with values per generator follows the newly picked generator."""

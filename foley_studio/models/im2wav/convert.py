@@ -278,7 +278,7 @@ def assemble(vqvae_dir: Path, low_dir: Path, up_dir: Path, out: Path, *, encoder
             "type": "open_clip", "model": model, "pretrained": pretrained or None}
     gen = Im2WavGenerator(load_trained_vqvae(vqvae_dir), prior(LowPrior, low_dir, "im2wav-low"),
                           prior(UpPrior, up_dir, "im2wav-up"), enc, name=name, encoder_spec=spec,
-                          device="cpu")
+                          device="cpu", storage="fp32")
     return gen.save_bundle(out, name=name, description="IM2WAV trained with foley-studio train")
 
 

@@ -49,6 +49,15 @@ def storage_for_dtype(dtype: torch.dtype) -> str:
     raise ConfigError(f"Priors run in float32 or bfloat16, not {dtype}.")
 
 
+def choose_storage(device: torch.device, prior: nn.Module, dtype: Optional[torch.dtype] = None,
+                   storage: Optional[str] = None) -> str:
+    """``storage`` if given, else the float storage of ``dtype`` if given, else the default."""
+    if storage is not None:
+        _check(storage)
+        return storage
+    return storage_for_dtype(dtype) if dtype is not None else default_storage(device, prior)
+
+
 def default_storage(device: torch.device, prior: nn.Module) -> str:
     """bf16 on a GPU that supports it; on a CPU int8 for cache-outgrowing priors, else fp32."""
     if device.type == "cuda":
@@ -94,11 +103,3 @@ def weight_bytes(module: nn.Module) -> int:
 def _check(storage: str) -> None:
     if storage not in STORAGES:
         raise ConfigError(f"Unknown weight storage {storage!r}; use one of {', '.join(STORAGES)}.")
-
-
-def storage_of(prior: nn.Module, fallback: Optional[str] = None) -> str:
-    """The storage a prior is in (for reports): int8 if quantised, else its float dtype's name."""
-    if any(isinstance(m, QuantizedLinear) for m in prior.modules()):
-        return "int8"
-    param = next(prior.parameters(), None)
-    return storage_for_dtype(param.dtype) if param is not None else (fallback or "fp32")
