@@ -44,8 +44,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _register_download(verbs: argparse._SubParsersAction) -> None:
     down = verbs.add_parser("download", help="fetch released weights into the cache")
     kinds = down.add_subparsers(dest="kind", required=True, metavar="KIND")
-    im2 = kinds.add_parser("im2wav", help="the released IM2WAV model (three files, ~1.3 GB), "
-                                          "imported as bundle 'im2wav'")
+    im2 = kinds.add_parser("im2wav", help="the released IM2WAV model (three files), imported as "
+                                          "bundle 'im2wav'")
     im2.add_argument("--retries", type=int, default=3,
                      help="attempts to resume a broken transfer before giving up (default 3)")
     im2.set_defaults(func=_download_im2wav)
@@ -64,6 +64,8 @@ def _list(args: argparse.Namespace) -> int:
 ROLES = {"vqvae": "bottleneck.level_blocks.0.k", "low": "y_emb.null_CLIP",
          "up": "conditioner_blocks.0.x_emb.weight"}
 """Which released file is which, told by a tensor only that model has."""
+SOURCES_FILE = "sources.json"
+"""In an imported bundle: the sha256 of each released file it was converted from."""
 
 
 def _download_im2wav(args: argparse.Namespace) -> int:
@@ -112,19 +114,21 @@ def _write_sources(bundle: Path, sources: dict) -> None:
     write_text_atomic(bundle / SOURCES_FILE, json.dumps(sources, indent=2, sort_keys=True))
 
 
-SOURCES_FILE = "sources.json"
-"""In an imported bundle: the sha256 of each released file it was converted from."""
-
-
 def _download_clip(args: argparse.Namespace) -> int:
-    from foley_studio.downloads import check_recorded, record
+    from foley_studio.downloads import check_recorded, record, recorded
 
     model, _, tag = args.model.partition("/")
-    path = _fetch_clip(model, tag or "openai")
-    if check_recorded(path) is not None:
-        print(f"{model}/{tag}: {path} matches its recorded size and sha256")
-        return 0
-    fetched = record(path, model=args.model)
+    tag = tag or "openai"
+    path = _fetch_clip(model, tag)
+    if recorded(path) is not None:
+        if check_recorded(path) is not None:
+            print(f"{model}/{tag}: {path} matches its recorded size and sha256")
+            return 0
+        print(f"{model}/{tag}: {path} does not match its recorded size/sha256 (damaged or "
+              "replaced); fetching it again")
+        path.resolve().unlink()  # the cached file itself; the hub client fetches it anew
+        path = _fetch_clip(model, tag)
+    fetched = record(path, model=f"{model}/{tag}")
     print(f"{model}/{tag}: {fetched.path} ({fetched.size / 1e6:.0f} MB, sha256 {fetched.sha256[:16]}…)")
     return 0
 

@@ -127,9 +127,10 @@ CLIP_PATH = "/timm/vit_base_patch32_clip_224.openai/resolve/main/open_clip_model
 
 
 def _clip_weights() -> bytes:
+    """24 MB: more than two of the hub client's 10-MB write blocks, so a cut halfway keeps one."""
     from safetensors.torch import save
 
-    return save({"visual.proj": torch.randn(4, 4)})
+    return save({"visual.proj": torch.randn(6 << 20)})
 
 
 def _run_clip(tmp_path: Path, endpoint: str, offline: bool) -> subprocess.CompletedProcess:
@@ -145,10 +146,18 @@ def test_clip_download_goes_through_the_hub_client_and_is_recorded(tmp_path):
     with serving({CLIP_PATH: weights}, cut={CLIP_PATH}) as server:
         first = _run_clip(tmp_path, server.base, offline=False)
         again = _run_clip(tmp_path, server.base, offline=False)
-    assert first.returncode == 0, first.stderr
-    files = list((tmp_path / "hub").rglob("open_clip_model.safetensors"))
-    assert files and files[0].read_bytes() == weights
-    assert again.returncode == 0 and "matches its recorded size and sha256" in again.stdout
+        assert first.returncode == 0, first.stderr
+        assert any(r for _, _, r in server.gets(CLIP_PATH))  # the broken transfer was resumed
+        files = list((tmp_path / "hub").rglob("open_clip_model.safetensors"))
+        assert files and files[0].read_bytes() == weights
+        assert again.returncode == 0 and "matches its recorded size and sha256" in again.stdout
+        gets = len(server.gets(CLIP_PATH))
+        blob = files[0].resolve()
+        blob.write_bytes(weights[:-1] + bytes([weights[-1] ^ 1]))  # damaged in the cache
+        third = _run_clip(tmp_path, server.base, offline=False)
+        assert third.returncode == 0 and "fetching it again" in third.stdout, third.stderr
+        assert len(server.gets(CLIP_PATH)) == gets + 1
+    assert files[0].read_bytes() == weights
 
 
 def test_clip_offline_says_which_folder_to_copy(tmp_path):
