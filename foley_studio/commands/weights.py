@@ -71,6 +71,8 @@ SOURCES_FILE = "sources.json"
 def _download_im2wav(args: argparse.Namespace) -> int:
     from foley_studio.downloads import fetch_im2wav, recorded
 
+    if args.retries < 0:
+        raise ConfigError(f"--retries {args.retries}: give 0 or more attempts.")
     files = fetch_im2wav(retries=args.retries)
     roles = identify_im2wav([f.path for f in files])
     out = cache_dir() / "models" / "im2wav"
