@@ -125,6 +125,8 @@ def test_import_of_a_file_that_is_not_a_checkpoint_is_a_clear_error(tmp_path, ca
     assert code == 2
     assert "is not an IM2WAV checkpoint" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+    assert main(["weights", "import", "melgan", "--bundle", str(tmp_path / "e"), str(text)]) == 2
+    assert "is not a PyTorch checkpoint" in capsys.readouterr().err
 
 
 # ---------------------------------------------------------------------------------------- CLIP
