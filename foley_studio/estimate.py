@@ -159,14 +159,15 @@ def calibrate_im2wav(gen: Any) -> dict[str, StepCost]:
 
 
 def _rows_and_time(prior: Any, dtype: Any, rows: int) -> tuple[int, float]:
-    return rows, time_prior_steps(prior, rows, CALIBRATION_STEPS, CALIBRATION_WARMUP, dtype)
-
-
-def time_prior_steps(prior: Any, rows: int, steps: int, warmup: int, dtype: Any) -> float:
-    """Median seconds of one sampling step of ``prior`` over ``rows`` rows in mid-context: the
-    cached forward pass and the draw of the next token (as the sampler does it)."""
     import statistics
 
+    times = prior_step_times(prior, rows, CALIBRATION_STEPS, CALIBRATION_WARMUP, dtype)
+    return rows, statistics.median(times)
+
+
+def prior_step_times(prior: Any, rows: int, steps: int, warmup: int, dtype: Any) -> list[float]:
+    """Seconds of each of ``steps`` sampling steps of ``prior`` over ``rows`` rows in mid-context
+    (after ``warmup`` untimed ones): the cached forward pass and the draw of the next token."""
     import torch
 
     from foley_studio.sampling.filters import choose_tokens
@@ -182,7 +183,7 @@ def time_prior_steps(prior: Any, rows: int, steps: int, warmup: int, dtype: Any)
             began = time.perf_counter()
             prev = choose_tokens(prior.step(prev, prior.n_ctx // 2 + i, start, x_cond, cache), uniforms)
             times.append(time.perf_counter() - began)
-    return statistics.median(times[warmup:])
+    return times[warmup:]
 
 
 def _decode_seconds(gen: Any) -> float:
