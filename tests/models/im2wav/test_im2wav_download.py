@@ -172,3 +172,11 @@ def test_clip_offline_says_which_folder_to_copy(tmp_path):
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "models--timm--vit_base_patch32_clip_224.openai" in result.stderr
     assert str(tmp_path / "hub") in result.stderr
+
+
+def test_the_real_addresses_are_the_official_drive_ids(monkeypatch):
+    monkeypatch.delenv(downloads.URL_ENV, raising=False)
+    urls = [url for url, _ in downloads.im2wav_targets()]
+    assert urls == [f"https://drive.google.com/uc?id={fid}" for fid in (
+        "1lCrGsMXqmeKBk-3B3J2jzxNur9olWseb", "1v9dmCwrEwkwJhbe2YF3ScM2gjVplSLzt",
+        "1UyNBjoxgqBYqA_aYhOu6BHYlkT4CD_M_")]
