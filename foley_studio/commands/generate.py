@@ -169,12 +169,19 @@ def _run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from foley_studio import api
+    from foley_studio.estimate import estimate_request
 
     api.check_request(request, window=getattr(args, "window", None))
     generator = api.load_generator(request.model)
-    with tqdm(total=1000, desc=f"{request.mode} ({generator.name})", unit="‰") as bar:
+    plan = estimate_request(generator, request)  # None: no estimate for this generator yet
+    if plan is not None:
+        print(plan.line(), flush=True)
+    scale = plan.total_s if plan is not None else 1000  # the bar counts estimated seconds of work
+    with tqdm(total=scale, desc=f"{request.mode} ({generator.name})",
+              bar_format="{l_bar}{bar}| [{elapsed}<{remaining}]") as bar:
         def progress(done: int, total: int) -> None:
-            bar.update(int(1000 * done / max(total, 1)) - bar.n)
+            at = plan.elapsed_at(done, total) if plan is not None else 1000 * done / max(total, 1)
+            bar.update(at - bar.n)
 
         if request.mode == "storyboard":
             frames = api.storyboard(request, generator, window=args.window, progress=progress)

@@ -7,7 +7,6 @@ No pickle anywhere.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any, Mapping, Type, TypeVar
@@ -17,6 +16,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from foley_studio.atomic import atomic_path, write_text_atomic
+from foley_studio.downloads import sha256_file as sha256_of
 from foley_studio.errors import CheckpointError
 from foley_studio.version import __version__
 
@@ -24,13 +24,20 @@ FORMAT_VERSION = 1
 M = TypeVar("M", bound=torch.nn.Module)
 
 
-def sha256_of(path: Path) -> str:
-    """Hex sha256 of a file."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+TORCH_MAGIC = (b"PK\x03\x04", b"\x80\x02\x8a")
+"""How files written by ``torch.save`` start: a zip archive, or the legacy pickle format."""
+
+
+def require_torch_file(path: Path, what: str = "a PyTorch checkpoint") -> None:
+    """Raise :class:`CheckpointError` unless ``path`` starts like a ``torch.save`` file."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(4)
+    except OSError as exc:
+        raise CheckpointError(f"Cannot read {path}: {exc.strerror or exc}.") from exc
+    if not any(head.startswith(magic) for magic in TORCH_MAGIC):
+        raise CheckpointError(f"{path} is not {what} (it is not a file written by torch.save); "
+                              "check that you gave the downloaded weight file.")
 
 
 def save_state(state: Mapping[str, torch.Tensor], config: Mapping[str, Any], path: Path,

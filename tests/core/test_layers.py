@@ -13,6 +13,8 @@ CASES = [
     ("foley_studio.requests", ("torch", "PyQt6")),
     ("foley_studio.generation", ("torch", "PyQt6")),
     ("foley_studio.registry", ("torch", "PyQt6")),
+    ("foley_studio.estimate", ("torch", "PyQt6")),
+    ("foley_studio.downloads", ("torch", "PyQt6", "gdown", "requests")),
     ("foley_studio.timeline", ("torch", "PyQt6")),
     ("foley_studio.presets", ("torch", "PyQt6")),
     ("foley_studio.media", ("torch", "PyQt6")),

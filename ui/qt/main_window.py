@@ -179,6 +179,7 @@ class MainWindow(QMainWindow):
         self.generate_panel.button.setEnabled(not busy)
         self.storyboard_panel.generate.setEnabled(not busy)
         self.progress.setValue(int(job.progress * 1000))
+        self.generate_panel.show_job(job)
         self.job_label.setText(f"{job.title}: {job.state.value}")
         if job.finished:
             self.generate_panel.refresh_sync_note()  # a bundle's sync support is known once loaded

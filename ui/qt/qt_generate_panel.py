@@ -10,6 +10,7 @@ from PyQt6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, 
                              QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton,
                              QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
+from foley_studio.estimate import format_duration
 from foley_studio.requests import SamplerSettings
 from ui.model.presets import GenerationPreset, list_presets
 from ui.model.settings import AppSettings
@@ -72,6 +73,7 @@ class QtGeneratePanel(QWidget):
         self._enable_prompt()
         self.button = QPushButton("Generate")
         self.button.setObjectName("primary")
+        self.eta = QLabel()  # the running job's estimated time left on this machine
         self.button.clicked.connect(self.generate_requested.emit)
         self._layout()
         self.refresh_generators()
@@ -99,6 +101,7 @@ class QtGeneratePanel(QWidget):
         outer.addWidget(self.sync_note)
         outer.addStretch(1)
         outer.addWidget(self.button)
+        outer.addWidget(self.eta)
 
     def refresh_generators(self) -> None:
         """List the catalog's entries again, keeping the current choice when it is still there."""
@@ -159,6 +162,12 @@ class QtGeneratePanel(QWidget):
                                extend_seconds=self.extend.value(), still_seconds=s.still_seconds,
                                context_seconds=s.inpaint_context, crossfade_ms=s.crossfade_ms,
                                window=s.storyboard_window, conform=self.conform.isChecked())
+
+    def show_job(self, job) -> None:
+        """Show a running job's estimated time left (empty when there is no estimate)."""
+        left = job.remaining_s()
+        self.eta.setText("" if left is None else f"{format_duration(left)} left "
+                                                 f"(estimated {format_duration(job.estimate.total_s)})")
 
     def _on_generator_picked(self) -> None:
         """A preset with values per generator follows the newly picked generator."""

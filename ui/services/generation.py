@@ -108,8 +108,9 @@ def takes_job(project: Project, options: GenerateOptions, catalog: GeneratorCata
             _save_still(project.video.path, sel.start, still)
         generator = catalog.load(options.generator)
         cancel.raise_if_set()
-        from foley_studio import api
+        from foley_studio import api, estimate
 
+        estimate.announce(progress, estimate.estimate_request(generator, request))
         takes = api.generate(request, generator, progress=progress, cancel=cancel)
         region = (request.start, request.end + request.extend)
         items = [TakeItem(t, region, request.gap) for t in takes]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 import itertools
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
@@ -46,6 +47,18 @@ class Job:
     error: Optional[BaseException] = None
     cancel_token: CancelToken = field(default_factory=CancelToken)
     future: Optional[Future] = None
+    estimate: Any = None  # a foley_studio.estimate.JobEstimate once the job announced one
+    started: Optional[float] = None  # time.monotonic() when it began running
+
+    def remaining_s(self, now: Optional[float] = None) -> Optional[float]:
+        """Seconds left: the estimate at the start, then the pace so far (progress is in
+        estimated seconds of work, so both agree while the machine keeps its calibrated pace)."""
+        if self.estimate is None or self.started is None or self.finished:
+            return None
+        elapsed = (time.monotonic() if now is None else now) - self.started
+        if self.progress < 0.02:
+            return max(0.0, self.estimate.total_s - elapsed)
+        return elapsed * (1.0 - self.progress) / self.progress
 
     @property
     def finished(self) -> bool:
@@ -103,7 +116,7 @@ class JobService:
     def _outcome(self, job: Job) -> dict[str, Any]:
         try:
             job.cancel_token.raise_if_set()
-            self._set(job, state=JobState.RUNNING)
+            self._set(job, state=JobState.RUNNING, started=time.monotonic())
             result = job.fn(self._progress_for(job), job.cancel_token)
             job.cancel_token.raise_if_set()
             return {"result": result, "progress": 1.0, "state": JobState.DONE}
@@ -114,10 +127,16 @@ class JobService:
 
     def _progress_for(self, job: Job) -> ProgressFn:
         def progress(done: int, total: int) -> None:
-            value = min(max(done / total if total else 1.0, 0.0), 1.0)
+            plan = job.estimate
+            if plan is not None and plan.total_s > 0:  # the fraction of estimated seconds
+                value = plan.elapsed_at(done, total) / plan.total_s
+            else:
+                value = done / total if total else 1.0
+            value = min(max(value, 0.0), 1.0)
             if int(value * 1000) != int(job.progress * 1000):
                 self._set(job, progress=value)
             job.cancel_token.raise_if_set()
+        progress.estimate = lambda plan: self._set(job, estimate=plan)  # see estimate.announce
         return progress
 
     def _set(self, job: Job, **changes: Any) -> None:

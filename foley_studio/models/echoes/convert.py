@@ -25,7 +25,7 @@ from foley_studio.errors import CheckpointError, MissingFileError
 from foley_studio.models.echoes import bundle as bundle_io
 from foley_studio.models.echoes.melgan import MelGANConfig, MelGANGenerator
 from foley_studio.models.echoes.vqgan import VQGAN, VQGANConfig
-from foley_studio.models.weights import load_into
+from foley_studio.models.weights import load_into, require_torch_file
 
 SAFE_GLOBALS = {
     ("collections", "OrderedDict"), ("torch._utils", "_rebuild_tensor_v2"),
@@ -66,6 +66,7 @@ def read_checkpoint(path: Path) -> dict[str, torch.Tensor]:
     path = Path(path)
     if not path.is_file():
         raise MissingFileError(f"Checkpoint {path} does not exist; check the path.")
+    require_torch_file(path)
     try:
         raw = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError:

@@ -30,7 +30,7 @@ import torch
 from foley_studio.errors import CheckpointError
 from foley_studio.models.im2wav.prior import LowPrior, UpPrior
 from foley_studio.models.im2wav.vqvae import VQVAE
-from foley_studio.models.weights import save_state
+from foley_studio.models.weights import require_torch_file, save_state
 
 OPENAI_CLIP = {"type": "open_clip", "model": "ViT-B-32", "pretrained": "openai"}
 
@@ -50,6 +50,7 @@ def read_checkpoint(path: Path, *, trust_pickle: bool = False) -> dict[str, Any]
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"{path} does not exist; give the path of the downloaded checkpoint.")
+    require_torch_file(path, "an IM2WAV checkpoint")
     try:
         with torch.serialization.safe_globals(_numpy_safe_globals()):
             data = torch.load(path, map_location="cpu", weights_only=not trust_pickle)
@@ -277,7 +278,7 @@ def assemble(vqvae_dir: Path, low_dir: Path, up_dir: Path, out: Path, *, encoder
             "type": "open_clip", "model": model, "pretrained": pretrained or None}
     gen = Im2WavGenerator(load_trained_vqvae(vqvae_dir), prior(LowPrior, low_dir, "im2wav-low"),
                           prior(UpPrior, up_dir, "im2wav-up"), enc, name=name, encoder_spec=spec,
-                          device="cpu")
+                          device="cpu", storage="fp32")
     return gen.save_bundle(out, name=name, description="IM2WAV trained with foley-studio train")
 
 

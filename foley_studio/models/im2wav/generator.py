@@ -26,6 +26,7 @@ from foley_studio.errors import CheckpointError, ConfigError
 from foley_studio.generation import Conditioning, Generator
 from foley_studio.models.im2wav.prior import LowPrior, UpPrior
 from foley_studio.models.im2wav.stepper import PriorStepper
+from foley_studio.models.im2wav.storage import activation_dtype, choose_storage, to_storage
 from foley_studio.models.im2wav.vqvae import VQVAE
 from foley_studio.models.im2wav.windows import Window, hop_for, nearest_frames, plan_windows
 from foley_studio.models.weights import load_module, save_state
@@ -66,12 +67,14 @@ class Im2WavGenerator(Generator):
 
     def __init__(self, vqvae: VQVAE, low: LowPrior, up: UpPrior, encoder: ClipEncoder, *,
                  name: str = "im2wav", overlap: float = 0.5, encoder_spec: Optional[dict] = None,
-                 device: Optional[str] = None, dtype: Optional[torch.dtype] = None) -> None:
+                 device: Optional[str] = None, dtype: Optional[torch.dtype] = None,
+                 storage: Optional[str] = None) -> None:
         self._check_sizes(vqvae, low, up, encoder)
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
-        self.dtype = dtype or _default_dtype(self.device)
+        self.storage = choose_storage(self.device, low, dtype, storage)
+        self.dtype = activation_dtype(self.storage)
         self.vqvae = vqvae.eval().to(self.device)  # the VQ-VAE always runs in float32
-        self.low, self.up = (m.eval().to(self.device, self.dtype) for m in (low, up))
+        self.low, self.up = (to_storage(m.eval(), self.storage, self.device) for m in (low, up))
         self.encoder = encoder.to(self.device)
         self.name, self.overlap = name, overlap
         self.encoder_spec = encoder_spec or {"type": "bundle", "path": "encoder"}
@@ -223,6 +226,9 @@ class Im2WavGenerator(Generator):
     # ----------------------------------------------------------------- bundles
     def save_bundle(self, folder: str | Path, name: Optional[str] = None, description: str = "") -> Path:
         """Write a bundle folder loadable by :meth:`from_bundle` and the registry."""
+        if self.storage == "int8":
+            raise ConfigError("This generator holds int8 priors; load it with storage='fp32' to "
+                              "save a bundle (quantised weights are not saved).")
         folder = Path(folder)
         for stem, model, kind in (("vqvae", self.vqvae, "im2wav-vqvae"), ("low", self.low, "im2wav-low"),
                                   ("up", self.up, "im2wav-up")):
@@ -236,9 +242,10 @@ class Im2WavGenerator(Generator):
 
     @classmethod
     def from_bundle(cls, path: str | Path, device: Optional[str] = None,
-                    dtype: Optional[torch.dtype] = None) -> "Im2WavGenerator":
-        """Load a bundle folder (``bundle.json`` + weights); priors run in ``dtype`` (default
-        bfloat16 on a GPU that supports it, float32 otherwise)."""
+                    dtype: Optional[torch.dtype] = None,
+                    storage: Optional[str] = None) -> "Im2WavGenerator":
+        """Load a bundle folder (``bundle.json`` + weights); priors run in ``dtype`` or ``storage``
+        (default: :func:`~foley_studio.models.im2wav.storage.default_storage`)."""
         path = Path(path)
         try:
             meta = json.loads((path / "bundle.json").read_text())
@@ -252,7 +259,7 @@ class Im2WavGenerator(Generator):
         spec = meta.get("encoder", {"type": "bundle", "path": "encoder"})
         return cls(vqvae, low, up, _load_encoder(path, spec), name=meta.get("name", "im2wav"),
                    overlap=float(meta.get("overlap", 0.5)), encoder_spec=spec, device=device,
-                   dtype=dtype)
+                   dtype=dtype, storage=storage)
 
     @classmethod
     def tiny(cls, seed: int = 0) -> "Im2WavGenerator":
@@ -285,12 +292,6 @@ WORLD_LOW = dict(bins=512, width=128, depth=4, n_ctx=256, heads=2, attn_order=0,
 WORLD_UP = dict(bins=512, width=96, depth=3, n_ctx=256, heads=2, attn_order=0, blocks=16,
                 m_attn=1.0, m_mlp=2.0, clip_dim=32, cond_width=48, cond_depth=2, cond_down=1,
                 cond_stride=4, hop=32)
-
-
-def _default_dtype(device: torch.device) -> torch.dtype:
-    if device.type == "cuda" and torch.cuda.is_bf16_supported():
-        return torch.bfloat16
-    return torch.float32
 
 
 def write_bundle_meta(folder: Path, *, name: str, description: str, overlap: float,

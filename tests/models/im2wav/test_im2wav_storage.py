@@ -1,0 +1,73 @@
+"""Weight storage of the priors: int8 and bf16 copies compute what float32 does (closely), the
+CPU default follows the prior's size, and quantised generators refuse to be saved."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from foley_studio.errors import ConfigError
+from foley_studio.generation import Conditioning
+from foley_studio.models.im2wav.generator import TINY_LOW, Im2WavGenerator
+from foley_studio.models.im2wav.prior import LowPrior
+from foley_studio.models.im2wav.storage import (CACHE_BOUND_BYTES, CPU_LARGE_STORAGE, choose_storage,
+                                                default_storage, to_storage, weight_bytes)
+from foley_studio.requests import SamplerSettings
+
+CPU = torch.device("cpu")
+
+
+def _step_log_probs(prior, dtype):
+    torch.manual_seed(1)
+    start, x_cond = torch.randn(2, prior.width), torch.randn(2, prior.n_ctx, prior.width) * 0.1
+    cache = prior.transformer.allocate_cache(2, device=CPU, dtype=dtype)
+    tokens = torch.randint(0, prior.bins, (2, 12))
+    out = [prior.step(None, 0, start.to(dtype), x_cond.to(dtype), cache)]
+    out += [prior.step(tokens[:, p - 1], p, start.to(dtype), x_cond.to(dtype), cache) for p in range(1, 12)]
+    return torch.log_softmax(torch.stack(out).float(), -1)  # (T, R, V)
+
+
+@torch.no_grad()
+@pytest.mark.parametrize("storage, dtype", [("int8", torch.float32), ("bf16", torch.bfloat16)])
+def test_reduced_storage_steps_close_to_float32(storage, dtype):
+    torch.manual_seed(0)
+    prior = LowPrior(**{**TINY_LOW, "width": 64}).eval()
+    reference = _step_log_probs(prior, torch.float32)
+    reduced = to_storage(prior, storage, CPU)
+    p, q = reference, _step_log_probs(reduced, dtype)
+    kl = (p.exp() * (p - q)).sum(-1).mean()
+    assert 0 < kl < 0.01
+
+
+def test_int8_reads_a_quarter_of_the_linear_weights():
+    prior = LowPrior(**{**TINY_LOW, "width": 64}).eval()
+    quantised = to_storage(prior, "int8", CPU)
+    linear = sum(m.weight.numel() for m in prior.transformer.modules() if isinstance(m, torch.nn.Linear))
+    saved = weight_bytes(prior.transformer) - weight_bytes(quantised.transformer)
+    assert saved == 3 * linear  # 4 bytes → 1 byte per weight; biases and norms unchanged
+    assert isinstance(prior.transformer.blocks[0].attn.c_attn, torch.nn.Linear)  # the original stays
+
+
+def test_cpu_default_is_int8_only_where_weights_outgrow_the_cache():
+    small = LowPrior(**TINY_LOW)
+    large = LowPrior(bins=64, width=1024, depth=6, n_ctx=64, blocks=4, clip_dim=32)
+    assert weight_bytes(small.transformer) < CACHE_BOUND_BYTES < weight_bytes(large.transformer)
+    assert default_storage(CPU, small) == "fp32"
+    assert default_storage(CPU, large) == CPU_LARGE_STORAGE
+    assert choose_storage(CPU, large, dtype=torch.float32) == "fp32"
+    assert choose_storage(CPU, large, storage="bf16") == "bf16"
+    with pytest.raises(ConfigError, match="Unknown weight storage"):
+        choose_storage(CPU, small, storage="fp8")
+
+
+def test_an_int8_generator_samples_and_refuses_to_save(tmp_path):
+    gen = Im2WavGenerator.tiny(0)
+    gen.save_bundle(tmp_path / "b", name="t")
+    int8 = Im2WavGenerator.from_bundle(tmp_path / "b", device="cpu", storage="int8")
+    assert int8.storage == "int8" and int8.dtype == torch.float32
+    frame = np.full((1, 32, 32, 3), 128, np.uint8)
+    out = int8.generate(Conditioning(0.3, frames=frame, frame_times=np.zeros(1)), takes=2, seed=0,
+                        sampler=SamplerSettings())
+    assert out.shape == (2, 4800) and np.isfinite(out).all()
+    with pytest.raises(ConfigError, match="int8"):
+        int8.save_bundle(tmp_path / "c")
