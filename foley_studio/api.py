@@ -3,9 +3,11 @@
 >>> gen = load_generator("im2wav-starter")
 >>> takes = generate(GenerationRequest("foley", "clip.mp4", start=1.0, end=5.0, takes=4), gen)
 
-:func:`conditioning_for` reads what the generator needs from the source (frames at their
-times, the existing soundtrack at the generator's rate) and checks the selection against the
-clip, so a bad file or an out-of-range region fails before any model runs.
+:func:`conditioning_for` reads what the generator needs from the source (frames at the times
+it asks for, the existing soundtrack at the generator's rate) and checks the selection against
+the clip, so a bad file or an out-of-range region fails before any model runs. Video frames
+are a :class:`~foley_studio.media.FrameReader`: decoded when the generator's encoder reads
+them, batch by batch, at the encoder's input size (:func:`release` closes the file).
 """
 from __future__ import annotations
 
@@ -53,8 +55,8 @@ def _image_conditioning(request: GenerationRequest) -> Conditioning:
 
 def _video_conditioning(request: GenerationRequest, clip: "media.VideoClip", region: TimeRange,
                         generator: Generator) -> Conditioning:
-    count = max(1, int(np.ceil(region.duration * generator.frame_rate)))
-    frames, times = clip.frames_in(region.start, region.end, count)  # (F, H, W, 3), (F,)
+    times = region.start + generator.frame_times(region.duration)  # (F,) clip seconds
+    frames = media.FrameReader(clip.path, times, side=generator.frame_side)  # decoded on use
     audio = None
     if request.mode in ("inpaint", "extend", "storyboard"):
         audio = clip.audio(generator.sample_rate, start=region.start, end=region.end)  # (S,)
@@ -80,8 +82,11 @@ def generate(request: GenerationRequest, generator: Optional[Generator] = None, 
     cond = conditioning_for(request, generator)
     method = {"foley": generator.generate, "text": generator.generate,
               "inpaint": generator.inpaint, "extend": generator.extend}[request.mode]
-    audio = method(cond, takes=request.takes, seed=request.seed, sampler=request.sampler,
-                   progress=progress, cancel=cancel)  # (N, S)
+    try:
+        audio = method(cond, takes=request.takes, seed=request.seed, sampler=request.sampler,
+                       progress=progress, cancel=cancel)  # (N, S)
+    finally:
+        release(cond)
     start = request.end if request.mode == "extend" else request.start
     return [_take(request, generator, wave, i, start) for i, wave in enumerate(audio)]
 
@@ -92,9 +97,19 @@ def storyboard(request: GenerationRequest, generator: Optional[Generator] = None
     """Pictures for the region's soundtrack: ``(takes, windows, H, W, 3)`` uint8."""
     generator = generator or load_generator(request.model)
     cond = conditioning_for(request.with_changes(mode="storyboard"), generator)
-    return generator.storyboard(cond, takes=request.takes, seed=request.seed,
-                                sampler=request.sampler, window=window, progress=progress,
-                                cancel=cancel)
+    try:
+        return generator.storyboard(cond, takes=request.takes, seed=request.seed,
+                                    sampler=request.sampler, window=window, progress=progress,
+                                    cancel=cancel)
+    finally:
+        release(cond)
+
+
+def release(cond: Conditioning) -> None:
+    """Close the video file that ``cond``'s frames are streamed from, if any."""
+    close = getattr(cond.frames, "close", None)
+    if close is not None:
+        close()
 
 
 def _take(request: GenerationRequest, generator: Generator, wave: np.ndarray, index: int,
