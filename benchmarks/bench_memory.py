@@ -79,7 +79,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         began = time.perf_counter()
         clip = make_clip(Path(tmp), args.seconds)
-        print(f"made {args.seconds:.0f} s of 1920x1080 30 fps in {time.perf_counter() - began:.1f} s")
+        took = time.perf_counter() - began
+        print(f"made {args.seconds:.0f} s of 1920x1080 30 fps in {took:.1f} s")
         rows = [measure(model, clip, args.seconds, args.echoes_steps) for model in GENERATORS]
     for r in rows:
         print(f"{r['model']:16s} max RSS {r['max_rss_gb']:.2f} GB  (limit {LIMIT_GB} GB: "

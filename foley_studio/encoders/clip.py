@@ -102,8 +102,8 @@ class ClipEncoder:
         ``batch`` frames at a time are taken from ``frames`` (an array, or anything sliced like
         one, such as a :class:`~foley_studio.media.FrameReader`), turned to floats and encoded,
         so the float copies never exceed one batch."""
-        size = self.network.image_size
-        out = [self.network.encode_image(preprocess(frames[i:i + batch], size).to(self.device)).float()
+        size, encode = self.network.image_size, self.network.encode_image
+        out = [encode(preprocess(frames[i:i + batch], size).to(self.device)).float()
                for i in range(0, len(frames), batch)]
         return F.normalize(torch.cat(out), dim=-1).cpu()
 

@@ -14,6 +14,7 @@ from foley_studio.media.probing import probe
 from foley_studio.media.video import MAX_FRAMES, FrameReader, VideoClip
 from foley_studio.media.wav import read_bwf, write_bwf, write_take, write_wav
 
-__all__ = ["VideoClip", "FrameReader", "MAX_FRAMES", "load_image", "load_audio", "read_audio", "resample",
+__all__ = ["VideoClip", "FrameReader", "MAX_FRAMES", "load_image", "load_audio", "read_audio",
+           "resample",
            "to_mono", "write_wav", "write_bwf", "read_bwf", "write_take", "image_sheet",
            "write_image_sheet", "probe"]

@@ -259,7 +259,8 @@ class FrameReader:
     file stays open until :meth:`close` (or until the reader is collected).
     """
 
-    def __init__(self, path: str | os.PathLike, times: np.ndarray, side: Optional[int] = None) -> None:
+    def __init__(self, path: str | os.PathLike, times: np.ndarray,
+                 side: Optional[int] = None) -> None:
         self._clip = VideoClip(path)
         self._closer = weakref.finalize(self, self._clip.close)
         self.times = np.asarray(times, np.float64)  # (F,) clip seconds

@@ -156,7 +156,7 @@ class Im2WavGenerator(Generator):
         raise ConfigError("IM2WAV needs a picture or a text prompt to make sound for.")
 
     def embed_streaming(self, frames, rows: np.ndarray) -> torch.Tensor:
-        """CLIP vectors (len(rows), C) of ``frames[rows]``, decoded and encoded a batch at a time."""
+        """CLIP vectors (len(rows), C) of ``frames[rows]``, read and encoded a batch at a time."""
         return torch.cat([self.encoder.embed_frames(frames[rows[i:i + FRAME_BATCH]])
                           for i in range(0, len(rows), FRAME_BATCH)])
 
@@ -171,7 +171,8 @@ class Im2WavGenerator(Generator):
         """The CLIP vector (C,) the UP start token of ``window`` is made from."""
         if self.convention.up_start == "clip":
             return job.features[torch.from_numpy(job.grid).to(self.device)].mean(0)
-        return self.window_features(job, window.start * self.hop_up, self.up.n_ctx * self.hop_up).mean(0)
+        length = self.up.n_ctx * self.hop_up
+        return self.window_features(job, window.start * self.hop_up, length).mean(0)
 
     def plans(self, n_low: int) -> tuple[list[Window], list[Window]]:
         """LOW and UP windows for ``n_low`` LOW tokens (UP windows align with LOW tokens)."""
@@ -190,7 +191,8 @@ class Im2WavGenerator(Generator):
                           guided: bool) -> tuple[torch.Tensor, torch.Tensor]:
         """Start (R, W) and x_cond (R, n_ctx, W) of one LOW window; null rows follow the takes."""
         n_ctx = self.low.n_ctx
-        feats = self.window_features(job, window.start * self.hop_low, n_ctx * self.hop_low)  # (F_w, C)
+        start_sample = window.start * self.hop_low
+        feats = self.window_features(job, start_sample, n_ctx * self.hop_low)  # (F_w, C)
         frames = torch.from_numpy(token_frames(n_ctx, len(feats))).to(self.device)  # (n_ctx,)
         rows = job.takes * (2 if guided else 1)
         null = torch.arange(rows, device=self.device) >= job.takes if guided else None

@@ -110,7 +110,8 @@ def test_windows_and_frames():
 def test_official_frames_per_window():
     assert len(OFFICIAL.times(4.096)) == 122 and OFFICIAL.times(0.1).tolist() == [0.0, 1 / 30, 2 / 30]
     assert OFFICIAL.window(122, 0.0, 4.096).tolist() == list(range(122))  # [0, 122] cut at the clip
-    assert OFFICIAL.window(300, 2.048, 4.096).tolist() == list(range(61, 184))  # ⌊61.44⌋ … ⌊61 + 122.88⌋
+    # from ⌊61.44⌋ to ⌊61 + 122.88⌋, both included
+    assert OFFICIAL.window(300, 2.048, 4.096).tolist() == list(range(61, 184))
     held = OFFICIAL.window(60, 0.0, 4.096)  # a 2-s region: the window's second half holds the last frame
     assert len(held) == 122 and held[:60].tolist() == list(range(60)) and set(held[60:]) == {59}
 

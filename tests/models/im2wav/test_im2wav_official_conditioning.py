@@ -94,7 +94,7 @@ def test_a_three_frame_video_is_conditioned_the_official_way(official, gen, vide
 
     clip = _official_frames(gen, video, 0.1)  # (3, C)
     assert clip.shape[0] == 3
-    # the released sampler's LOW window: frames ⌊0·30⌋ … ⌊0 + 256·8/16000·30⌋ = 3, cut at the clip
+    # the released sampler's LOW window: frames ⌊0·30⌋ … ⌊256·8/16000·30⌋ = 3, cut at the clip
     window = clip[0:min(int(LOW_CTX * HOP_LOW / SR * FPS) + 1, 3)]
     (features, token_frames, total, offset, null), (start, x_cond) = low_calls[0]
     expected_map = np.round(np.linspace(0, 1, LOW_CTX) * (len(window) - 1)).astype(int)
