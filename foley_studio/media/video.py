@@ -256,13 +256,14 @@ class FrameReader:
     ``(n, H, W, 3)``. Frames are scaled while converting so that the short side is
     ``max(side, DECODE_SIDE_FLOOR)`` (never enlarged), so memory follows the encoder's input
     size and the batch asked for, not the source's resolution or the region's length. The
-    file stays open until :meth:`close` (or until the reader is collected).
+    file stays open until :meth:`close` (or until the reader is collected); indexing a closed
+    reader opens it again.
     """
 
     def __init__(self, path: str | os.PathLike, times: np.ndarray,
                  side: Optional[int] = None) -> None:
-        self._clip = VideoClip(path)
-        self._closer = weakref.finalize(self, self._clip.close)
+        self._path = path
+        self._clip = self._open()
         self.times = np.asarray(times, np.float64)  # (F,) clip seconds
         for t in (self.times.min(), self.times.max()) if len(self.times) else ():
             self._clip._check_time(float(t))
@@ -281,14 +282,21 @@ class FrameReader:
         return len(self.times)
 
     def __getitem__(self, index: Any) -> np.ndarray:
+        clip = self._clip or self._open()
         if isinstance(index, (int, np.integer)):
-            return self._clip._picture(float(self.times[index]), self.width, self.height)
+            return clip._picture(float(self.times[index]), self.width, self.height)
         picked = np.arange(len(self))[index]  # slices and index arrays alike
         frames = np.empty((len(picked), self.height, self.width, 3), np.uint8)  # (n, H, W, 3)
         for row, i in enumerate(picked):
-            frames[row] = self._clip._picture(float(self.times[i]), self.width, self.height)
+            frames[row] = clip._picture(float(self.times[i]), self.width, self.height)
         return frames
+
+    def _open(self) -> VideoClip:
+        self._clip = VideoClip(self._path)
+        self._closer = weakref.finalize(self, self._clip.close)
+        return self._clip
 
     def close(self) -> None:
         """Release the file."""
         self._closer()
+        self._clip = None

@@ -223,6 +223,8 @@ def test_frame_reader_decodes_the_frames_on_screen_when_indexed(clip_mp4: Path) 
     np.testing.assert_array_equal(reader[np.array([4, 0])], expected[[4, 0]])
     np.testing.assert_array_equal(reader[-1], expected[-1])
     reader.close()
+    np.testing.assert_array_equal(reader[0], expected[0])  # a closed reader opens again
+    reader.close()
 
 
 def test_frame_reader_scales_hd_to_the_encoder_size(media_dir: Path) -> None:
