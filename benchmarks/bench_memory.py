@@ -9,7 +9,7 @@ Visual Echoes) and samples and decodes one take of 60 s. The process's peak ther
 the conditioning and the whole generation. ``--echoes-steps`` lowers Visual Echoes' unmasking
 steps (default 30, the product's) to shorten the run; the frames it reads do not depend on it.
 
-    python benchmarks/bench_memory.py [--seconds 60] [--echoes-steps 30] [--json PATH]
+    python benchmarks/bench_memory.py [--seconds 60] [--echoes-steps 30] [--model NAME] [--json PATH]
 """
 from __future__ import annotations
 
@@ -74,6 +74,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0, help="clip length (default 60)")
     parser.add_argument("--echoes-steps", type=int, default=30,
                         help="Visual Echoes unmasking steps per window (default 30)")
+    parser.add_argument("--model", action="append", choices=GENERATORS,
+                        help="measure only this generator (repeatable; default both)")
     parser.add_argument("--json", type=Path, default=ROOT / "benchmarks/results/bench_memory.json")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -81,7 +83,8 @@ def main() -> None:
         clip = make_clip(Path(tmp), args.seconds)
         took = time.perf_counter() - began
         print(f"made {args.seconds:.0f} s of 1920x1080 30 fps in {took:.1f} s")
-        rows = [measure(model, clip, args.seconds, args.echoes_steps) for model in GENERATORS]
+        rows = [measure(model, clip, args.seconds, args.echoes_steps)
+                for model in args.model or GENERATORS]
     for r in rows:
         print(f"{r['model']:16s} max RSS {r['max_rss_gb']:.2f} GB  (limit {LIMIT_GB} GB: "
               f"{'ok' if r['under_limit'] else 'OVER'})  generate {r['generate_s']:.0f} s")
