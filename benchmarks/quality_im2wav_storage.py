@@ -59,8 +59,8 @@ def level_steppers(gen: Im2WavGenerator, item: dict) -> dict[str, tuple[PriorSte
     start, x_cond = gen._low_conditioning(job, low_plan[0], True)
     low = (PriorStepper(gen.low, start, x_cond), low_tokens[0, :gen.low.n_ctx], True)
     hi = up_plan[0].end // gen.up.ratio
-    feats_up, _ = gen._window_frames(job, 0, hi, gen.hop_low)
-    start, x_cond = gen.up.conditioning(feats_up.mean(0, keepdim=True), low_tokens[:, :hi])
+    start_vector = gen.up_start_features(job, up_plan[0])  # (C,) by the bundle's convention
+    start, x_cond = gen.up.conditioning(start_vector[None], low_tokens[:, :hi])
     return {"low": low, "up": (PriorStepper(gen.up, start, x_cond), up_tokens[0, :gen.up.n_ctx], False)}
 
 

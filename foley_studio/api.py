@@ -9,6 +9,8 @@ content, not its name) with a soundtrack where the mode needs one, and the regio
 it. :func:`generate` and :func:`storyboard` call it before they load a model, so a bad file or
 an out-of-range region fails in a moment, not after a generation. :func:`conditioning_for`
 then reads what the generator needs (frames at their times, the soundtrack at its rate).
+Video frames are a :class:`~foley_studio.media.FrameReader`: decoded when the generator's
+encoder reads them, batch by batch, at the encoder's input size (:func:`release` closes the file).
 """
 from __future__ import annotations
 
@@ -109,8 +111,8 @@ def _image_conditioning(request: GenerationRequest) -> Conditioning:
 
 def _video_conditioning(request: GenerationRequest, clip: "media.VideoClip", region: TimeRange,
                         generator: Generator) -> Conditioning:
-    count = max(1, int(np.ceil(region.duration * generator.frame_rate)))
-    frames, times = clip.frames_in(region.start, region.end, count)  # (F, H, W, 3), (F,)
+    times = region.start + generator.frame_times(region.duration)  # (F,) clip seconds
+    frames = media.FrameReader(clip.path, times, side=generator.frame_side)  # decoded on use
     audio = None
     if request.mode in SOUND_MODES:
         audio = clip.audio(generator.sample_rate, start=region.start, end=region.end)  # (S,)
@@ -133,8 +135,11 @@ def generate(request: GenerationRequest, generator: Optional[Generator] = None, 
     cond = conditioning_for(request, generator)
     method = {"foley": generator.generate, "text": generator.generate,
               "inpaint": generator.inpaint, "extend": generator.extend}[request.mode]
-    audio = method(cond, takes=request.takes, seed=request.seed, sampler=request.sampler,
-                   progress=progress, cancel=cancel)  # (N, S)
+    try:
+        audio = method(cond, takes=request.takes, seed=request.seed, sampler=request.sampler,
+                       progress=progress, cancel=cancel)  # (N, S)
+    finally:
+        release(cond)
     start = request.end if request.mode == "extend" else request.start
     takes = [_take(request, generator, wave, i, start) for i, wave in enumerate(audio)]
     return [_conformed(request, take) for take in takes] if request.conforms else takes
@@ -155,9 +160,19 @@ def storyboard(request: GenerationRequest, generator: Optional[Generator] = None
     check_request(request, generator, window=window)
     generator = generator or load_generator(request.model)
     cond = conditioning_for(request, generator)
-    return generator.storyboard(cond, takes=request.takes, seed=request.seed,
-                                sampler=request.sampler, window=window, progress=progress,
-                                cancel=cancel)
+    try:
+        return generator.storyboard(cond, takes=request.takes, seed=request.seed,
+                                    sampler=request.sampler, window=window, progress=progress,
+                                    cancel=cancel)
+    finally:
+        release(cond)
+
+
+def release(cond: Conditioning) -> None:
+    """Close the video file that ``cond``'s frames are streamed from, if any."""
+    close = getattr(cond.frames, "close", None)
+    if close is not None:
+        close()
 
 
 def _take(request: GenerationRequest, generator: Generator, wave: np.ndarray, index: int,

@@ -22,7 +22,7 @@ class Conditioning:
     """What a generator sees for one region; times are seconds from the region's start."""
 
     duration: float
-    frames: Optional[np.ndarray] = None       # (F, H, W, 3) uint8 RGB
+    frames: Optional[np.ndarray] = None       # (F, H, W, 3) uint8 RGB, or a media.FrameReader
     frame_times: Optional[np.ndarray] = None  # (F,) float seconds
     prompt: Optional[str] = None
     audio: Optional[np.ndarray] = None        # (S,) float32 mono context at the generator's rate
@@ -47,6 +47,13 @@ class Generator(abc.ABC):
     sample_rate: int = 16000
     modes: frozenset = frozenset()
     frame_rate: float = 8.0  # conditioning frames per second of video the generator wants
+    frame_side: Optional[int] = None  # shortest picture side (pixels) its encoder reads; None: any
+
+    def frame_times(self, duration: float) -> np.ndarray:
+        """Times ``(F,)`` (seconds from the region's start) of the frames wanted for a region of
+        ``duration`` seconds: by default the centres of ``ceil(duration · frame_rate)`` slices."""
+        count = max(1, int(np.ceil(duration * self.frame_rate)))
+        return (np.arange(count) + 0.5) * duration / count
 
     @abc.abstractmethod
     def generate(self, cond: Conditioning, *, takes: int, seed: int, sampler: SamplerSettings,

@@ -97,10 +97,14 @@ class ClipEncoder:
 
     @torch.no_grad()
     def embed_frames(self, frames: np.ndarray, batch: int = 32) -> torch.Tensor:
-        """(F, H, W, 3) uint8 RGB → (F, dim) float32, each row of unit length."""
-        pixels = preprocess(frames, self.network.image_size)
-        out = [self.network.encode_image(pixels[i:i + batch].to(self.device)).float()
-               for i in range(0, len(pixels), batch)]
+        """(F, H, W, 3) uint8 RGB → (F, dim) float32, each row of unit length.
+
+        ``batch`` frames at a time are taken from ``frames`` (an array, or anything sliced like
+        one, such as a :class:`~foley_studio.media.FrameReader`), turned to floats and encoded,
+        so the float copies never exceed one batch."""
+        size, encode = self.network.image_size, self.network.encode_image
+        out = [encode(preprocess(frames[i:i + batch], size).to(self.device)).float()
+               for i in range(0, len(frames), batch)]
         return F.normalize(torch.cat(out), dim=-1).cpu()
 
     @torch.no_grad()

@@ -1,5 +1,9 @@
 """Soundtracks read with PyAV, placed by their timestamps, mixed to mono and resampled.
 
+Several channels are mixed to mono as ``ffmpeg -ac 1`` mixes float audio (ITU-R BS.775
+weights, LFE left out; see :func:`downmix_weights`), so a 5.1 dialogue in the centre channel
+keeps its level.
+
 Every decoded frame is written into the output at ``pts × time_base`` rather than appended
 after the previous one, so encoder priming (AAC in MP4 carries 1024 or 2112 samples of it,
 trimmed through an edit list), gaps and overlaps in the stream land where they belong.
@@ -21,6 +25,11 @@ EDGE = 1024
 """Native samples (at least) decoded on each side of a window: real context for the resampler."""
 PREROLL = 0.5
 """Seconds decoded before a seek target: lapped codecs need a frame or two to settle."""
+
+
+BS775_MONO = {"FL": math.sqrt(0.5), "FR": math.sqrt(0.5), "FC": 1.0, "LFE": 0.0,
+              "BL": 0.5, "BR": 0.5, "SL": 0.5, "SR": 0.5, "BC": 0.5}
+"""Mono downmix weight of each channel (ITU-R BS.775, as FFmpeg's rematrixing applies it)."""
 
 
 @dataclass
@@ -125,16 +134,34 @@ def _decode_window(path: Path, container: av.container.InputContainer,
 
 
 def frame_to_mono(frame: av.AudioFrame) -> np.ndarray:
-    """One decoded audio frame as ``(n,)`` float32, channels averaged."""
+    """One decoded audio frame as ``(n,)`` float32, downmixed by :func:`downmix_weights`."""
     data = frame.to_ndarray()
-    channels = len(frame.layout.channels)
+    names = [channel.name for channel in frame.layout.channels]
     if not frame.format.is_planar:
-        data = data.reshape(-1, channels).T  # (1, n*C) interleaved → (C, n)
+        data = data.reshape(-1, len(names)).T  # (1, n*C) interleaved → (C, n)
     if data.dtype.kind in "iu":
         bits = 8 * data.dtype.itemsize
         middle = 2 ** (bits - 1) if data.dtype.kind == "u" else 0
         data = (data.astype(np.float64) - middle) / 2 ** (bits - 1)
-    return data.astype(np.float32).mean(axis=0)
+    return (downmix_weights(names) @ data.astype(np.float32)).astype(np.float32)
+
+
+def downmix_weights(names: list[str]) -> np.ndarray:
+    """``(C,)`` mono downmix weights for channels named as FFmpeg names them (FL, FC, LFE...).
+
+    The ITU-R BS.775 mono downmix, as ``ffmpeg -ac 1`` applies it to float audio: front
+    left/right −3 dB, centre 0 dB, surround and back channels −6 dB, LFE left out; no
+    normalisation, so the level of centred sound is kept. Two unlabelled channels are taken as
+    stereo (as FFmpeg guesses); a layout holding any other channel (heights, wides, more
+    unlabelled channels) is averaged instead.
+    """
+    if len(names) == 1:
+        return np.ones(1, np.float32)
+    if names == ["NONE", "NONE"]:
+        names = ["FL", "FR"]
+    if not all(name in BS775_MONO for name in names):
+        return np.full(len(names), 1.0 / len(names), np.float32)
+    return np.array([BS775_MONO[name] for name in names], np.float32)
 
 
 def _assemble(chunks: list[_Chunk], window0: int) -> tuple[np.ndarray, int]:

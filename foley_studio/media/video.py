@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import math
 import os
-from typing import Any
+import weakref
+from typing import Any, Optional
 
 import av
 import numpy as np
@@ -35,6 +36,9 @@ MAX_FRAMES = 4096
 MAX_FRAME_BYTES = 2 * 1024**3
 """Most bytes one :meth:`VideoClip.frames_in` call allocates."""
 MAX_THUMBNAILS = 2000
+DECODE_SIDE_FLOOR = 256
+"""Pixels: :class:`FrameReader` decodes the short side at least this large (when the source has
+it), so an encoder's own resize and crop, as at training, makes its last step."""
 
 
 class VideoClip:
@@ -225,9 +229,9 @@ class VideoClip:
         if n > MAX_FRAMES or size > MAX_FRAME_BYTES:
             fit = min(MAX_FRAMES, MAX_FRAME_BYTES // (self.height * self.width * 3))
             raise SelectionError(
-                f"{n} frames of {self.width}x{self.height} from {self.path} is too many "
-                f"({size / 1024**3:.1f} GiB); ask for at most {fit} frames, a shorter region, "
-                "or open the clip with a smaller max_side.")
+                f"{n} frames of {self.width}x{self.height} from {self.path} do not fit in one "
+                f"array ({size / 1024**3:.1f} GiB; at most {fit} frames do): read them in parts, "
+                "or stream them with FrameReader, which holds only the frames asked for.")
 
 
 def display_size(stream: av.video.stream.VideoStream, rotation: int) -> tuple[int, int]:
@@ -243,3 +247,56 @@ def fit_size(width: int, height: int, max_side: int) -> tuple[int, int]:
     """``(width, height)`` scaled down, aspect kept, so that neither exceeds ``max_side``."""
     scale = min(1.0, max_side / max(width, height))
     return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+class FrameReader:
+    """The frames of a video shown at given times, decoded only when indexed: a sequence.
+
+    ``reader[i]`` is one ``(H, W, 3)`` uint8 frame; a slice or an array of indices gives
+    ``(n, H, W, 3)``. Frames are scaled while converting so that the short side is
+    ``max(side, DECODE_SIDE_FLOOR)`` (never enlarged), so memory follows the encoder's input
+    size and the batch asked for, not the source's resolution or the region's length. The
+    file stays open until :meth:`close` (or until the reader is collected); indexing a closed
+    reader opens it again.
+    """
+
+    def __init__(self, path: str | os.PathLike, times: np.ndarray,
+                 side: Optional[int] = None) -> None:
+        self._path = path
+        self._clip = self._open()
+        self.times = np.asarray(times, np.float64)  # (F,) clip seconds
+        for t in (self.times.min(), self.times.max()) if len(self.times) else ():
+            self._clip._check_time(float(t))
+        self.width, self.height = self._size(side)
+
+    def _size(self, side: Optional[int]) -> tuple[int, int]:
+        if side is None:
+            return self._clip.width, self._clip.height
+        if int(side) != side or side < 8:
+            raise ConfigError(f"Frame side must be a whole number of pixels ≥ 8 (got {side}).")
+        width, height = self._clip._display
+        scale = min(1.0, max(int(side), DECODE_SIDE_FLOOR) / min(width, height))
+        return max(1, round(width * scale)), max(1, round(height * scale))
+
+    def __len__(self) -> int:
+        return len(self.times)
+
+    def __getitem__(self, index: Any) -> np.ndarray:
+        clip = self._clip or self._open()
+        if isinstance(index, (int, np.integer)):
+            return clip._picture(float(self.times[index]), self.width, self.height)
+        picked = np.arange(len(self))[index]  # slices and index arrays alike
+        frames = np.empty((len(picked), self.height, self.width, 3), np.uint8)  # (n, H, W, 3)
+        for row, i in enumerate(picked):
+            frames[row] = clip._picture(float(self.times[i]), self.width, self.height)
+        return frames
+
+    def _open(self) -> VideoClip:
+        self._clip = VideoClip(self._path)
+        self._closer = weakref.finalize(self, self._clip.close)
+        return self._clip
+
+    def close(self) -> None:
+        """Release the file."""
+        self._closer()
+        self._clip = None

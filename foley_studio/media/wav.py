@@ -56,8 +56,14 @@ def write_bwf(path: str | os.PathLike, audio: np.ndarray, rate: int, *, time_ref
     return _write(Path(path), frames, rate, subtype, extra, what=what)
 
 
-def write_take(path: str | os.PathLike, take: Take, *, subtype: str = "PCM_24") -> Path:
-    """Write ``take`` as a Broadcast WAV placed at ``take.start`` on the source's timeline."""
+def write_take(path: str | os.PathLike, take: Take, *, subtype: Optional[str] = None) -> Path:
+    """Write ``take`` as a Broadcast WAV placed at ``take.start`` on the source's timeline.
+
+    By default in 24-bit PCM, or in 32-bit float when the take goes past full scale (an
+    inpainted soundtrack keeps the source's level, which a downmix can take above 1), so no
+    sample is clipped."""
+    if subtype is None:
+        subtype = "FLOAT" if np.abs(take.audio).max(initial=0.0) > 1.0 else "PCM_24"
     rate = take.sample_rate
     reference = int(round(take.start * rate))
     description = take_description(take)

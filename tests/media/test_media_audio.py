@@ -1,6 +1,8 @@
 """Soundtracks placed by timestamp (AAC priming included), exact lengths, resampling, mono."""
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -77,13 +79,44 @@ def test_past_the_audio_stream_end_is_zeros(media_dir: Path) -> None:
     assert not audio[5000:].any()  # 0.5625 s on: nothing was recorded
 
 
-def test_channels_are_averaged(media_dir: Path) -> None:
+def test_stereo_front_channels_count_at_minus_3_db(media_dir: Path) -> None:
     left_only = lambda t: np.stack([sine(level=0.5)(t), np.zeros_like(t)])  # noqa: E731
     path = make_video(media_dir / "stereo.mp4", with_audio=True, channels=2, audio_fn=left_only)
     with VideoClip(path) as clip:
         audio = clip.audio(44100, 0.2, 0.8)
     rms = float(np.sqrt(np.mean(audio ** 2)))
-    assert rms == pytest.approx(0.25 / np.sqrt(2), rel=0.05)
+    assert rms == pytest.approx(0.5 / np.sqrt(2) * np.sqrt(0.5), rel=0.05)
+
+
+FFMPEG = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg not installed")
+
+
+def _ffmpeg(*args: str) -> None:
+    subprocess.run(["ffmpeg", "-v", "error", "-y", *args], check=True)
+
+
+@FFMPEG
+@pytest.mark.parametrize("layout, channels", [("5.1", 6), ("5.1(side)", 6), ("7.1", 8), ("stereo", 2)])
+def test_multichannel_is_downmixed_as_ffmpeg_does(tmp_path: Path, layout: str, channels: int) -> None:
+    rng = np.random.default_rng(channels)
+    t = np.arange(24000) / 48000
+    tones = [0.3 * np.sin(2 * np.pi * (110 + 97 * c) * t) for c in range(channels)]
+    raw = (np.stack(tones, 1) + 0.02 * rng.standard_normal((len(t), channels))).astype("<f4")
+    raw.tofile(tmp_path / "raw.f32")
+    source, reference = tmp_path / "surround.wav", tmp_path / "mono.wav"
+    _ffmpeg("-f", "f32le", "-ar", "48000", "-channel_layout", layout, "-ac", str(channels), "-i",
+            str(tmp_path / "raw.f32"), "-c:a", "pcm_f32le", str(source))
+    _ffmpeg("-i", str(source), "-ac", "1", "-c:a", "pcm_f32le", str(reference))
+    expected, _ = soundfile.read(reference, dtype="float32")
+    mine = load_audio(source, 48000)
+    np.testing.assert_allclose(mine, expected, atol=1e-5)
+    if channels == 6:  # the centre keeps its level; the LFE is left out
+        lone = np.zeros_like(raw)
+        lone[:, 2], lone[:, 3] = raw[:, 2], raw[:, 3]
+        lone.tofile(tmp_path / "raw.f32")
+        _ffmpeg("-f", "f32le", "-ar", "48000", "-channel_layout", layout, "-ac", "6", "-i",
+                str(tmp_path / "raw.f32"), "-c:a", "pcm_f32le", str(source))
+        np.testing.assert_allclose(load_audio(source, 48000), raw[:, 2], atol=1e-6)
 
 
 @pytest.mark.parametrize("subtype", ["FLOAT", "PCM_16", "PCM_24", "PCM_U8"])
@@ -92,9 +125,9 @@ def test_load_audio_reads_wav_exactly(media_dir: Path, subtype: str) -> None:
                       subtype=subtype)
     data, rate = soundfile.read(path, dtype="float32")
     audio = load_audio(path, 22050)
-    np.testing.assert_allclose(audio, data.mean(axis=1), atol=1e-6)
-    np.testing.assert_allclose(load_audio(path, 16000), resample(data.mean(axis=1), 22050, 16000),
-                               atol=1e-5)
+    mono = data.sum(axis=1) * np.sqrt(0.5)  # front left and right at −3 dB each
+    np.testing.assert_allclose(audio, mono, atol=1e-6)
+    np.testing.assert_allclose(load_audio(path, 16000), resample(mono, 22050, 16000), atol=1e-5)
 
 
 @pytest.mark.parametrize("name", ["sound_m4a", "clip_mp4"])

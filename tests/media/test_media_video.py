@@ -13,7 +13,7 @@ import pytest
 from helpers_media import frame_index, make_video
 
 from foley_studio.errors import ConfigError, SelectionError
-from foley_studio.media import MAX_FRAMES, VideoClip
+from foley_studio.media import MAX_FRAMES, FrameReader, VideoClip
 from foley_studio.media import cursor as cursor_module
 
 VFR_TIMES = [0.0, 0.1, 0.15, 0.5, 0.55, 0.9]
@@ -159,8 +159,10 @@ def test_frame_at_refuses_times_outside_the_clip(clip_mp4: Path, t: float) -> No
 
 def test_frames_in_refuses_an_unbounded_count(clip_mp4: Path) -> None:
     with VideoClip(clip_mp4) as clip:
-        with pytest.raises(SelectionError, match="at most"):
+        with pytest.raises(SelectionError, match="at most") as refused:
             clip.frames_in(0.0, 2.0, MAX_FRAMES + 1)
+        assert "max_side" not in str(refused.value) and "--" not in str(refused.value)
+        assert "FrameReader" in str(refused.value)  # the way that does exist
         with pytest.raises(SelectionError):
             clip.frames_in(0.0, 2.0, 0)
 
@@ -209,3 +211,37 @@ def test_max_side_must_be_sane(clip_mp4: Path) -> None:
     with pytest.raises(ConfigError):
         VideoClip(clip_mp4, max_side=0)
 
+
+
+def test_frame_reader_decodes_the_frames_on_screen_when_indexed(clip_mp4: Path) -> None:
+    times = np.array([0.0, 0.3, 0.31, 1.0, 1.99])
+    reader = FrameReader(clip_mp4, times)
+    with VideoClip(clip_mp4) as clip:
+        expected = np.stack([clip.frame_at(t) for t in times])
+    assert len(reader) == 5 and reader[1].shape == expected[1].shape
+    np.testing.assert_array_equal(reader[1:4], expected[1:4])
+    np.testing.assert_array_equal(reader[np.array([4, 0])], expected[[4, 0]])
+    np.testing.assert_array_equal(reader[-1], expected[-1])
+    reader.close()
+    np.testing.assert_array_equal(reader[0], expected[0])  # a closed reader opens again
+    reader.close()
+
+
+def test_frame_reader_scales_hd_to_the_encoder_size(media_dir: Path) -> None:
+    path = make_video(media_dir / "hd.mp4", seconds=3 / 24, size=(1920, 1080), with_audio=False)
+    small = FrameReader(path, np.array([0.0, 1 / 24, 2 / 24]), side=224)
+    assert (small.width, small.height) == (455, 256)  # the short side at max(224, 256)
+    frames = small[0:3]
+    assert frames.shape == (3, 256, 455, 3) and [frame_index(f) for f in frames] == [0, 1, 2]
+    assert FrameReader(path, np.zeros(1), side=512)[0].shape == (512, 910, 3)
+    assert FrameReader(path, np.zeros(1))[0].shape == (576, 1024, 3)  # the clip's own size
+
+
+def test_frame_reader_never_enlarges_and_checks_its_times(clip_mp4: Path) -> None:
+    reader = FrameReader(clip_mp4, np.zeros(1), side=4096)
+    with VideoClip(clip_mp4) as clip:
+        assert (reader.width, reader.height) == (clip.width, clip.height)
+    with pytest.raises(SelectionError, match="outside"):
+        FrameReader(clip_mp4, np.array([0.5, 2.5]))
+    with pytest.raises(ConfigError):
+        FrameReader(clip_mp4, np.zeros(1), side=3)

@@ -72,6 +72,7 @@ class EchoesGenerator(Generator):
         self.model = transformer.eval()
         self.audio = AudioCodec(audio_vqgan.eval(), vocoder.eval(), mel)
         self.image = ImageCodec(image_vqgan.eval(), image_size)
+        self.frame_side = image_size  # frames are read near the tokenizer's size, one at a time
         self.sample_rate = mel.sample_rate
         self.name = name
         self._check_parts()

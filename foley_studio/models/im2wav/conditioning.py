@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from typing import Optional
 
-import numpy as np
 import torch
 from torch import nn
 
 from foley_studio.models.im2wav.layers import FP32LayerNorm, UpStack
+from foley_studio.models.im2wav.windows import token_frames
 
 
 def clip_mlp(in_dim: int, width: int) -> nn.Sequential:
@@ -25,7 +25,7 @@ def clip_mlp(in_dim: int, width: int) -> nn.Sequential:
 
 def official_token_frames(n_tokens: int, n_frames: int) -> torch.Tensor:
     """Frame of each token as the official code picks it: ``round(linspace(0,1,n)·(F−1))``."""
-    return torch.from_numpy(np.round(np.linspace(0, 1, n_tokens) * (n_frames - 1)).astype(np.int64))
+    return torch.from_numpy(token_frames(n_tokens, n_frames))
 
 
 class RangeEmbedding(nn.Module):

@@ -239,6 +239,7 @@ def convert(vqvae_path: Path, low_path: Path, up_path: Path, out: Path, *, name:
             trust_pickle: bool = False, log: Callable[[str], None] = print) -> Path:
     """Convert the three released files into the bundle folder ``out``."""
     from foley_studio.models.im2wav.generator import write_bundle_meta
+    from foley_studio.models.im2wav.windows import OFFICIAL
 
     vq_model, vq_state = convert_vqvae(read_checkpoint(vqvae_path, trust_pickle=trust_pickle))
     log(f"vqvae: {vq_model.levels} levels, hops {vq_model.hops}, {vq_model.l_bins} codes")
@@ -252,7 +253,7 @@ def convert(vqvae_path: Path, low_path: Path, up_path: Path, out: Path, *, name:
         save_state(state, model.config, out / stem, kind=f"im2wav-{stem}",
                    extra={"source": Path(source).name})
     write_bundle_meta(out, name=name, description="IM2WAV (released weights, converted)",
-                      overlap=0.5, encoder_spec=OPENAI_CLIP)
+                      overlap=0.5, encoder_spec=OPENAI_CLIP, conditioning=OFFICIAL)
     return out
 
 

@@ -2,12 +2,16 @@
 
 Pipeline: CLIP features of the frames (or of the prompt) → LOW tokens (guided, windowed) → UP
 tokens conditioned on them (windowed) → ``decoders[0]`` of the VQ-VAE. Audio longer than one
-context is sampled window by window, each primed with the overlap of the one before; every
-token of a window sees the frame nearest to it in time, and the window's start vector is the
-mean of those frames. A still image is one frame at t = 0 and conditions any length.
+context is sampled window by window, each primed with the overlap of the one before. Which
+frames a window and its tokens see, and what the start vectors average, follow the bundle's
+:class:`~.windows.FrameConvention` (the released models' 30-fps rule for imported weights, the
+trainer's rule for bundles trained here). A still image is one frame at t = 0 and conditions
+any length. Frames are read and encoded :data:`FRAME_BATCH` at a time, so a
+:class:`~foley_studio.media.FrameReader` never holds more than one batch of pictures.
 
-A bundle folder holds ``bundle.json`` and ``vqvae``/``low``/``up`` weights (safetensors + JSON),
-plus either a local encoder (``encoder.*``) or the name of an open_clip model.
+A bundle folder holds ``bundle.json`` (with the ``conditioning`` convention) and
+``vqvae``/``low``/``up`` weights (safetensors + JSON), plus either a local encoder
+(``encoder.*``) or the name of an open_clip model.
 """
 from __future__ import annotations
 
@@ -28,19 +32,24 @@ from foley_studio.models.im2wav.prior import LowPrior, UpPrior
 from foley_studio.models.im2wav.stepper import PriorStepper
 from foley_studio.models.im2wav.storage import activation_dtype, choose_storage, to_storage
 from foley_studio.models.im2wav.vqvae import VQVAE
-from foley_studio.models.im2wav.windows import Window, hop_for, nearest_frames, plan_windows
+from foley_studio.models.im2wav.windows import (OFFICIAL, TRAINER, FrameConvention, Window, hop_for,
+                                                plan_windows, shown_frames, token_frames)
 from foley_studio.models.weights import load_module, save_state
 from foley_studio.progress import CancelToken, ProgressFn, check_cancel, report
 from foley_studio.requests import SamplerSettings
 from foley_studio.sampling.autoregressive import TokenSampling, sample_tokens, seeded_generators
 from foley_studio.version import __version__
 
+FRAME_BATCH = 32
+"""Frames decoded and encoded together while conditioning."""
+
+
 @dataclass
 class _Job:
     """What one generate call shares between its stages."""
 
-    features: torch.Tensor   # (F, C) unit CLIP vectors
-    times: np.ndarray        # (F,) seconds
+    features: torch.Tensor   # (U, C) unit CLIP vectors of the frames used
+    grid: np.ndarray         # (K,) row of `features` for each frame of the convention's grid
     samples: int
     takes: int
     generators: list
@@ -62,14 +71,15 @@ class Im2WavGenerator(Generator):
 
     name = "im2wav"
     sample_rate = 16000
-    frame_rate = 25.0
     modes = frozenset({"foley", "text"})
 
     def __init__(self, vqvae: VQVAE, low: LowPrior, up: UpPrior, encoder: ClipEncoder, *,
                  name: str = "im2wav", overlap: float = 0.5, encoder_spec: Optional[dict] = None,
                  device: Optional[str] = None, dtype: Optional[torch.dtype] = None,
-                 storage: Optional[str] = None) -> None:
+                 storage: Optional[str] = None, conditioning: FrameConvention = TRAINER) -> None:
         self._check_sizes(vqvae, low, up, encoder)
+        self.convention = conditioning
+        self.frame_rate, self.frame_side = conditioning.fps, encoder.network.image_size
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         self.storage = choose_storage(self.device, low, dtype, storage)
         self.dtype = activation_dtype(self.storage)
@@ -97,7 +107,7 @@ class Im2WavGenerator(Generator):
                  progress: Optional[ProgressFn] = None,
                  cancel: Optional[CancelToken] = None) -> np.ndarray:
         """``takes`` waveforms (takes, S) for the frames (or the prompt) of ``cond``."""
-        features, times = self.condition_features(cond)
+        features, times = self.condition_features(cond)  # (U, C), (U,)
         job, low_plan, up_plan = self._job(features, times, cond.duration, takes, seed, progress, cancel)
         low_tokens = self.sample_low(job, low_plan, sampler)  # (N, n_low)
         up_tokens = self.sample_up(job, up_plan, low_tokens, sampler)  # (N, 4·n_low)
@@ -123,20 +133,48 @@ class Im2WavGenerator(Generator):
         samples = int(round(duration * self.sample_rate))
         low_plan, up_plan = self.plans(math.ceil(samples / self.hop_low))
         steps = sum(w.new for w in low_plan) + sum(w.new for w in up_plan) + takes
-        job = _Job(features.to(self.device, self.dtype), times, samples, takes,
+        grid = shown_frames(np.asarray(times, np.float64), self.frame_times(duration))  # (K,)
+        job = _Job(features.to(self.device, self.dtype), grid, samples, takes,
                    seeded_generators(seed, takes), progress, cancel, steps)
         return job, low_plan, up_plan
 
+    # ----------------------------------------------------------------- frames
+    def frame_times(self, duration: float) -> np.ndarray:
+        """Times (F,) from the region's start of the frames the bundle's convention uses."""
+        return self.convention.times(duration)
+
     def condition_features(self, cond: Conditioning) -> tuple[torch.Tensor, np.ndarray]:
-        """CLIP vectors (F, C) and their times (F,) for the frames, or the prompt at t = 0."""
+        """CLIP vectors (U, C) and times (U,) of the frames the convention's grid shows (read
+        and encoded :data:`FRAME_BATCH` at a time), or of the prompt at t = 0."""
         if cond.frames is not None and len(cond.frames):
             times = cond.frame_times
             if times is None:  # frames without times are taken as evenly spread over the region
                 times = np.arange(len(cond.frames)) * cond.duration / len(cond.frames)
-            return self.encoder.embed_frames(cond.frames), np.asarray(times, dtype=np.float64)
+            times = np.asarray(times, dtype=np.float64)
+            used = np.unique(shown_frames(times, self.frame_times(cond.duration)))  # (U,)
+            return self.embed_streaming(cond.frames, used), times[used]
         if cond.prompt:
             return self.encoder.embed_text(cond.prompt)[None], np.zeros(1)
         raise ConfigError("IM2WAV needs a picture or a text prompt to make sound for.")
+
+    def embed_streaming(self, frames, rows: np.ndarray) -> torch.Tensor:
+        """CLIP vectors (len(rows), C) of ``frames[rows]``, read and encoded a batch at a time."""
+        return torch.cat([self.encoder.embed_frames(frames[rows[i:i + FRAME_BATCH]])
+                          for i in range(0, len(rows), FRAME_BATCH)])
+
+    def window_features(self, job: _Job, start: int, length: int) -> torch.Tensor:
+        """CLIP vectors (F_w, C) of the frames a window of ``length`` samples from sample
+        ``start`` sees under the bundle's convention."""
+        index = self.convention.window(len(job.grid), start / self.sample_rate,
+                                       length / self.sample_rate)
+        return job.features[torch.from_numpy(job.grid[index]).to(self.device)]
+
+    def up_start_features(self, job: _Job, window: Window) -> torch.Tensor:
+        """The CLIP vector (C,) the UP start token of ``window`` is made from."""
+        if self.convention.up_start == "clip":
+            return job.features[torch.from_numpy(job.grid).to(self.device)].mean(0)
+        length = self.up.n_ctx * self.hop_up
+        return self.window_features(job, window.start * self.hop_up, length).mean(0)
 
     def plans(self, n_low: int) -> tuple[list[Window], list[Window]]:
         """LOW and UP windows for ``n_low`` LOW tokens (UP windows align with LOW tokens)."""
@@ -144,15 +182,6 @@ class Im2WavGenerator(Generator):
         low = plan_windows(n_low, self.low.n_ctx, hop_for(self.low.n_ctx, self.overlap))
         up = plan_windows(n_low * ratio, self.up.n_ctx, hop_for(self.up.n_ctx, self.overlap, ratio))
         return low, up
-
-    def _window_frames(self, job: _Job, start: int, length: int,
-                       hop: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """The frames a window uses (U, C) and each token's index into them (length,)."""
-        token_times = (start + np.arange(length)) * hop / self.sample_rate
-        index = nearest_frames(job.times, token_times)
-        used, local = np.unique(index, return_inverse=True)
-        used_t, local_t = (torch.from_numpy(a).to(self.device) for a in (used, local))
-        return job.features[used_t], local_t
 
     def _low_settings(self, sampler: SamplerSettings) -> TokenSampling:
         # guidance 1 is the conditional model itself: the null rows would be wasted work
@@ -163,7 +192,10 @@ class Im2WavGenerator(Generator):
     def _low_conditioning(self, job: _Job, window: Window,
                           guided: bool) -> tuple[torch.Tensor, torch.Tensor]:
         """Start (R, W) and x_cond (R, n_ctx, W) of one LOW window; null rows follow the takes."""
-        feats, frames = self._window_frames(job, window.start, self.low.n_ctx, self.hop_low)
+        n_ctx = self.low.n_ctx
+        start_sample = window.start * self.hop_low
+        feats = self.window_features(job, start_sample, n_ctx * self.hop_low)  # (F_w, C)
+        frames = torch.from_numpy(token_frames(n_ctx, len(feats))).to(self.device)  # (n_ctx,)
         rows = job.takes * (2 if guided else 1)
         null = torch.arange(rows, device=self.device) >= job.takes if guided else None
         full = lambda v: torch.full((rows,), float(v), device=self.device)  # noqa: E731
@@ -194,9 +226,8 @@ class Im2WavGenerator(Generator):
         for window in plan:
             check_cancel(job.cancel)
             lo, hi = window.start // ratio, window.end // ratio
-            feats, _ = self._window_frames(job, lo, hi - lo, self.hop_low)
-            start, x_cond = self.up.conditioning(feats.mean(0, keepdim=True).expand(job.takes, -1),
-                                                 low_tokens[:, lo:hi])
+            mean = self.up_start_features(job, window)  # (C,)
+            start, x_cond = self.up.conditioning(mean[None].expand(job.takes, -1), low_tokens[:, lo:hi])
             prefix = tokens[:, window.start:window.start + window.known]
             tokens[:, window.start:window.end] = sample_tokens(
                 PriorStepper(self.up, start, x_cond), prefix, window.end - window.start,
@@ -237,8 +268,8 @@ class Im2WavGenerator(Generator):
         if self.encoder_spec.get("type") == "bundle":
             self.encoder.save(folder / self.encoder_spec.get("path", "encoder"))
         return write_bundle_meta(folder, name=name or self.name, description=description,
-                                 overlap=self.overlap,
-                                 encoder_spec=self.encoder_spec)
+                                 overlap=self.overlap, encoder_spec=self.encoder_spec,
+                                 conditioning=self.convention)
 
     @classmethod
     def from_bundle(cls, path: str | Path, device: Optional[str] = None,
@@ -259,7 +290,7 @@ class Im2WavGenerator(Generator):
         spec = meta.get("encoder", {"type": "bundle", "path": "encoder"})
         return cls(vqvae, low, up, _load_encoder(path, spec), name=meta.get("name", "im2wav"),
                    overlap=float(meta.get("overlap", 0.5)), encoder_spec=spec, device=device,
-                   dtype=dtype, storage=storage)
+                   dtype=dtype, storage=storage, conditioning=bundle_convention(path, meta))
 
     @classmethod
     def tiny(cls, seed: int = 0) -> "Im2WavGenerator":
@@ -295,13 +326,27 @@ WORLD_UP = dict(bins=512, width=96, depth=3, n_ctx=256, heads=2, attn_order=0, b
 
 
 def write_bundle_meta(folder: Path, *, name: str, description: str, overlap: float,
-                      encoder_spec: dict) -> Path:
+                      encoder_spec: dict, conditioning: FrameConvention) -> Path:
     """Write ``bundle.json`` of an IM2WAV bundle whose weight files are already in ``folder``."""
     meta = {"kind": "im2wav", "name": name, "description": description,
             "sample_rate": Im2WavGenerator.sample_rate, "overlap": overlap,
-            "encoder": encoder_spec, "code_version": __version__}
+            "encoder": encoder_spec, "conditioning": conditioning.to_dict(),
+            "code_version": __version__}
     write_text_atomic(Path(folder) / "bundle.json", json.dumps(meta, indent=2))
     return Path(folder)
+
+
+def bundle_convention(folder: Path, meta: dict) -> FrameConvention:
+    """The conditioning convention a bundle records; bundles written before it was recorded
+    get the released rule when their LOW weights were converted from a released file (the
+    converter names its source), else this package's trainer's."""
+    if "conditioning" in meta:
+        return FrameConvention.from_dict(meta["conditioning"])
+    try:
+        converted = "source" in json.loads((Path(folder) / "low.json").read_text())
+    except (OSError, json.JSONDecodeError):
+        converted = False
+    return OFFICIAL if converted else TRAINER
 
 
 def _load_encoder(bundle: Path, spec: dict) -> ClipEncoder:

@@ -219,3 +219,26 @@ def test_windowed_decoding_crossfades_only_where_windows_overlap(gen: EchoesGene
     assert torch.allclose(whole[:, w * spc:], last[:, (w - 4) * spc:], atol=1e-6)
     single = gen.audio.waveform(tokens[..., :w], w, 2)
     assert torch.allclose(single, first, atol=1e-6)
+
+
+def test_inpaint_keeps_the_sources_level_without_clipping_outside_the_gap(gen, tmp_path) -> None:
+    import soundfile
+    from helpers_media import make_video, sine
+
+    from foley_studio import api, media
+    from foley_studio.requests import GenerationRequest
+
+    both = lambda t: np.stack([sine(220.0, level=0.9)(t)] * 2)  # noqa: E731 - centred, near full scale
+    video = make_video(tmp_path / "loud.mp4", seconds=1.0, channels=2, audio_fn=both)
+    with media.VideoClip(video) as clip:
+        source = clip.audio(SR, 0.0, 1.0)  # the downmix: both fronts at −3 dB
+    assert np.abs(source).max() > 1.2  # centred sound keeps its level (0.9 · 2 · 0.707)
+    request = GenerationRequest("inpaint", str(video), start=0.0, end=1.0, gap=(0.4, 0.6),
+                                takes=1, seed=0, sampler=FAST)
+    take = api.generate(request, gen)[0]
+    outside = np.r_[0:int(0.4 * SR), int(0.6 * SR):SR]
+    np.testing.assert_array_equal(take.audio[outside], source[outside])
+    path = media.write_take(tmp_path / "take.wav", take)
+    written, rate = soundfile.read(path, dtype="float32")
+    assert rate == SR and soundfile.info(str(path)).subtype == "FLOAT"
+    np.testing.assert_array_equal(written[outside], source[outside])  # nothing clipped

@@ -73,9 +73,9 @@ def _mlp(prefix: str, out: dict) -> None:
     out[f"{prefix}.sequential.3.weight"], out[f"{prefix}.sequential.3.bias"] = _rand(WIDTH, CLIP), _rand(WIDTH)
 
 
-def low_state() -> dict:
+def low_state(n_ctx: int = LOW_CTX) -> dict:
     out: dict = {}
-    _transformer(LOW_CTX, out)
+    _transformer(n_ctx, out)
     _mlp("y_emb.clip_map", out)
     _mlp("y_emb.video_map", out)
     out["y_emb.null_CLIP"], out["y_emb.null_video_CLIP"] = _rand(WIDTH), _rand(WIDTH)
@@ -109,10 +109,10 @@ HPS_PRIOR = {**HPS_COMMON, "prior_width": WIDTH, "prior_depth": DEPTH, "heads": 
              "cond_dilation_growth_rate": 3, "cond_dilation_cycle": 8, "cond_c_res": 1}
 
 
-def write_official(folder: Path, *, ddp_prefix: bool = True) -> dict[str, Path]:
+def write_official(folder: Path, *, ddp_prefix: bool = True, low_ctx: int = LOW_CTX) -> dict[str, Path]:
     """torch.save the three files in the released layout; returns their paths."""
-    states = {"vqvae": vqvae_state(), "low": low_state(), "up": up_state()}
-    hps = {"vqvae": HPS_COMMON, "low": {**HPS_PRIOR, "n_ctx": LOW_CTX, "level": 1, "video_clip_emb": True,
+    states = {"vqvae": vqvae_state(), "low": low_state(low_ctx), "up": up_state()}
+    hps = {"vqvae": HPS_COMMON, "low": {**HPS_PRIOR, "n_ctx": low_ctx, "level": 1, "video_clip_emb": True,
                                         "class_free_guidance_prob": 0.5},
            "up": {**HPS_PRIOR, "n_ctx": UP_CTX, "level": 0}}
     paths = {}
@@ -134,13 +134,17 @@ def _bin(value: torch.Tensor, lo: float, hi: float) -> torch.Tensor:
     return torch.floor(T_BINS * (value - lo) / (hi - lo)).long()
 
 
-def low_x_cond_ref(sd: dict, clip: torch.Tensor, total: float, offset: float, hop: int) -> tuple:
-    """Start vector (W,) and x_cond (n_ctx, W) as the official LOW conditioner computes them."""
-    sample_length = LOW_CTX * hop
+def low_x_cond_ref(sd: dict, clip: torch.Tensor, total: float, offset: float, hop: int,
+                   n_ctx: int = LOW_CTX, null: bool = False) -> tuple:
+    """Start vector (W,) and x_cond (n_ctx, W) as the official LOW conditioner computes them
+    for the window's frames ``clip`` (F, C); ``null``: the guidance's null branch."""
+    sample_length = n_ctx * hop
     start = _mlp_ref(sd, "y_emb.clip_map", clip.mean(0))
-    frames = np.round(np.linspace(0, 1, LOW_CTX) * (clip.shape[0] - 1)).astype(int)
+    frames = np.round(np.linspace(0, 1, n_ctx) * (clip.shape[0] - 1)).astype(int)
     video = _mlp_ref(sd, "y_emb.video_map", clip)[torch.from_numpy(frames)]
-    t = torch.arange(LOW_CTX, dtype=torch.float32) / LOW_CTX
+    if null:
+        start, video = sd["y_emb.null_CLIP"], sd["y_emb.null_video_CLIP"].expand(n_ctx, -1)
+    t = torch.arange(n_ctx, dtype=torch.float32) / n_ctx
     pos = torch.tensor(offset) + (torch.tensor(offset + sample_length) - offset) * t
     rel_start, rel_end = torch.tensor(offset / total), torch.tensor(min((offset + sample_length) / total, 1.0))
     rel = rel_start + (rel_end - rel_start) * t

@@ -5,13 +5,14 @@ import numpy as np
 import pytest
 import torch
 
-from foley_studio.errors import ConfigError
+from foley_studio.errors import CheckpointError, ConfigError
 from foley_studio.models.im2wav.generator import TINY_LOW, TINY_UP, TINY_VQVAE
 from foley_studio.models.im2wav.layers import dilations
 from foley_studio.models.im2wav.prior import LowPrior, UpPrior
 from foley_studio.models.im2wav.transformer import Transformer, layer_patterns
 from foley_studio.models.im2wav.vqvae import VQVAE
-from foley_studio.models.im2wav.windows import nearest_frames, plan_windows
+from foley_studio.models.im2wav.windows import (OFFICIAL, TRAINER, FrameConvention, plan_windows,
+                                                shown_frames)
 
 
 def _grads_everywhere(model: torch.nn.Module, skip: tuple[str, ...] = ()) -> list[str]:
@@ -102,5 +103,29 @@ def test_windows_and_frames():
     assert plan_windows(10, 16, 8) == plan_windows(10, 16, 16)
     windows = plan_windows(40, 16, 8)
     assert [(w.start, w.end, w.known) for w in windows] == [(0, 16, 0), (8, 24, 8), (16, 32, 8), (24, 40, 8)]
-    idx = nearest_frames(np.array([0.0, 0.5, 1.0]), np.array([0.1, 0.3, 0.9, 5.0]))
-    assert idx.tolist() == [0, 1, 2, 2]
+    idx = shown_frames(np.array([0.0, 0.5, 1.0]), np.array([-1.0, 0.1, 0.5, 0.9, 5.0]))
+    assert idx.tolist() == [0, 0, 1, 1, 2]
+
+
+def test_official_frames_per_window():
+    assert len(OFFICIAL.times(4.096)) == 122 and OFFICIAL.times(0.1).tolist() == [0.0, 1 / 30, 2 / 30]
+    assert OFFICIAL.window(122, 0.0, 4.096).tolist() == list(range(122))  # [0, 122] cut at the clip
+    # from ⌊61.44⌋ to ⌊61 + 122.88⌋, both included
+    assert OFFICIAL.window(300, 2.048, 4.096).tolist() == list(range(61, 184))
+    held = OFFICIAL.window(60, 0.0, 4.096)  # a 2-s region: the window's second half holds the last frame
+    assert len(held) == 122 and held[:60].tolist() == list(range(60)) and set(held[60:]) == {59}
+
+
+def test_trainer_frames_per_window():
+    assert TRAINER.times(4.0).tolist() == ((np.arange(100) + 0.5) / 25).tolist()
+    assert TRAINER.window(100, 0.0, 2.048).tolist() == list(range(51))
+    assert TRAINER.window(100, 1.0, 2.048).tolist() == list(range(25, 76))  # first centre ≥ 1 s
+    assert TRAINER.window(100, 3.0, 2.048).tolist() == list(range(49, 100))  # moved back to fit
+
+
+def test_conventions_round_trip_and_refuse_unknown_rules():
+    assert FrameConvention.from_dict(OFFICIAL.to_dict()) == OFFICIAL
+    with pytest.raises(CheckpointError, match="up_start"):
+        FrameConvention.from_dict({**TRAINER.to_dict(), "up_start": "middle"})
+    with pytest.raises(CheckpointError, match="needs fps"):
+        FrameConvention.from_dict({"fps": 30})
