@@ -19,6 +19,7 @@ import difflib
 import json
 import math
 import re
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -27,7 +28,8 @@ from typing import Optional
 import numpy as np
 
 from foley_studio.errors import ConfigError, FoleyStudioError
-from foley_studio.media.wav import speed_fields, take_description, write_bwf, write_wav
+from foley_studio.media.wav import (read_bwf, speed_fields, take_description, write_bwf,
+                                    write_wav)
 from foley_studio.requests import Take
 from foley_studio.timeline import parse_timecode
 
@@ -269,6 +271,36 @@ def deliver_take(take: Take, spec: DeliverySpec, folder: str | Path, *, user_dat
     else:
         write_wav(target, frames, spec.rate, subtype=spec.subtype)
     return Delivered(target, position, reference, loud, peak, gain, held)
+
+
+def read_take(path: str | Path) -> Take:
+    """A take written by Foley Studio (or any WAV) read back with what its metadata says:
+    model, seed, mode and prompt from the iXML ``FOLEY_STUDIO`` block, the start from it or
+    from the bext TimeReference (0 s for a plain WAV), the name from the UCS FXName, the
+    prompt or the file name."""
+    import soundfile
+
+    info = read_bwf(path)
+    audio, rate = soundfile.read(str(path), dtype="float32", always_2d=True)  # (S, C)
+    meta = _ixml_block(info["ixml"], "FOLEY_STUDIO")
+    bext = info["bext"] or {}
+    start = float(meta.get("START", bext.get("time_reference", 0) / rate))
+    return Take(audio[:, 0] if audio.shape[1] == 1 else audio, int(rate),
+                meta.get("MODEL", "imported"), int(meta.get("SEED", 0)), start,
+                mode=meta.get("MODE", "foley"), prompt=meta.get("PROMPT") or None,
+                name=_ixml_block(info["ixml"], "USER").get("FXNAME") or meta.get("PROMPT")
+                or Path(path).stem)
+
+
+def _ixml_block(ixml: Optional[str], tag: str) -> dict[str, str]:
+    """The text of each child of the iXML element ``tag`` (empty when absent or unreadable)."""
+    if not ixml:
+        return {}
+    try:
+        block = ET.fromstring(ixml).find(tag)
+    except ET.ParseError:
+        return {}
+    return {} if block is None else {child.tag: child.text or "" for child in block}
 
 
 def _write_bwf(path: Path, frames: np.ndarray, take: Take, spec: DeliverySpec, reference: int,

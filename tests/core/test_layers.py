@@ -16,6 +16,7 @@ CASES = [
     ("foley_studio.timeline", ("torch", "PyQt6")),
     ("foley_studio.presets", ("torch", "PyQt6")),
     ("foley_studio.media", ("torch", "PyQt6")),
+    ("foley_studio.media.delivery", ("torch", "PyQt6")),
     ("ui.model", ("PyQt6", "torch")),
     ("ui.model.history", ("PyQt6", "torch")),
     ("ui.model.commands", ("PyQt6", "torch")),
