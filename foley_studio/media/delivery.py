@@ -135,6 +135,7 @@ class Delivered:
     true_peak: float  # dBTP of the file
     gain_db: float  # gain applied
     peak_limited: bool  # the ceiling kept the file under the loudness target
+    duration: float  # seconds
 
     def summary(self) -> str:
         """One line for a log: where, how loud, how high the peaks."""
@@ -270,7 +271,7 @@ def deliver_take(take: Take, spec: DeliverySpec, folder: str | Path, *, user_dat
                    {"loudness_value": loud, "max_true_peak_level": peak})
     else:
         write_wav(target, frames, spec.rate, subtype=spec.subtype)
-    return Delivered(target, position, reference, loud, peak, gain, held)
+    return Delivered(target, position, reference, loud, peak, gain, held, len(frames) / spec.rate)
 
 
 def read_take(path: str | Path) -> Take:
