@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import re
 import subprocess
 import tempfile
@@ -71,7 +72,7 @@ def main() -> None:
               "held_by_ceiling": held, "mean_abs_error_lu": float(np.mean(errors)) if errors else None,
               "max_abs_error_lu": float(np.max(errors)) if errors else None,
               "max_true_peak_dbtp": float(np.max(peaks)),
-              "median_seconds_per_take": float(np.median(seconds))}
+              "median_seconds_per_take": float(np.median(seconds)), "load_average": os.getloadavg()[0]}
     for key, value in result.items():
         print(f"{key:26s} {value}")
     if args.json:

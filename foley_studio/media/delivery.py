@@ -203,6 +203,9 @@ def prepare(audio: np.ndarray, rate: int, spec: DeliverySpec) -> np.ndarray:
 
     x = np.asarray(audio, dtype=np.float64)
     x = x[:, None] if x.ndim == 1 else x  # (S, C)
+    if x.ndim != 2 or x.shape[0] == 0:
+        raise ConfigError(f"The take holds no audio to deliver (shape {x.shape}); generate or "
+                          "import it again.")
     if x.shape[1] != spec.channels:
         if x.shape[1] != 1 and spec.channels == 2:
             raise ConfigError(f"Cannot deliver {x.shape[1]}-channel audio as stereo; deliver "
@@ -216,7 +219,8 @@ def prepare(audio: np.ndarray, rate: int, spec: DeliverySpec) -> np.ndarray:
 def integrated_loudness(frames: np.ndarray, rate: int) -> float:
     """BS.1770-4 integrated loudness of ``frames`` ``(S, C)`` in LUFS (-inf when silent).
 
-    A sound shorter than one 400 ms gating block is measured looped to two blocks' length.
+    A sound shorter than two 400 ms gating blocks is measured looped to that length (the
+    meter needs whole blocks, and one block would leave the relative gate nothing to compare).
     """
     import pyloudnorm
 

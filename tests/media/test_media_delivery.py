@@ -115,6 +115,8 @@ def test_levels_are_never_clipped_silently(tmp_path: Path) -> None:
     assert np.max(np.abs(soundfile.read(done.path)[0])) == pytest.approx(1.5, abs=1e-3)
     with pytest.raises(ConfigError, match="silent"):
         deliver_take(take_of(np.zeros(16000, np.float32)), DeliverySpec(loudness=-23.0), tmp_path)
+    with pytest.raises(ConfigError, match="no audio"):
+        deliver_take(take_of(np.zeros(0, np.float32)), DeliverySpec(loudness=-23.0), tmp_path)
 
 
 def test_a_sound_shorter_than_a_gating_block_is_normalised(tmp_path: Path) -> None:

@@ -275,7 +275,6 @@ class Workflows:
         return send.media_folder(self.w.project_path)
 
     def _delivery_spec(self) -> Any:
-        project, path = self.w.project, self.w.project_path
-        name = path.name.split(".")[0] if path is not None else ""
-        fps = project.video.fps if project.video else 25.0
-        return send.delivery_spec(self.w.settings, fps, name)
+        video = self.w.project.video
+        fps = video.fps if video else 25.0
+        return send.delivery_spec(self.w.settings, fps, send.project_name(self.w.project_path))

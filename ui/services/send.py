@@ -76,8 +76,15 @@ def media_folder(project_path: Optional[Path]) -> Path:
         raise ConfigError("Save the project first (File ▸ Save Project): takes are copied into "
                           "the project's media folder before they are sent, so the DAW never "
                           "points at a temporary file that goes offline.")
+    return project_path.parent / f"{project_name(project_path)} Media"
+
+
+def project_name(project_path: Optional[Path]) -> str:
+    """``scene`` for ``scene.foley.json``; empty for an unsaved project."""
+    if project_path is None:
+        return ""
     name = project_path.name
-    return project_path.parent / f"{name[:-len(SUFFIX)] if name.endswith(SUFFIX) else name} Media"
+    return name[:-len(SUFFIX)] if name.endswith(SUFFIX) else name
 
 
 def delivery_spec(settings: AppSettings, fps: float, project_name: str,
