@@ -87,17 +87,17 @@ def project_name(project_path: Optional[Path]) -> str:
     return name[:-len(SUFFIX)] if name.endswith(SUFFIX) else name
 
 
-def delivery_spec(settings: AppSettings, fps: float, project_name: str,
+def delivery_spec(settings: AppSettings, fps: float, name: str,
                   start_timecode: str = "00:00:00:00") -> "DeliverySpec":
-    """The Delivery preferences as a spec for a project at ``fps`` starting at
-    ``start_timecode`` (SourceID: the preference, else ``project_name``)."""
+    """The Delivery preferences as a spec for the project ``name`` at ``fps`` starting at
+    ``start_timecode`` (SourceID: the preference, else ``name``)."""
     from foley_studio.media.delivery import DeliverySpec
 
     s = settings
     return DeliverySpec(s.delivery_rate, s.delivery_depth, s.delivery_channels,
                         s.delivery_loudness if s.delivery_normalise else None,
                         s.delivery_true_peak, s.ucs_category, s.ucs_creator or "NONE",
-                        s.ucs_source or project_name or "NONE", fps, start_timecode,
+                        s.ucs_source or name or "NONE", fps, start_timecode,
                         s.ucs_list or None)
 
 
