@@ -7,7 +7,7 @@ Prints the error against the target, the highest true peak, how many takes the c
 under the target, and the seconds one delivery takes.
 
     python benchmarks/bench_delivery.py [--world /work/data/world] [--clips 40]
-        [--target -23] [--ceiling -1] [--out DIR] [--json PATH]
+        [--target -23] [--ceiling -1] [--limit] [--out DIR] [--json PATH]
 """
 from __future__ import annotations
 
@@ -52,11 +52,12 @@ def main() -> None:
     parser.add_argument("--clips", type=int, default=40)
     parser.add_argument("--target", type=float, default=-23.0)
     parser.add_argument("--ceiling", type=float, default=-1.0)
+    parser.add_argument("--limit", action="store_true", help="limit peaks to reach the target")
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     out = args.out or Path(tempfile.mkdtemp(prefix="bench-delivery-"))
-    spec = DeliverySpec(loudness=args.target, true_peak=args.ceiling, cat_id="FOLYMisc")
+    spec = DeliverySpec(loudness=args.target, true_peak=args.ceiling, limit=args.limit)
     errors, peaks, held, seconds = [], [], 0, []
     for n, clip in enumerate(test_clips(args.world, args.clips)):
         take = Take(load_audio(clip, 16000), 16000, "world", n, 0.0, name=clip.stem)
@@ -69,6 +70,7 @@ def main() -> None:
         if not done.peak_limited:
             errors.append(abs(integrated - args.target))
     result = {"clips": len(seconds), "target_lufs": args.target, "ceiling_dbtp": args.ceiling,
+              "limiter": args.limit,
               "held_by_ceiling": held, "mean_abs_error_lu": float(np.mean(errors)) if errors else None,
               "max_abs_error_lu": float(np.max(errors)) if errors else None,
               "max_true_peak_dbtp": float(np.max(peaks)),

@@ -25,6 +25,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     ceiling.add_argument("--true-peak", type=float, default=-1.0, metavar="DBTP",
                          help="true-peak ceiling (default -1)")
     ceiling.add_argument("--no-ceiling", action="store_true", help="no ceiling (32f only)")
+    parser.add_argument("--limit", action="store_true",
+                        help="limit peaks at the ceiling to reach the loudness target")
     parser.add_argument("--ucs-category", default="FOLYMisc", metavar="CATID", help="UCS CatID")
     parser.add_argument("--fx-name", default=None, help="UCS FXName (default: the take's name)")
     parser.add_argument("--creator", default="NONE", help="UCS CreatorID (your initials)")
@@ -51,7 +53,8 @@ def _run(args: argparse.Namespace) -> int:
         raise ConfigError("Name at least one take WAV and the --out folder to deliver into.")
     spec = DeliverySpec(args.rate, args.depth, args.channels, args.loudness,
                         None if args.no_ceiling else args.true_peak, args.ucs_category,
-                        args.creator, args.source, args.fps, args.start_timecode, args.ucs_list)
+                        args.creator, args.source, args.fps, args.start_timecode, args.ucs_list,
+                        args.limit)
     for path in args.takes:
         take = read_take(path)
         take = replace(take, name=args.fx_name or take.name,

@@ -10,8 +10,10 @@ The ``bext`` chunk (version 2) carries the measured loudness and true peak; the 
 block carries the UCS fields under the names library tools read, and ``FOLEY_STUDIO`` the
 model, seed and prompt the take came from.
 
-A ceiling below what the target needs lowers the gain instead of limiting: the file then
-lands under the target, and :attr:`Delivered.peak_limited` says so (nothing is clipped).
+A ceiling below what the target needs lowers the gain: the file then lands under the target,
+and :attr:`Delivered.peak_limited` says so (nothing is clipped). With ``limit`` set, the
+passages that would pass the ceiling are turned down instead (a look-ahead true-peak limiter,
+:func:`limit_peaks`), so the file reaches the target.
 """
 from __future__ import annotations
 
@@ -39,6 +41,9 @@ DEPTHS = {"24": "PCM_24", "32f": "FLOAT"}
 UCS_TABLE = Path(__file__).resolve().parents[2] / "presets" / "ucs_foley.json"
 OVERSAMPLE = 4  # true-peak measurement
 BLOCK_S = 0.4  # BS.1770 gating block: shorter sounds are measured looped
+LIMIT_SPAN_S = 0.01  # limiter look-ahead and recovery, each side of a peak
+LIMIT_PASSES = 8  # limiting lowers the loudness: raise the drive and limit again
+MAX_DRIVE_DB = 60.0
 FX_NAME_MAX = 24  # the UCS convention asks for FXName under 25 characters
 _UNSAFE = re.compile(r'[_<>:"/\\|?*\x00-\x1f]+')  # "_" separates UCS blocks; the rest: filesystems
 
@@ -65,6 +70,7 @@ class DeliverySpec:
     ``true_peak`` the ceiling in dBTP (None: none, allowed only for 32-bit float, which cannot
     clip). ``start_timecode`` is the project's first frame (``HH:MM:SS:FF`` at ``fps``).
     ``ucs_list`` names a JSON copy of the full UCS list for CatIDs beyond the shipped table.
+    ``limit`` reaches a loudness target the ceiling would block by limiting the peaks.
     """
 
     rate: int = 48000
@@ -78,6 +84,7 @@ class DeliverySpec:
     fps: float = 25.0
     start_timecode: str = "00:00:00:00"
     ucs_list: Optional[str] = None
+    limit: bool = False
 
     def __post_init__(self) -> None:
         if self.rate not in RATES:
@@ -133,8 +140,8 @@ class Delivered:
     time_reference: int  # samples since midnight at the delivery rate
     loudness: float  # integrated LUFS of the file (-inf: silent)
     true_peak: float  # dBTP of the file
-    gain_db: float  # gain applied
-    peak_limited: bool  # the ceiling kept the file under the loudness target
+    gain_db: float  # loudness change, dB
+    peak_limited: bool  # the ceiling kept the file more than 0.05 LU under the loudness target
     duration: float  # seconds
 
     def summary(self) -> str:
@@ -239,16 +246,58 @@ def true_peak(frames: np.ndarray, rate: int) -> float:
     return 20 * math.log10(peak) if peak > 0 else -math.inf
 
 
+def limit_peaks(frames: np.ndarray, rate: int, ceiling_db: float) -> np.ndarray:
+    """``frames`` ``(S, C)`` with every passage whose 4×-oversampled peak passes ``ceiling_db``
+    turned down. The gain each sample needs is held as a minimum over ±10 ms, then averaged
+    over the same span: it falls before a peak arrives (look-ahead), recovers after it, and is
+    never above what any sample within reach needs, so no peak gets through between steps."""
+    import soxr
+    from scipy.ndimage import minimum_filter1d, uniform_filter1d
+
+    n = len(frames)
+    up = np.abs(soxr.resample(frames, rate, rate * OVERSAMPLE, quality="VHQ")).max(axis=1)
+    up = np.pad(up, (0, max(0, OVERSAMPLE * n - len(up))))[:OVERSAMPLE * n]  # (4S,)
+    peak = np.maximum(up.reshape(n, OVERSAMPLE).max(axis=1), np.abs(frames).max(axis=1))  # (S,)
+    need = np.minimum(1.0, 10 ** (ceiling_db / 20) / np.maximum(peak, 1e-12))  # (S,)
+    span = 2 * int(LIMIT_SPAN_S * rate) + 1
+    gain = uniform_filter1d(minimum_filter1d(need, span, mode="nearest"), span, mode="nearest")
+    return frames * gain[:, None]
+
+
+def drive_limiter(frames: np.ndarray, rate: int, spec: DeliverySpec) -> np.ndarray:
+    """``frames`` raised to ``spec.loudness`` through :func:`limit_peaks` at the ceiling.
+
+    Limiting lowers the loudness by more the harder it works, so the drive (dB) is found by
+    the secant method on drive → loudness, starting from the plain gain to the target.
+    """
+    points = [(0.0, _audible_loudness(frames, rate))]
+    drive = spec.loudness - points[0][1]
+    for _ in range(LIMIT_PASSES):
+        out = limit_peaks(frames * 10 ** (drive / 20), rate, spec.true_peak)
+        points.append((drive, integrated_loudness(out, rate)))
+        if abs(spec.loudness - points[-1][1]) < 0.02:
+            break
+        (d0, l0), (d1, l1) = points[-2:]
+        slope = (l1 - l0) / (d1 - d0) if d1 != d0 and l1 > l0 else 1.0
+        drive = min(d1 + (spec.loudness - l1) / slope, MAX_DRIVE_DB)
+    return out
+
+
+def _audible_loudness(frames: np.ndarray, rate: int) -> float:
+    loud = integrated_loudness(frames, rate)
+    if not math.isfinite(loud):
+        raise ConfigError("The take is silent (below the -70 LUFS gate), so it cannot be "
+                          "brought to a loudness target; turn loudness off or pick another take.")
+    return loud
+
+
 def level(frames: np.ndarray, rate: int, spec: DeliverySpec) -> tuple[float, float, float, bool]:
     """``(gain dB, loudness after, true peak after, held by the ceiling)`` for ``frames``."""
     loud, peak = integrated_loudness(frames, rate), true_peak(frames, rate)
-    if spec.loudness is not None and not math.isfinite(loud):
-        raise ConfigError("The take is silent (below the -70 LUFS gate), so it cannot be "
-                          "brought to a loudness target; turn loudness off or pick another take.")
-    gain = spec.loudness - loud if spec.loudness is not None else 0.0
-    held = False
+    gain = spec.loudness - _audible_loudness(frames, rate) if spec.loudness is not None else 0.0
     if spec.true_peak is not None and peak + gain > spec.true_peak:
-        held, gain = spec.loudness is not None, spec.true_peak - peak
+        gain = spec.true_peak - peak
+    held = spec.loudness is not None and loud + gain < spec.loudness - 0.05
     sample_peak = float(np.max(np.abs(frames))) * 10 ** (gain / 20)
     if spec.depth != "32f" and sample_peak > 1.0:
         raise ConfigError(f"The take peaks at {20 * math.log10(sample_peak):+.1f} dBFS and would "
@@ -264,8 +313,12 @@ def deliver_take(take: Take, spec: DeliverySpec, folder: str | Path, *, user_dat
     apart). ``bwf=False`` writes a plain WAV (same audio, no bext/iXML).
     """
     frames = prepare(take.audio, take.sample_rate, spec)  # (S, C)
+    before = integrated_loudness(frames, spec.rate)
+    if spec.limit and spec.loudness is not None and spec.true_peak is not None:
+        frames = drive_limiter(frames, spec.rate, spec)
     gain, loud, peak, held = level(frames, spec.rate, spec)
     frames = frames * 10 ** (gain / 20)
+    gain = loud - before if math.isfinite(before) else gain
     position, reference = time_reference(take.start, spec)
     fx_name = fx_name_of(take)
     target = Path(path) if path is not None else Path(folder) / ucs_filename(
@@ -349,4 +402,5 @@ def _delivery_note(spec: DeliverySpec) -> dict:
     return {"rate": spec.rate, "depth": spec.depth, "channels": spec.channels,
             "loudness_target": "off" if spec.loudness is None else spec.loudness,
             "true_peak_ceiling": "off" if spec.true_peak is None else spec.true_peak,
+            "limiter": spec.limit,
             "start_timecode": spec.start_timecode, "fps": spec.fps}

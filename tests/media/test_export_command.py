@@ -34,7 +34,9 @@ def test_export_delivers_with_the_takes_provenance(take_wav: Path, tmp_path: Pat
     assert bwf["bext"]["loudness_value"] == pytest.approx(-20.0, abs=0.01)
     assert bwf["bext"]["time_reference"] == (3600 + 2.0) * 48000  # 2.02 s snapped to frame 50
     assert "<SEED>42</SEED>" in bwf["ixml"] and "a mug set down" in bwf["ixml"]
-    assert main(["export", str(path), "--out", str(tmp_path / "again"), "--at", "3"]) == 0
+    assert main(["export", str(path), "--out", str(tmp_path / "again"), "--at", "3", "--loudness",
+                 "-9", "--limit"]) == 0
+    assert "held under" not in capsys.readouterr().out  # the limiter reached -9 LUFS
     again = tmp_path / "again" / "FOLYMisc_a mug set down_NONE_NONE.wav"  # the FXName survives a re-export
     assert read_bwf(again)["bext"]["time_reference"] == 3 * 48000
 

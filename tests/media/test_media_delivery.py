@@ -189,3 +189,20 @@ def test_shipped_table_is_well_formed() -> None:
 def test_bad_specs_are_refused_with_a_reason(changes: dict, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         DeliverySpec(**changes)
+
+
+@needs_ffmpeg
+def test_limiter_reaches_the_target_under_the_ceiling(tmp_path: Path) -> None:
+    take = take_of(steps(6.0))  # footsteps whose peaks the ceiling would hold back
+    held = deliver_take(take, DeliverySpec(loudness=-14.0), tmp_path / "a")
+    assert held.peak_limited and held.loudness < -15.0
+    done = deliver_take(take, DeliverySpec(loudness=-14.0, limit=True), tmp_path / "b")
+    integrated, peak = ebur128(done.path)
+    assert not done.peak_limited and abs(integrated - -14.0) <= 0.5
+    assert peak <= -1.0 + 0.2 and done.true_peak <= -1.0 + 0.01
+
+
+def test_a_limiter_cannot_make_lone_clicks_louder_and_says_so(tmp_path: Path) -> None:
+    clicks = np.tile(np.r_[0.9, np.zeros(4799)], 10).astype(np.float32)
+    done = deliver_take(take_of(clicks, rate=48000), DeliverySpec(loudness=-14.0, limit=True), tmp_path)
+    assert done.peak_limited and done.true_peak <= -1.0 + 0.01 and "ceiling" in done.summary()

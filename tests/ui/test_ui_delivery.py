@@ -47,9 +47,9 @@ def test_delivery_preferences_become_a_spec() -> None:
     spec = delivery_spec(s, 24.0, "scene")
     assert (spec.rate, spec.subtype, spec.loudness, spec.true_peak) == (96000, "FLOAT", None, -1.0)
     assert (spec.cat_id, spec.creator_id, spec.source_id, spec.fps) == ("DOORWood", "NONE", "scene", 24.0)
-    s.delivery_normalise, s.ucs_source, s.ucs_creator = True, "Harbour", "JD"
+    s.delivery_normalise, s.ucs_source, s.ucs_creator, s.delivery_limit = True, "Harbour", "JD", True
     spec = delivery_spec(s, 24.0, "scene", start_timecode="01:00:00:00")
-    assert (spec.loudness, spec.source_id, spec.creator_id) == (-23.0, "Harbour", "JD")
+    assert (spec.loudness, spec.source_id, spec.creator_id, spec.limit) == (-23.0, "Harbour", "JD", True)
     with pytest.raises(ConfigError, match="not a UCS CatID"):
         delivery_spec(AppSettings(ucs_category="Doors"), 24.0, "scene")
 

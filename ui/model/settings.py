@@ -58,6 +58,8 @@ class AppSettings:
         "label": "Loudness target (LUFS)", "section": DELIVERY, "min": -70.0, "max": -5.0})
     delivery_true_peak: float = field(default=-1.0, metadata={
         "label": "True-peak ceiling (dBTP)", "section": DELIVERY, "min": -9.0, "max": 0.0})
+    delivery_limit: bool = field(default=False, metadata={
+        "label": "Limit peaks to reach the target", "section": DELIVERY})
     ucs_category: str = field(default="FOLYMisc", metadata={
         "label": "UCS category (CatID)", "section": DELIVERY, "choices": "ucs"})
     ucs_creator: str = field(default="", metadata={

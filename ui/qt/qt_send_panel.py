@@ -81,7 +81,8 @@ class QtSendPanel(QWidget):
         parts = [f"{s.delivery_rate / 1000:g} kHz", "32-bit float" if s.delivery_depth == "32f"
                  else f"{s.delivery_depth}-bit", "stereo" if s.delivery_channels == 2 else "mono",
                  f"{s.delivery_loudness:g} LUFS" if s.delivery_normalise else "level kept",
-                 f"ceiling {s.delivery_true_peak:g} dBTP", s.ucs_category]
+                 f"{'limiter' if s.delivery_limit else 'ceiling'} {s.delivery_true_peak:g} dBTP",
+                 s.ucs_category]
         self.delivery.setText(" · ".join(parts))
 
     def show_status(self, connected: Optional[bool], text: str) -> None:

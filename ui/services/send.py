@@ -98,7 +98,7 @@ def delivery_spec(settings: AppSettings, fps: float, name: str,
                         s.delivery_loudness if s.delivery_normalise else None,
                         s.delivery_true_peak, s.ucs_category, s.ucs_creator or "NONE",
                         s.ucs_source or name or "NONE", fps, start_timecode,
-                        s.ucs_list or None)
+                        s.ucs_list or None, s.delivery_limit)
 
 
 def delivery_name(take: Take, spec: "DeliverySpec") -> str:
