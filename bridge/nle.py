@@ -44,6 +44,7 @@ def export_timeline(takes: Sequence[PlacedTake], out: os.PathLike | str, *, fps:
         raise BridgeError(f"The frame rate {fps!r} is not usable; give the picture's fps, e.g. 24 or 25.")
     if not takes:
         raise BridgeError("There are no accepted takes to export; accept at least one take first.")
+    out = _check_out(Path(out))
     fps = exact_rate(float(fps))
     timeline = build_timeline(takes, fps=fps, name=name, frames=fmt != "otio")
     try:
@@ -52,8 +53,23 @@ def export_timeline(takes: Sequence[PlacedTake], out: os.PathLike | str, *, fps:
         raise
     except Exception as exc:  # adapters raise their own exception types
         raise BridgeError(f"OpenTimelineIO could not write {fmt.upper()}: {exc}") from exc
-    out = Path(out)
-    write_text_atomic(out, text)
+    try:
+        write_text_atomic(out, text)
+    except OSError as exc:
+        raise BridgeError(f"Cannot write the timeline {out}: {exc.strerror or exc}; choose another "
+                          "file (--out).") from exc
+    return out
+
+
+def _check_out(out: Path) -> Path:
+    """``out`` if a file can be written there: not a folder, and not under an existing file."""
+    if out.is_dir():
+        raise BridgeError(f"The timeline file {out} is a folder; give a file name in it, e.g. "
+                          f"{out / 'foley.otio'}.")
+    blocker = next((p for p in out.parents if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        raise BridgeError(f"The timeline file {out} lies under {blocker}, which is a file, not a "
+                          "folder; choose another place (--out).")
     return out
 
 

@@ -60,12 +60,17 @@ def take_file(path: os.PathLike | str) -> Path:
     return resolved
 
 
+MAX_TIME_S = 24 * 3600.0
+"""Longest time a bridge accepts: a day (timecode and BWF's TimeReference count within one)."""
+
+
 def check_time(seconds: float, what: str = "position") -> float:
-    """``seconds`` as a float if it is a finite time ≥ 0, else a :class:`BridgeError`."""
+    """``seconds`` as a float if it is a time from 0 to :data:`MAX_TIME_S`, else a :class:`BridgeError`."""
     try:
         value = float(seconds)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         raise BridgeError(f"The {what} {seconds!r} is not a number of seconds.") from exc
-    if not (value >= 0 and value < float("inf")):
-        raise BridgeError(f"The {what} {seconds!r} s must be a finite time of 0 s or later.")
+    if not 0 <= value <= MAX_TIME_S:
+        raise BridgeError(f"The {what} {seconds!r} s must be a time from 0 s to {MAX_TIME_S:.0f} s "
+                          "(24 h).")
     return value

@@ -3,24 +3,32 @@
 The socket is bound to the reply port the host answers to (AbletonOSC always answers on
 11001, whatever port the request came from), so replies and the host's unsolicited error
 messages arrive on it; requests go out from the same socket, which also covers hosts that
-answer the sender's port. A background thread parses each datagram with python-osc and files
-the message; :meth:`OscLink.request` sends, waits on a condition for the reply, resends on
-silence and never waits longer than its timeout. Only paths and numbers travel, never audio.
+answer the sender's port. A background thread decodes each datagram and files the message
+(python-osc only builds requests); :meth:`OscLink.request` sends, waits on a condition for
+the reply, resends on silence and never waits longer than its timeout. Only paths and numbers travel, never audio.
+
+The listener survives any datagram: what does not decode (:mod:`bridge.oscwire`) is logged
+at debug level on the ``bridge.transport`` logger, counted, and named in the "no answer"
+message. OSC replies carry no request id, so a request that had to be resent leaves replies
+*owed*: the late answers to its earlier sends. They are discarded when they arrive (within
+the request's timeout after it ended) instead of being taken as the answer to the next
+query on the same address.
 """
 from __future__ import annotations
 
 import ipaddress
+import logging
 import socket
 import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Optional, Sequence
 
-from pythonosc.osc_bundle import OscBundle
-from pythonosc.osc_message import OscMessage, ParseError
 from pythonosc.osc_message_builder import BuildError, OscMessageBuilder
 
 from foley_studio.errors import BridgeError
+
+from bridge.oscwire import OscDecodeError, decode
 
 MAX_DATAGRAM = 65536
 """Largest datagram read; requests stay far below the 8 KiB that UDP servers accept."""
@@ -28,6 +36,7 @@ MAX_REQUEST = 8192
 MAX_INBOX = 256
 """Unclaimed messages kept (hosts also send unsolicited ones, e.g. AbletonOSC's /live/startup)."""
 _POLL_S = 0.05
+LOG = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -45,6 +54,25 @@ class Message:
     address: str
     args: tuple
     sender: tuple[str, int]
+
+
+@dataclass
+class _Owed:
+    """Replies still due to earlier sends of a request that was already answered or gave up."""
+
+    address: str
+    match: Optional[Callable[[Message], bool]]
+    count: int
+    until: float
+
+    def takes(self, msg: Message, now: float) -> bool:
+        """Whether ``msg`` is one of these stale replies (and count it off)."""
+        if self.count <= 0 or now > self.until or msg.address != self.address:
+            return False
+        if self.match is not None and not _matches(self.match, msg):
+            return False
+        self.count -= 1
+        return True
 
 
 def i(value: int) -> Arg:
@@ -125,7 +153,10 @@ class OscLink:
         self._sock = _bind(bind_host, _check_port(bind_port, "reply port", allow_zero=True), label)
         self.bind_address = self._sock.getsockname()
         self._inbox: list[Message] = []
+        self._owed: list[_Owed] = []
         self._unreadable = 0
+        self.discarded = 0
+        """Stale replies dropped so far (for diagnostics and tests)."""
         self._cond = threading.Condition()
         self._request_lock = threading.RLock()
         self._stop = threading.Event()
@@ -178,12 +209,18 @@ class OscLink:
         with self._request_lock:
             deadline = time.monotonic() + timeout
             self.drain(reply)
-            for attempt in range(attempts):
-                self.send(address, args)
-                slice_end = time.monotonic() + (deadline - time.monotonic()) / (attempts - attempt)
-                got = self.wait_for(reply, until=slice_end, match=match, error_address=error_address)
-                if got is not None:
-                    return got
+            sent = 0
+            try:
+                for attempt in range(attempts):
+                    self.send(address, args)
+                    sent += 1
+                    slice_end = time.monotonic() + (deadline - time.monotonic()) / (attempts - attempt)
+                    got = self.wait_for(reply, until=slice_end, match=match, error_address=error_address)
+                    if got is not None:
+                        sent -= 1
+                        return got
+            finally:
+                self._owe(reply, match, sent, timeout)
         raise BridgeError(self._silence(address, timeout, attempts))
 
     def wait_for(self, address: str, *, until: float, match: Optional[Callable[[Message], bool]] = None,
@@ -193,7 +230,7 @@ class OscLink:
             while True:
                 self._raise_pending(error_address)
                 for msg in self._inbox:
-                    if msg.address == address and (match is None or match(msg)):
+                    if msg.address == address and (match is None or _matches(match, msg)):
                         self._inbox.remove(msg)
                         return msg
                 left = until - time.monotonic()
@@ -210,11 +247,16 @@ class OscLink:
             return taken
 
     # internals -------------------------------------------------------------------------
+    def _owe(self, address: str, match: Optional[Callable[[Message], bool]], count: int,
+             window: float) -> None:
+        if count <= 0:
+            return
+        with self._cond:
+            now = time.monotonic()
+            self._owed = [o for o in self._owed if o.count > 0 and o.until >= now]
+            self._owed.append(_Owed(address, match, count, now + window))
+
     def _raise_pending(self, error_address: Optional[str]) -> None:
-        if self._unreadable:
-            self._unreadable = 0
-            raise BridgeError(f"{self.label} at {self._where()} sent a reply that is not OSC; "
-                              "check that the port belongs to the right program.")
         for msg in self._inbox:
             if error_address and msg.address == error_address:
                 self._inbox.remove(msg)
@@ -231,40 +273,90 @@ class OscLink:
                 if self._stop.is_set():
                     return
                 continue  # ICMP "port unreachable" echoes on some systems; keep listening
-            self._file(data, sender)
+            self.file(data, sender)
 
-    def _file(self, data: bytes, sender: tuple[str, int]) -> None:
+    def file(self, data: bytes, sender: tuple[str, int]) -> None:
+        """File one received datagram: its messages, or one more unreadable datagram.
+
+        Never raises for any ``data``; stale replies (see the module doc) are dropped.
+        """
         try:
-            messages = list(_parse(data))
-        except (ParseError, ValueError, IndexError, TypeError):
+            messages = [Message(address, args, sender) for address, args in decode(data)]
+        except OscDecodeError as exc:
+            LOG.debug("ignored a datagram from %s:%s that is not OSC (%s)", *sender[:2], exc)
             messages = []
         with self._cond:
-            if messages:
-                self._inbox.extend(Message(m.address, tuple(m.params), sender) for m in messages)
-                del self._inbox[:-MAX_INBOX]
-            else:
+            if not messages:
                 self._unreadable += 1
+            for msg in messages:
+                self._file_one(msg)
+            del self._inbox[:-MAX_INBOX]
             self._cond.notify_all()
+
+    def _file_one(self, msg: Message) -> None:
+        now = time.monotonic()
+        if any(owed.takes(msg, now) for owed in self._owed):
+            self.discarded += 1
+            LOG.debug("discarded a late reply on %s (answer to an earlier send)", msg.address)
+        else:
+            self._inbox.append(msg)
 
     def _where(self) -> str:
         return f"{self.address[0]}:{self.address[1]}"
 
     def _silence(self, address: str, timeout: float, attempts: int) -> str:
-        return (f"No answer from {self.label} at {self._where()} to {address} within {timeout:g} s "
+        text = (f"No answer from {self.label} at {self._where()} to {address} within {timeout:g} s "
                 f"({attempts} tries, replies expected on port {self.bind_address[1]}). Check that it "
                 "is running, that its OSC control is enabled on that port, and that no firewall "
                 "blocks UDP.")
+        with self._cond:
+            unreadable, self._unreadable = self._unreadable, 0
+        if unreadable:
+            text += (f" Meanwhile {unreadable} datagram(s) that are not OSC arrived on port "
+                     f"{self.bind_address[1]}: check that the port belongs to the right program.")
+        return text
 
 
-def _parse(data: bytes):
-    """Yield the messages in a datagram (bundles are flattened, time tags ignored)."""
-    if OscBundle.dgram_is_bundle(data):
-        for content in OscBundle(data):
-            yield from _parse(content.dgram)
-    elif OscMessage.dgram_is_message(data):
-        yield OscMessage(data)
-    else:
-        raise ParseError("not an OSC message")
+def _matches(match: Callable[[Message], bool], msg: Message) -> bool:
+    """``match(msg)``, where a reply too short or of the wrong types simply does not match."""
+    try:
+        return bool(match(msg))
+    except (TypeError, ValueError, IndexError, KeyError):
+        return False
+
+
+class PortProbe:
+    """One empty datagram sent to a UDP ``address`` from a connected socket.
+
+    :meth:`refused` tells, without waiting, whether an ICMP "port unreachable" has come back
+    (nothing listens there). False means "maybe listening": a firewall or another computer
+    may send no ICMP at all. Use as a context manager.
+    """
+
+    def __init__(self, address: tuple[str, int]) -> None:
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self._sock.setblocking(False)
+        try:
+            self._sock.connect(address)
+            self._sock.send(b"")
+        except OSError:
+            pass  # a send error shows up again, if it matters, in refused()
+
+    def refused(self) -> bool:
+        """Whether the port has refused the datagram so far."""
+        try:
+            self._sock.recv(1)
+        except (ConnectionRefusedError, ConnectionResetError):
+            return True
+        except OSError:
+            return False
+        return False
+
+    def __enter__(self) -> "PortProbe":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._sock.close()
 
 
 def _check_port(port: int, what: str, allow_zero: bool = False) -> int:

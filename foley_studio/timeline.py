@@ -1,11 +1,16 @@
 """Timing maths shared by the library, the bridge and the app (no torch, no Qt).
 
-Times are float seconds; sample positions are ints at an explicit rate. Timecode follows
-SMPTE non-drop-frame ``HH:MM:SS:FF`` (drop-frame for 29.97/59.94 is not used by the exports).
+Times are float seconds; sample positions are ints at an explicit rate. A timecode labels a
+*frame*, counted at the clip's true rate: ``HH:MM:SS:FF`` non-drop-frame, or ``HH:MM:SS;FF``
+drop-frame for 29.97 and 59.94 fps, where the labels skip frame numbers 0 and 1 (0–3 at 59.94)
+of every minute not divisible by ten, so the label keeps pace with the clock (one hour of
+picture ends at ``01:00:00;00``). Times that should show exactly as their timecode are first
+snapped to a frame boundary (:func:`snap_to_frame`).
 """
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 from foley_studio.errors import SelectionError
@@ -60,22 +65,89 @@ def samples_to_seconds(samples: int, rate: int) -> float:
     return samples / rate
 
 
-def timecode(seconds: float, fps: float) -> str:
-    """SMPTE non-drop timecode ``HH:MM:SS:FF`` of the frame that contains ``seconds``."""
+DROP_FRAME_RATES = {30: 30000 / 1001, 60: 60000 / 1001}
+"""Nominal rate → true rate of the two rates that count drop-frame timecode."""
+
+_EPS = 1e-6  # frames: a time computed as n / fps may land a hair below frame n
+_TIMECODE = re.compile(r"(\d+):(\d{1,2}):(\d{1,2})([:;.,])(\d+)")
+
+
+def _check_fps(fps: float) -> float:
+    if not (math.isfinite(fps) and 0 < fps <= 1000):
+        raise SelectionError(f"The frame rate must lie in (0, 1000] fps (got {fps}).")
+    return float(fps)
+
+
+def is_drop_frame_rate(fps: float) -> bool:
+    """Whether ``fps`` is 29.97 or 59.94 (NTSC), whose timecode is drop-frame by default."""
+    return any(abs(fps - true) < 0.005 for true in DROP_FRAME_RATES.values())
+
+
+def frame_index(seconds: float, fps: float) -> int:
+    """The frame that shows at ``seconds`` (frame ``n`` lasts ``[n / fps, (n + 1) / fps)``)."""
+    return int(math.floor(seconds * _check_fps(fps) + _EPS))
+
+
+def snap_to_frame(seconds: float, fps: float) -> float:
+    """``seconds`` moved to the nearest frame boundary ``n / fps``."""
+    return int(round(seconds * _check_fps(fps))) / fps
+
+
+def frame_start(seconds: float, fps: float) -> float:
+    """The start of the frame that shows at ``seconds``."""
+    return frame_index(seconds, fps) / fps
+
+
+def _drop_per_minute(fps: float, drop: bool | None) -> tuple[int, int]:
+    """``(nominal rate, frame numbers skipped per minute)`` for a timecode at ``fps``."""
     nominal = max(1, int(round(fps)))
-    frames = int(math.floor(seconds * nominal + 1e-6))
-    ff = frames % nominal
-    total_s = frames // nominal
-    return f"{total_s // 3600:02d}:{total_s // 60 % 60:02d}:{total_s % 60:02d}:{ff:02d}"
+    if drop is None:
+        drop = is_drop_frame_rate(fps)
+    if drop and nominal not in DROP_FRAME_RATES:
+        raise SelectionError(f"Drop-frame timecode exists only at 29.97 and 59.94 fps (not {fps}).")
+    return nominal, (nominal // 15 if drop else 0)
 
 
-def parse_timecode(tc: str, fps: float) -> float:
-    """Seconds for ``HH:MM:SS:FF`` (or ``HH:MM:SS.sss``) at a nominal ``fps``."""
-    try:
-        if tc.count(":") == 3:
-            hh, mm, ss, ff = (int(p) for p in tc.split(":"))
-            return hh * 3600 + mm * 60 + ss + ff / max(1, int(round(fps)))
-        hh, mm, ss = tc.split(":")
-        return int(hh) * 3600 + int(mm) * 60 + float(ss)
-    except ValueError as exc:
-        raise SelectionError(f"{tc!r} is not a timecode; write HH:MM:SS:FF or HH:MM:SS.sss.") from exc
+def frames_to_timecode(frame: int, fps: float, drop: bool | None = None) -> str:
+    """The timecode label of frame number ``frame`` (``drop``: None = drop-frame at NTSC rates)."""
+    nominal, skip = _drop_per_minute(_check_fps(fps), drop)
+    if frame < 0:
+        raise SelectionError(f"Frame {frame} lies before the clip; frames count from 0.")
+    if skip:
+        per_10min, per_min = nominal * 600 - 9 * skip, nominal * 60 - skip
+        tens, rest = divmod(frame, per_10min)
+        frame += 9 * skip * tens + (skip * ((rest - skip) // per_min) if rest >= skip else 0)
+    ff, total_s = frame % nominal, frame // nominal
+    sep = ";" if skip else ":"
+    return f"{total_s // 3600:02d}:{total_s // 60 % 60:02d}:{total_s % 60:02d}{sep}{ff:02d}"
+
+
+def timecode(seconds: float, fps: float, drop: bool | None = None) -> str:
+    """Timecode of the frame that shows at ``seconds`` (``drop``: None = drop-frame at 29.97
+    and 59.94 fps, non-drop otherwise)."""
+    return frames_to_timecode(max(0, frame_index(seconds, fps)), fps, drop)
+
+
+def parse_timecode(tc: str, fps: float, drop: bool = False) -> float:
+    """Seconds at the start of the frame labelled ``HH:MM:SS:FF`` (drop-frame when ``;`` comes
+    before the frames or ``drop`` is set), or seconds for ``HH:MM:SS.sss``."""
+    text = tc.strip()
+    match = _TIMECODE.fullmatch(text)
+    if match is None or match[4] in ".,":
+        try:
+            hh, mm, ss = text.split(":")
+            return int(hh) * 3600 + int(mm) * 60 + float(ss)
+        except ValueError as exc:
+            raise SelectionError(f"{tc!r} is not a timecode; write HH:MM:SS:FF or "
+                                 "HH:MM:SS.sss.") from exc
+    hh, mm, ss, ff = (int(match[i]) for i in (1, 2, 3, 5))
+    nominal, skip = _drop_per_minute(_check_fps(fps), drop or match[4] == ";")
+    if mm > 59 or ss > 59 or ff >= nominal:
+        raise SelectionError(f"{tc!r} is not a valid timecode at {fps:g} fps (minutes and "
+                             f"seconds run to 59, frames to {nominal - 1}).")
+    minutes = hh * 60 + mm
+    if skip and ss == 0 and ff < skip and minutes % 10:
+        raise SelectionError(f"{tc!r} does not exist in drop-frame timecode: frames 00–"
+                             f"{skip - 1:02d} are skipped at the start of minute {mm}.")
+    frame = (minutes * 60 + ss) * nominal + ff - skip * (minutes - minutes // 10)
+    return frame / fps

@@ -44,12 +44,16 @@ def catalog():
 
 
 def stage(app, window, clip: Path, im2wav: str, echoes: str) -> None:
-    """Open the clip, make takes in two regions, accept two, leave a selection."""
+    """Open the clip, detect its hits onto the sync lane, make takes (conformed to the hits) in
+    three regions, accept them, leave a selection."""
     from ui.model.selection import Selection
 
     window.open_video(str(clip))
     wait(app, lambda: window.overview is not None)
     k = window.overview.duration / 8.0  # the layout below is planned on an 8 s clip
+    window.project.set_selection(Selection(0.0, window.overview.duration))
+    window.sync.detect()
+    wait(app, lambda: not window.jobs.busy and not window.cancel_button.isEnabled())
     window.settings.inpaint_context = 1.0 * k
     for (start, end), mode, gen in (((0.6, 1.8), "foley", im2wav), ((3.4, 4.2), "inpaint", echoes),
                                     ((5.8, 7.4), "foley", im2wav)):

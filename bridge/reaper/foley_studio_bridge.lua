@@ -8,18 +8,26 @@
 -- Jobs ({"id": ..., "op": ..., "expires": unix seconds, ...}):
 --   place   {path, track (0-based index, master excluded, or a name), create_track,
 --            position (seconds), name, metadata (object, kept in the take's P_EXT:foley_studio)}
---           -> {ok, position, length, track_index, track_name, item_guid, name}
+--           -> {ok, position, length, track_index, track_name, item_guid, name, path, timebase}
+--           The item gets time-based timebase (C_BEATATTACHMODE 0): a tempo change never
+--           moves it off picture.
 --   marker  {position, name}      -> {ok, position, name, index}
 --   cursor  {position}            -> {ok, position}
 --   ping    {}                    -> {ok, version, script}
 -- A job that fails answers {ok = false, error = "..."}; nothing is changed in the project.
 --
+-- Every run first leaves a heartbeat, {time, script, reaper, spool, action}, in
+-- <spool>/heartbeat.json and in <REAPER resource folder>/FoleyStudio/heartbeat.json, so Foley
+-- Studio can tell "the script never ran" (not registered under the action it triggers) from
+-- "it ran but reads another spool folder".
+--
 -- The spool folder is the "spool" value of ExtState section "FoleyStudio" when set, otherwise
 -- <REAPER resource folder>/FoleyStudio/spool. Install: see README.md beside this file.
 
-local SCRIPT_VERSION = "1"
+local SCRIPT_VERSION = "2"
 local EXT_SECTION = "FoleyStudio"
 local BUILD_MISSING_PEAKS = 40047
+local TIMEBASE_TIME = 0 -- C_BEATATTACHMODE: -1 project default, 0 time, 1 beats, 2 beats (position only)
 
 local function fail(message)
   error(message, 0) -- no "file:line:" prefix: the text goes to the user
@@ -250,6 +258,7 @@ function jobs.place(job)
   reaper.SetMediaItemTake_Source(take, source)
   reaper.SetMediaItemInfo_Value(item, "D_POSITION", position)
   reaper.SetMediaItemInfo_Value(item, "D_LENGTH", length)
+  reaper.SetMediaItemInfo_Value(item, "C_BEATATTACHMODE", TIMEBASE_TIME)
   reaper.GetSetMediaItemTakeInfo_String(take, "P_NAME", name, true)
   if type(job.metadata) == "table" then
     reaper.GetSetMediaItemTakeInfo_String(take, "P_EXT:foley_studio", json.encode(job.metadata), true)
@@ -260,7 +269,10 @@ function jobs.place(job)
   local _, guid = reaper.GetSetMediaItemInfo_String(item, "GUID", "", false)
   return { position = reaper.GetMediaItemInfo_Value(item, "D_POSITION"),
            length = reaper.GetMediaItemInfo_Value(item, "D_LENGTH"),
-           track_index = index, track_name = track_name(track), item_guid = guid, name = name }
+           track_index = index, track_name = track_name(track), item_guid = guid,
+           name = select(2, reaper.GetSetMediaItemTakeInfo_String(take, "P_NAME", "", false)),
+           path = reaper.GetMediaSourceFileName(reaper.GetMediaItemTake_Source(take)),
+           timebase = math.tointeger(reaper.GetMediaItemInfo_Value(item, "C_BEATATTACHMODE")) }
 end
 
 function jobs.marker(job)
@@ -306,8 +318,25 @@ local function answer(dir, file)
   write_atomic(dir .. "/replies/" .. file, json.encode(result))
 end
 
+local function own_action()
+  local _, _, _, command = reaper.get_action_context()
+  local named = command and reaper.ReverseNamedCommandLookup(command)
+  if named and named ~= "" then return "_" .. named end
+  return tostring(command)
+end
+
+local function heartbeat(dir)
+  local beat = json.encode({ time = os.time(), script = SCRIPT_VERSION, reaper = reaper.GetAppVersion(),
+                             spool = dir, action = own_action() })
+  for _, folder in ipairs({ dir, reaper.GetResourcePath() .. "/FoleyStudio" }) do
+    reaper.RecursiveCreateDirectory(folder, 0)
+    pcall(write_atomic, folder .. "/heartbeat.json", beat) -- a read-only folder must not stop the jobs
+  end
+end
+
 local function main()
   local dir = spool_dir()
+  heartbeat(dir)
   for _, file in ipairs(pending_jobs(dir .. "/requests")) do answer(dir, file) end
 end
 

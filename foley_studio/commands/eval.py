@@ -15,6 +15,14 @@ import argparse
 from dataclasses import asdict
 from pathlib import Path
 
+from foley_studio.requests import LIMITS as REQUEST_LIMITS
+from foley_studio.requests import Limit
+
+LIMITS = {"per_class": Limit("per-class (a Fréchet distance per class needs 2 takes)", 2, 1000,
+                             integer=True),
+          "guidance": REQUEST_LIMITS["guidance"], "steps": REQUEST_LIMITS["steps"],
+          "workers": Limit("workers", 1, 256, integer=True)}
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``eval`` subcommand."""
@@ -25,21 +33,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--judges", required=True, type=Path,
                         help="folder with world_audio and world_image ('train world-classifier')")
     parser.add_argument("--out", required=True, type=Path, help="folder for report.md/json/png")
-    parser.add_argument("--per-class", type=int, default=3, help="test clips per class (≥ 2)")
-    parser.add_argument("--guidance", type=float, default=3.0)
-    parser.add_argument("--steps", type=int, default=30, help="MaskGIT steps (Visual Echoes)")
-    parser.add_argument("--workers", type=int, default=2, help="generating processes, one thread each")
+    parser.add_argument("--per-class", type=int, default=3,
+                        help=f"test clips per class; {LIMITS['per_class'].span}, default %(default)s")
+    parser.add_argument("--guidance", type=float, default=3.0,
+                        help=f"guidance of every take; {LIMITS['guidance'].span}, default %(default)s")
+    parser.add_argument("--steps", type=int, default=30, help="MaskGIT steps (Visual Echoes); "
+                        f"{LIMITS['steps'].span}, default %(default)s")
+    parser.add_argument("--workers", type=int, default=2, help="generating processes, one thread "
+                        f"each; {LIMITS['workers'].span}, default %(default)s")
     parser.set_defaults(func=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
-    from foley_studio.errors import ConfigError
     from foley_studio.evaluation.protocol import Protocol
+    from foley_studio.outputs import check_folder
     from foley_studio.evaluation.report import evaluate_runs, world_models, write_report
 
-    if args.per_class < 2:
-        raise ConfigError(f"--per-class {args.per_class}: a Fréchet distance per class needs at "
-                          "least 2 takes of each class.")
+    for name, limit in LIMITS.items():
+        limit.check(getattr(args, name))
+    check_folder(args.out)
     judges = world_models(args.judges)
     proto = Protocol(guidance=args.guidance, steps=args.steps)
     reference = _reference(args.data, judges, proto.seconds)

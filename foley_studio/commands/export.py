@@ -15,27 +15,37 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``export`` subcommand."""
     parser = sub.add_parser("export", help="deliver takes at 48 kHz/24-bit with loudness and UCS names")
     parser.add_argument("takes", type=Path, nargs="*", help="take WAVs (Foley Studio or any WAV)")
-    parser.add_argument("--out", type=Path, help="folder for the delivered files")
-    parser.add_argument("--rate", type=int, choices=(44100, 48000, 96000), default=48000)
-    parser.add_argument("--depth", choices=("24", "32f"), default="24", help="24-bit or 32-bit float")
-    parser.add_argument("--channels", type=int, choices=(1, 2), default=1, help="mono or stereo")
+    parser.add_argument("--out", type=Path, help="folder for the delivered files (required)")
+    parser.add_argument("--rate", type=int, choices=(44100, 48000, 96000), default=48000,
+                        help="sample rate in Hz (default 48000)")
+    parser.add_argument("--depth", choices=("24", "32f"), default="24",
+                        help="24-bit PCM or 32-bit float (default 24)")
+    parser.add_argument("--channels", type=int, choices=(1, 2), default=1,
+                        help="1 mono or 2 stereo (default 1)")
     parser.add_argument("--loudness", type=float, default=None, metavar="LUFS",
-                        help="integrated loudness target, e.g. -23 (default: keep the level)")
+                        help="integrated loudness target, -70–-5, e.g. -23 (default: keep the level)")
     ceiling = parser.add_mutually_exclusive_group()
     ceiling.add_argument("--true-peak", type=float, default=-1.0, metavar="DBTP",
-                         help="true-peak ceiling (default -1)")
-    ceiling.add_argument("--no-ceiling", action="store_true", help="no ceiling (32f only)")
+                         help="true-peak ceiling, -9–0 dBTP (default -1)")
+    ceiling.add_argument("--no-ceiling", action="store_true",
+                         help="no ceiling, 32f only (default: the ceiling applies)")
     parser.add_argument("--limit", action="store_true",
-                        help="limit peaks at the ceiling to reach the loudness target")
-    parser.add_argument("--ucs-category", default="FOLYMisc", metavar="CATID", help="UCS CatID")
+                        help="limit peaks at the ceiling to reach the loudness target (default off)")
+    parser.add_argument("--ucs-category", default="FOLYMisc", metavar="CATID",
+                        help="UCS CatID (default FOLYMisc; see --list-categories)")
     parser.add_argument("--fx-name", default=None, help="UCS FXName (default: the take's name)")
-    parser.add_argument("--creator", default="NONE", help="UCS CreatorID (your initials)")
-    parser.add_argument("--source", default="NONE", help="UCS SourceID (show or library)")
-    parser.add_argument("--ucs-list", default=None, metavar="FILE", help="your full UCS list (JSON)")
-    parser.add_argument("--fps", type=float, default=25.0, help="picture frame rate")
-    parser.add_argument("--start-timecode", default="00:00:00:00", help="the timeline's first frame")
-    parser.add_argument("--at", type=float, default=None, help="position (s); default: the take's own")
-    parser.add_argument("--list-categories", action="store_true", help="print the UCS CatIDs known")
+    parser.add_argument("--creator", default="NONE", help="UCS CreatorID, your initials (default NONE)")
+    parser.add_argument("--source", default="NONE", help="UCS SourceID, show or library (default NONE)")
+    parser.add_argument("--ucs-list", default=None, metavar="FILE",
+                        help="your full UCS list, JSON (default: the shipped Foley table)")
+    parser.add_argument("--fps", type=float, default=25.0,
+                        help="picture frame rate, 1–1000 (default 25)")
+    parser.add_argument("--start-timecode", default="00:00:00:00",
+                        help="the timeline's first frame (default 00:00:00:00; ';' for drop-frame)")
+    parser.add_argument("--at", type=float, default=None,
+                        help="position in s, 0– (default: the take's own)")
+    parser.add_argument("--list-categories", action="store_true",
+                        help="print the UCS CatIDs known and exit (default off)")
     parser.set_defaults(func=_run)
 
 

@@ -15,7 +15,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``probe`` subcommand."""
     parser = sub.add_parser("probe", help="show fps, frames, duration, size and sound of a file")
     parser.add_argument("file", help="video or sound file")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON object (default: one readable line per value)")
     parser.set_defaults(func=_run)
 
 

@@ -2,6 +2,7 @@
 
 ``reaper`` and ``ableton`` place it on a track over OSC (targets from ``presets/targets/`` or
 ``--preset FILE``); ``otio``, ``xml`` and ``edl`` write a one-take timeline for a video editor.
+This path imports the bridge and the torch-free foundation only, so it starts quickly.
 """
 from __future__ import annotations
 
@@ -16,18 +17,35 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("send", help="place a take in REAPER or Live, or write it as a timeline")
     parser.add_argument("take", type=Path, help="the WAV (Broadcast WAV) to send")
     parser.add_argument("--to", choices=DESTINATIONS, required=True, help="where the take goes")
-    parser.add_argument("--at", type=float, required=True, help="position on the timeline (s)")
+    parser.add_argument("--at", type=float, required=True,
+                        help="position on the timeline in seconds, 0 to 86400")
     track = parser.add_mutually_exclusive_group()
     track.add_argument("--track", default=None, help="track name (created in the DAW if missing)")
-    track.add_argument("--track-index", type=int, default=None, help="0-based track index (DAW)")
+    track.add_argument("--track-index", type=_index, default=None,
+                       help="0-based track index (DAW; REAPER: master not counted)")
     parser.add_argument("--name", default="", help="item/clip name (default: the file's name)")
     parser.add_argument("--preset", type=Path, default=None, help="target preset JSON (DAW)")
     parser.add_argument("--out", type=Path, default=None, help="timeline file (otio/xml/edl)")
-    parser.add_argument("--fps", type=float, default=24.0, help="picture frame rate (otio/xml/edl)")
+    parser.add_argument("--fps", type=float, default=24.0,
+                        help="picture frame rate, 1 to 240 (otio/xml/edl; default: 24)")
     parser.set_defaults(func=_run)
 
 
+def _index(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a track index (0, 1, 2, ...)")
+    return value
+
+
 def _run(args: argparse.Namespace) -> int:
+    from bridge.results import check_time, take_file
+
+    take_file(args.take)
+    check_time(args.at, "position (--at)")  # before anything connects or is written
     if args.to in ("reaper", "ableton"):
         return _place(args)
     return _export(args)

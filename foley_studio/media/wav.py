@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import re
 import struct
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -33,6 +34,8 @@ LOUDNESS_FIELDS = ("loudness_value", "loudness_range", "max_true_peak_level",
 """bext version 2 loudness fields (LUFS, LU, dBTP, LUFS, LUFS), in chunk order."""
 NOT_MEASURED = 0x7FFF
 MAX_CHANNELS = 64
+XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+"""Characters XML 1.0 cannot hold, not even escaped (and lone surrogates, which UTF-8 cannot)."""
 
 
 def write_wav(path: str | os.PathLike, audio: np.ndarray, rate: int, *,
@@ -162,12 +165,19 @@ def _loudness_bytes(loudness: dict[str, float], what: str) -> bytes:
 
 
 def ixml_text(values: dict) -> str:
-    """An iXML document (root ``BWFXML``) with one element per key, nested for dicts."""
+    """An iXML document (root ``BWFXML``) with one element per key, nested for dicts.
+
+    Text a parser would change or refuse is kept readable: carriage returns are written as
+    ``&#13;`` (parsers turn a raw one into a line feed), and characters XML 1.0 cannot hold
+    (control characters other than tab, LF and CR; U+FFFE, U+FFFF; lone surrogates) become
+    U+FFFD.
+    """
     root = ET.Element("BWFXML")
     ET.SubElement(root, "IXML_VERSION").text = "2.10"
     _xml_fill(root, values)
     ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode")
+    body = ET.tostring(root, encoding="unicode").replace("\r", "&#13;")  # only text holds a CR
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + body
 
 
 def _xml_fill(parent: ET.Element, values: dict) -> None:
@@ -179,7 +189,7 @@ def _xml_fill(parent: ET.Element, values: dict) -> None:
         elif isinstance(value, (list, tuple)):
             _xml_fill(child, {"ITEM_" + str(i): v for i, v in enumerate(value)})
         else:
-            child.text = "" if value is None else str(value)
+            child.text = "" if value is None else XML_FORBIDDEN.sub("\ufffd", str(value))
 
 
 def _write(path: Path, frames: np.ndarray, rate: int, subtype: str, extra: list[bytes],

@@ -7,6 +7,7 @@ import queue
 import shlex
 import shutil
 import socket
+import struct
 import subprocess
 import threading
 import time
@@ -42,6 +43,24 @@ def osc_datagram(address: str, *args: Any) -> bytes:
     return builder.build().dgram
 
 
+def bundle_datagram(*elements: bytes, time_tag: int = 1) -> bytes:
+    """An OSC bundle holding ``elements`` (each with its size prefix); no validation."""
+    body = b"".join(struct.pack(">i", len(e)) + e for e in elements)
+    return b"#bundle\0" + struct.pack(">Q", time_tag) + body
+
+
+MALFORMED = {
+    "truncated bundle": bundle_datagram(osc_datagram("/live/test", "ok"))[:-6],
+    "bundle size past the end": b"#bundle\0" + bytes(8) + struct.pack(">i", 400) + b"/x\0\0",
+    "unknown content in a bundle": bundle_datagram(b"abcd"),
+    "garbage": b"\x00garbage that is not OSC",
+    "unknown type tag": b"/live/test\0\0,Z\0\0",
+    "string without end": b"/live/test\0\0,s\0\0okokokok",
+    "empty": b"",
+}
+"""Datagrams a broken or hostile peer may send to a reply port."""
+
+
 # --------------------------------------------------------------------------------------
 # AbletonOSC double
 # --------------------------------------------------------------------------------------
@@ -49,22 +68,35 @@ class LiveDouble:
     """Answers like AbletonOSC: to (sender IP, reply_port), indices first, then values;
     method calls answer nothing; ``/live/error "..."`` for unknown addresses and failures.
 
-    ``audio_import=False`` is a stock AbletonOSC (no create_audio_clip); ``delay`` holds each
-    answer back (a slow host); ``garble`` maps an address to a reply that replaces the real one
-    (bytes are sent raw).
+    Misbehaviours, all off by default:
+    ``audio_import=False``: a stock AbletonOSC (no foley_audio_import.py); ``unknown_errors``
+    whether an unknown address is answered with ``/live/error`` (stock AbletonOSC only logs it);
+    ``delay``: every answer is sent that many seconds after the request was handled (state is
+    read at once, in arrival order; a late answer, as from a busy Live); ``delays``: the same per
+    address, for the first N requests (``{address: [seconds, ...]}``); ``duplicate``: addresses
+    answered twice; ``noise``: a raw datagram sent before every answer; ``silent``: addresses
+    never answered; ``garble``: address → reply that replaces the real one (bytes sent raw);
+    ``override``: address → handler that replaces the real one (e.g. a method Live ignores).
     """
 
     def __init__(self, reply_port: int, *, audio_import: bool = True, delay: float = 0.0,
                  tempo: float = 120.0) -> None:
         self.reply_port = reply_port
         self.audio_import = audio_import
+        self.unknown_errors = True
         self.delay = delay
+        self.delays: dict[str, list[float]] = {}
+        self.duplicate: set[str] = set()
+        self.noise: Optional[bytes] = None
+        self.silent: set[str] = set()
         self.tempo = tempo
         self.song_time = 0.0
         self.cues: list[list[Any]] = []
         self.tracks = [self._track("Dialog", True), self._track("Keys", False)]
         self.garble: dict[str, Any] = {}
+        self.override: dict[str, Callable[..., Optional[tuple]]] = {}
         self.received: list[tuple[str, tuple, str]] = []
+        self._timers: list[threading.Timer] = []
         self._out = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         dispatcher = Dispatcher()
         dispatcher.set_default_handler(self._handle, needs_reply_address=True)
@@ -79,6 +111,9 @@ class LiveDouble:
         return {"name": name, "audio": audio, "clips": [], "slots": [None] * 4}
 
     def close(self) -> None:
+        for timer in self._timers:
+            timer.cancel()
+            timer.join(timeout=5)
         self.server.shutdown()
         self.server.server_close()
         self._out.close()
@@ -90,27 +125,46 @@ class LiveDouble:
     # dispatch ----------------------------------------------------------------------------
     def _handle(self, client: tuple[str, int], address: str, *args: Any) -> None:
         self.received.append((address, args, ""))
-        time.sleep(self.delay)
-        handler = self._handlers().get(address)
-        if handler is None or (not self.audio_import and "create_audio_clip" in address):
-            return self._send(client, "/live/error", (f"Unknown OSC address: {address}",))
+        handler = self.override.get(address) or self._handlers().get(address)
+        if not self.audio_import and ("create_audio_clip" in address or "foley_audio_import" in address):
+            handler = None
+        if handler is None:
+            if self.unknown_errors:
+                self._send(client, "/live/error", (f"Unknown OSC address: {address}",))
+            return None
         try:
             reply = handler(*args)
         except Exception as exc:  # AbletonOSC relays handler exceptions this way
             return self._send(client, "/live/error", (f"Error handling OSC message: {exc}",))
         if address in self.garble:
             reply = self.garble[address]
-        if reply is not None:
-            self._send(client, address, reply)
+        if reply is not None and address not in self.silent:
+            for _ in range(2 if address in self.duplicate else 1):
+                self._send(client, address, reply)
 
     def _send(self, client: tuple[str, int], address: str, values: Any) -> None:
         data = values if isinstance(values, bytes) else osc_datagram(address, *values)
-        self._out.sendto(data, (client[0], self.reply_port))
+        late = self.delays.get(address)
+        wait = late.pop(0) if late else self.delay
+        packets = [self.noise, data] if self.noise is not None else [data]
+        if wait <= 0:
+            return self._emit(packets, client)
+        timer = threading.Timer(wait, self._emit, args=(packets, client))
+        self._timers.append(timer)
+        timer.start()
+
+    def _emit(self, packets: list[bytes], client: tuple[str, int]) -> None:
+        try:
+            for packet in packets:
+                self._out.sendto(packet, (client[0], self.reply_port))
+        except OSError:
+            pass  # closed while a late answer was pending
 
     def _handlers(self) -> dict[str, Callable[..., Optional[tuple]]]:
         t = self.tracks
         return {
             "/live/test": lambda: ("ok",),
+            "/live/foley_audio_import/get/version": lambda: (1,),
             "/live/application/get/version": lambda: (12, 1),
             "/live/song/get/tempo": lambda: (self.tempo,),
             "/live/song/get/track_names": lambda: tuple(x["name"] for x in t),
@@ -144,9 +198,9 @@ class LiveDouble:
         info = soundfile.info(path)
         return {"name": Path(path).stem, "path": path, "length": info.duration * self.tempo / 60}
 
-    def _create_arrangement(self, track: int, path: str, beats: float) -> None:
+    def _create_arrangement(self, track: int, path: str, beats: float, name: str = "") -> None:
         clip = self._clip(track, path)
-        self.tracks[track]["clips"].append({**clip, "start": beats})
+        self.tracks[track]["clips"].append({**clip, "start": beats, "name": name or clip["name"]})
 
     def _create_session(self, track: int, slot: int, path: str) -> None:
         if self.tracks[track]["slots"][slot] is not None:
@@ -227,25 +281,45 @@ class OscDump:
         self.proc.stdout.close()
 
 
+def request_answered_by_oscsend(link, address: str, *typed: str):
+    """``link.request(address)`` while liblo's ``oscsend`` (an OSC implementation we did not
+    write) sends the reply ``address typed...`` (e.g. ``"d", "97.25"``) to the link's port."""
+    if shutil.which("oscsend") is None:
+        pytest.skip("oscsend (liblo-tools) is not installed")
+    command = ["oscsend", "127.0.0.1", str(link.bind_address[1]), address, *typed]
+    timer = threading.Timer(0.2, subprocess.run, args=(command,), kwargs={"check": True, "timeout": 5})
+    timer.start()
+    try:
+        return link.request(address, timeout=3.0, retries=0)
+    finally:
+        timer.join()
+
+
 # --------------------------------------------------------------------------------------
 # REAPER double: an OSC listener that runs the companion script when its action arrives
 # --------------------------------------------------------------------------------------
-def run_lua(spool: Path, tracks: str, state: Path) -> subprocess.CompletedProcess:
-    """Run foley_studio_bridge.lua once under lua5.4 against the stand-in REAPER API."""
+def run_lua(spool: Path, tracks: str, state: Path, resource: Optional[Path] = None,
+            action: str = "_FOLEY_STUDIO_BRIDGE", script: Path = LUA_SCRIPT) -> subprocess.CompletedProcess:
+    """Run foley_studio_bridge.lua once under lua5.4 against the stand-in REAPER API, as the
+    action ``action`` of a REAPER whose resource folder is ``resource``."""
     env = {**os.environ, "STANDIN_SPOOL": str(spool), "STANDIN_TRACKS": tracks,
-           "STANDIN_STATE": str(state), "STANDIN_RESOURCE": str(spool.parent)}
-    return subprocess.run(["lua5.4", str(RUNNER), str(STANDIN), str(LUA_SCRIPT)], env=env,
+           "STANDIN_STATE": str(state), "STANDIN_RESOURCE": str(resource or spool.parent),
+           "STANDIN_ACTION": action.removeprefix("_")}
+    return subprocess.run(["lua5.4", str(RUNNER), str(STANDIN), str(script)], env=env,
                           capture_output=True, text=True, timeout=20)
 
 
 class ReaperDouble:
     """REAPER's OSC surface, reduced to what the bridge uses: on ``/action/<id>`` it runs the
     companion script (as REAPER runs a bound action). ``run=False`` only records messages;
-    ``delay`` holds the run back (a busy REAPER); ``before_run`` is called just before it."""
+    ``delay`` holds the run back (a busy REAPER); ``before_run`` is called just before it;
+    ``script_spool`` is the folder the script reads (another one than the bridge's: a wrong
+    spool set-up); ``resource`` is REAPER's resource folder; ``script`` the script it runs."""
 
     def __init__(self, spool: Path, state: Path, *, action: str = "_FOLEY_STUDIO_BRIDGE",
-                 tracks: str = "Dialog,Music", run: bool = True) -> None:
+                 tracks: str = "Dialog,Music", run: bool = True, resource: Optional[Path] = None) -> None:
         self.spool, self.state, self.tracks = spool, state, tracks
+        self.script_spool, self.resource, self.script = spool, resource or spool.parent, LUA_SCRIPT
         self.action, self.run = action, run
         self.received: list[tuple[str, tuple]] = []
         self.results: list[subprocess.CompletedProcess] = []
@@ -265,7 +339,8 @@ class ReaperDouble:
             time.sleep(self.delay)
             if self.before_run is not None:
                 self.before_run()
-            self.results.append(run_lua(self.spool, self.tracks, self.state))
+            self.results.append(run_lua(self.script_spool, self.tracks, self.state, self.resource,
+                                        self.action, self.script))
 
     def project(self) -> dict[str, list[list[str]]]:
         """The stand-in project after the last run, by record kind."""

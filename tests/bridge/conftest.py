@@ -42,9 +42,12 @@ def oscdump() -> OscDump:
 
 
 @pytest.fixture
-def reaper_double(tmp_path: Path) -> ReaperDouble:
+def reaper_double(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ReaperDouble:
+    """A REAPER double whose resource folder is where the bridge looks for it on this system."""
     if shutil.which("lua5.4") is None:
         pytest.skip("lua5.4 is not installed")
-    double = ReaperDouble(tmp_path / "spool", tmp_path / "project.tsv")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    double = ReaperDouble(tmp_path / "spool", tmp_path / "project.tsv",
+                          resource=tmp_path / "config" / "REAPER")
     yield double
     double.close()

@@ -2,7 +2,9 @@
 -- on an in-memory project and recording every call. Media lengths come from the WAV header.
 --
 -- Environment: STANDIN_RESOURCE (resource folder), STANDIN_SPOOL (ExtState spool, optional),
--- STANDIN_TRACKS (comma-separated track names), STANDIN_STATE (file the run's state goes to).
+-- STANDIN_TRACKS (comma-separated track names), STANDIN_STATE (file the run's state goes to),
+-- STANDIN_ACTION (the named command the script runs as, without "_"; empty: a numeric one).
+-- New items start with timebase -1 (the project's default, beats in many templates).
 
 local project = { tracks = {}, markers = {}, cursor = 0.0, calls = {}, undo = 0 }
 
@@ -38,6 +40,18 @@ function reaper.GetExtState(section, key)
   return ""
 end
 function reaper.GetAppVersion() record("GetAppVersion"); return "7.27/linux-x86_64" end
+function reaper.get_action_context() record("get_action_context"); return false, "", 0, 54321, -1, -1, -1, "" end
+function reaper.ReverseNamedCommandLookup(command)
+  record("ReverseNamedCommandLookup")
+  local named = os.getenv("STANDIN_ACTION") or ""
+  if command == 54321 and named ~= "" then return named end
+  return nil
+end
+function reaper.RecursiveCreateDirectory(path, ignored)
+  record("RecursiveCreateDirectory")
+  os.execute('mkdir -p "' .. path .. '" 2>/dev/null')
+  return 1
+end
 
 local listings = {}
 function reaper.EnumerateFiles(dir, index)
@@ -87,7 +101,7 @@ local guid = 0
 function reaper.AddMediaItemToTrack(track)
   record("AddMediaItemToTrack")
   guid = guid + 1
-  local item = { track = track, D_POSITION = 0.0, D_LENGTH = 0.0, takes = {},
+  local item = { track = track, D_POSITION = 0.0, D_LENGTH = 0.0, takes = {}, C_BEATATTACHMODE = -1,
                  GUID = string.format("{00000000-0000-0000-0000-%012d}", guid) }
   track.items[#track.items + 1] = item
   return item
@@ -99,6 +113,8 @@ function reaper.AddTakeToMediaItem(item)
   return take
 end
 function reaper.SetMediaItemTake_Source(take, source) record("SetMediaItemTake_Source"); take.source = source; return true end
+function reaper.GetMediaItemTake_Source(take) record("GetMediaItemTake_Source"); return take.source end
+function reaper.GetMediaSourceFileName(source) record("GetMediaSourceFileName"); return source.path end
 function reaper.SetMediaItemInfo_Value(item, key, value) record("SetMediaItemInfo_Value"); item[key] = value; return true end
 function reaper.GetMediaItemInfo_Value(item, key) record("GetMediaItemInfo_Value"); return item[key] end
 function reaper.GetSetMediaItemInfo_String(item, key, value, set)
@@ -137,7 +153,8 @@ function standin_dump(path)
       local take = item.takes[1] or { ext = {} }
       out:write("item\t", k - 1, "\t", string.format("%.17g", item.D_POSITION), "\t",
                 string.format("%.17g", item.D_LENGTH), "\t", take.P_NAME or "", "\t",
-                take.source and take.source.path or "", "\t", take.ext.foley_studio or "", "\n")
+                take.source and take.source.path or "", "\t", take.ext.foley_studio or "", "\t",
+                math.tointeger(item.C_BEATATTACHMODE), "\n")
     end
   end
   for k, marker in ipairs(project.markers) do

@@ -32,7 +32,7 @@ def test_place_in_arrangement_converts_seconds_to_beats_and_verifies(live: LiveD
     assert result.length == pytest.approx(1.25, abs=1e-5)
     assert result.extra["beats"] == pytest.approx(beats, abs=1e-5)
     create = [r for r in live.received if r[0] == "/live/track/create_audio_clip"]
-    assert create[0][1] == (0, str(take), beats)  # sent as a double: exact
+    assert create[0][1] == (0, str(take), beats, "door slam")  # beats sent as a double: exact
 
 
 def test_late_positions_survive_float32_replies(live: LiveDouble, make_take) -> None:
@@ -91,9 +91,9 @@ def test_missing_and_moved_files(live: LiveDouble, make_take, tmp_path) -> None:
     take = make_take()
     real = live._create_arrangement
 
-    def moved_meanwhile(track, path, beats):  # the file goes away between check and import
+    def moved_meanwhile(track, path, beats, name):  # the file goes away between check and import
         take.unlink()
-        return real(track, path, beats)
+        return real(track, path, beats, name)
 
     live._create_arrangement = moved_meanwhile
     with connect(live_target(live)) as link:

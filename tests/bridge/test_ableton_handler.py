@@ -1,6 +1,7 @@
 """The AbletonOSC handler shipped in bridge/ableton, loaded into a stand-in AbletonOSC package
 (the real one runs only inside Live): it registers both addresses, calls the Live API with the
-right argument types, and turns Live's refusals into AbletonOSC error log records."""
+right argument types, names the new clip and turns warping off, answers its version, and turns
+Live's refusals into AbletonOSC error log records."""
 from __future__ import annotations
 
 import importlib
@@ -38,16 +39,23 @@ class Server:
         self.handlers[address] = handler
 
 
+class Clip:
+    def __init__(self, path: str) -> None:
+        self.name, self.warping = path.rsplit("/", 1)[-1].rsplit(".", 1)[0], True
+
+
 class Api:
     """A Live track or clip slot: records create_audio_clip calls, or refuses them."""
 
     def __init__(self, refuse: str = "") -> None:
-        self.calls, self.refuse = [], refuse
+        self.calls, self.clips, self.refuse = [], [], refuse
 
-    def create_audio_clip(self, *args) -> None:
+    def create_audio_clip(self, *args) -> Clip:
         if self.refuse:
             raise RuntimeError(self.refuse)
         self.calls.append(args)
+        self.clips.append(Clip(args[0]))
+        return self.clips[-1]
 
 
 class Track(Api):
@@ -83,12 +91,17 @@ def test_registers_and_calls_live(handler_module) -> None:
     manager = Manager()
     handler_module.FoleyAudioImportHandler(manager)
     handlers = manager.osc_server.handlers
-    assert sorted(handlers) == ["/live/clip_slot/create_audio_clip", "/live/track/create_audio_clip"]
-    assert handlers["/live/track/create_audio_clip"]((0, "/takes/a b.wav", 8)) is None  # no reply
+    assert sorted(handlers) == ["/live/clip_slot/create_audio_clip", "/live/foley_audio_import/get/version",
+                                "/live/track/create_audio_clip"]
+    assert handlers["/live/foley_audio_import/get/version"](()) == (1,)
+    assert handlers["/live/track/create_audio_clip"]((0, "/takes/a b.wav", 8, "door")) is None  # no reply
+    handlers["/live/track/create_audio_clip"]((0, "/takes/d.wav", 4.0))  # no name: the file's
     handlers["/live/clip_slot/create_audio_clip"]((0.0, 1.0, "/takes/c.wav"))  # floats from some clients
     track = manager.song.tracks[0]
-    assert track.calls == [("/takes/a b.wav", 8.0)] and isinstance(track.calls[0][1], float)
-    assert track.clip_slots[1].calls == [("/takes/c.wav",)]
+    assert track.calls == [("/takes/a b.wav", 8.0), ("/takes/d.wav", 4.0)]
+    assert isinstance(track.calls[0][1], float)
+    assert [(c.name, c.warping) for c in track.clips] == [("door", False), ("d", False)]
+    assert track.clip_slots[1].calls == [("/takes/c.wav",)] and not track.clip_slots[1].clips[0].warping
 
 
 def test_refusals_become_error_records(handler_module, caplog: pytest.LogCaptureFixture) -> None:

@@ -121,13 +121,13 @@ def test_missing_file_is_refused_before_sending(reaper_double: ReaperDouble, tmp
     assert reaper_double.received == []
 
 
-def test_wrong_port_times_out_and_withdraws_the_job(reaper_double: ReaperDouble, make_take) -> None:
-    target = reaper_target(reaper_double, port=free_udp_port(), timeout=0.3, retries=2, reply_timeout=0.8)
+def test_wrong_port_is_not_running_and_withdraws_the_job(reaper_double: ReaperDouble, make_take) -> None:
+    target = reaper_target(reaper_double, port=free_udp_port(), timeout=0.3, retries=2, reply_timeout=5.0)
     with connect(target) as link:
         start = time.monotonic()
-        with pytest.raises(BridgeError, match="REAPER did not answer within 0.8 s.*_FOLEY_STUDIO_BRIDGE"):
+        with pytest.raises(BridgeError, match="REAPER is not running, or its OSC control does not listen"):
             link.place(make_take(), 1.0)
-        assert time.monotonic() - start < 0.8 + 1.0
+        assert time.monotonic() - start < 5.0  # told at once, not after the reply timeout
         assert not link.status().connected
     assert list((reaper_double.spool / "requests").iterdir()) == []
 

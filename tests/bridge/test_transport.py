@@ -12,7 +12,7 @@ import pytest
 from bridge import connect
 from bridge.targets import Target
 from bridge.transport import OscLink, d, encode, f, i, s
-from bridge_doubles import OscDump, free_udp_port
+from bridge_doubles import OscDump, free_udp_port, request_answered_by_oscsend
 from foley_studio.errors import BridgeError
 
 
@@ -53,18 +53,8 @@ def test_reaper_numeric_action_is_an_int(oscdump: OscDump, tmp_path) -> None:
 
 
 def test_oscsend_reply_reaches_the_listener() -> None:
-    if shutil.which("oscsend") is None:
-        pytest.skip("oscsend (liblo-tools) is not installed")
-    host_port, reply_port = free_udp_port(), free_udp_port()
-    with OscLink("127.0.0.1", host_port, bind_port=reply_port) as link:
-        def answer() -> None:
-            time.sleep(0.2)
-            subprocess.run(["oscsend", "127.0.0.1", str(reply_port), "/live/song/get/tempo", "f", "123.5"],
-                           check=True, timeout=5)
-        worker = threading.Thread(target=answer)
-        worker.start()
-        reply = link.request("/live/song/get/tempo", timeout=3.0, retries=0)
-        worker.join()
+    with OscLink("127.0.0.1", free_udp_port(), bind_port=free_udp_port()) as link:
+        reply = request_answered_by_oscsend(link, "/live/song/get/tempo", "f", "123.5")
     assert reply.args == (123.5,)
 
 

@@ -40,7 +40,7 @@ def test_timecode_round_trip() -> None:
 
 @pytest.mark.parametrize("kwargs, message", [
     ({"mode": "sing", "source": "a.mp4"}, "Unknown mode"),
-    ({"mode": "foley", "source": "a.mp4", "takes": 0}, "between 1 and 64"),
+    ({"mode": "foley", "source": "a.mp4", "takes": 0}, "takes must lie in 1–64"),
     ({"mode": "text"}, "needs a prompt"),
     ({"mode": "foley"}, "needs a video"),
     ({"mode": "inpaint", "source": "a.mp4"}, "needs a gap"),

@@ -26,7 +26,7 @@ def test_each_shipped_preset_is_valid(path: Path) -> None:
 @pytest.mark.parametrize("content, problem", [
     ("{oops", "Expecting"),
     (json.dumps({"takes": 2}), "name"),
-    (json.dumps({"name": "x", "sampler": {"temperature": -1}}), "Temperature"),
+    (json.dumps({"name": "x", "sampler": {"temperature": -1}}), "temperature"),
     (json.dumps({"name": "x", "schema_version": 99}), "newer"),
     (json.dumps({"name": "x", "by_generator": {"wavenet": {"guidance": 2}}}), "wavenet"),
     (json.dumps({"name": "x", "by_generator": {"im2wav": {"top_k": -1}}}), "top-k"),

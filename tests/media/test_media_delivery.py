@@ -206,3 +206,16 @@ def test_a_limiter_cannot_make_lone_clicks_louder_and_says_so(tmp_path: Path) ->
     clicks = np.tile(np.r_[0.9, np.zeros(4799)], 10).astype(np.float32)
     done = deliver_take(take_of(clicks, rate=48000), DeliverySpec(loudness=-14.0, limit=True), tmp_path)
     assert done.peak_limited and done.true_peak <= -1.0 + 0.01 and "ceiling" in done.summary()
+
+
+@pytest.mark.parametrize("start_timecode, expected, flag", [
+    ("01:00:00;00", 172_799_827, "DF"),  # 3599.9964 s of 29.97 drop-frame at 48 kHz, rounded
+    ("01:00:00:00", 172_972_800, "NDF")])  # 108,000 frames of 1001/30000 s
+def test_time_reference_counts_ntsc_start_timecodes_at_the_true_rate(
+        tmp_path: Path, start_timecode: str, expected: int, flag: str) -> None:
+    spec = DeliverySpec(fps=30000 / 1001, start_timecode=start_timecode)
+    done = deliver_take(take_of(steps(1.0), start=0.0), spec, tmp_path)
+    bwf = read_bwf(done.path)
+    assert bwf["bext"]["time_reference"] == expected == done.time_reference
+    assert "<TIMECODE_RATE>30000/1001</TIMECODE_RATE>" in bwf["ixml"]
+    assert f"<TIMECODE_FLAG>{flag}</TIMECODE_FLAG>" in bwf["ixml"]

@@ -108,7 +108,8 @@ def test_the_demo_writes_a_take_from_every_starter(tmp_path) -> None:
 
     assert main(["demo", "--out", str(tmp_path), "--takes", "1"]) == 0
     takes = sorted(tmp_path.glob("*.wav"))
-    assert [p.name for p in takes] == ["echoes-starter_seed0.wav", "im2wav-starter_seed0.wav"]
+    assert [p.name for p in takes] == ["foley_echoes-starter_0.000-4.000s_seed0.wav",
+                                        "foley_im2wav-starter_0.000-4.000s_seed0.wav"]
     for path in takes:
         info = soundfile.info(path)
         assert abs(info.duration - 4.0) < 0.01 and info.subtype == "PCM_24"

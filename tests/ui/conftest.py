@@ -41,3 +41,34 @@ def catalog(tiny_im2wav, tiny_echoes):
     cat.add_generator("im2wav-tiny", tiny_im2wav)
     cat.add_generator("echoes-tiny", tiny_echoes)
     return cat
+
+
+@pytest.fixture
+def open_studio(qtbot, catalog, world_clip):
+    """Makes main windows showing the world clip (error dialogs are only recorded in
+    ``errors.shown``); each is shut down after the test. ``engine`` replaces the audio output."""
+    from ui.model.settings import AppSettings
+    from ui.qt.main_window import MainWindow
+
+    made = []
+
+    def make(engine=None):
+        w = MainWindow(AppSettings(), catalog=catalog, engine=engine)
+        qtbot.addWidget(w)
+        made.append(w)
+        w.errors.present = lambda title, text, detail="": None
+        w.resize(1400, 900)
+        w.show()
+        w.open_video(str(world_clip))
+        qtbot.waitUntil(lambda: w.project.video is not None and w.timeline.duration > 0, timeout=20000)
+        return w
+
+    yield make
+    for w in made:
+        w.shutdown()
+
+
+@pytest.fixture
+def studio(open_studio, null_audio):
+    """The main window showing the world clip, its sound going to the null ALSA device."""
+    return open_studio()

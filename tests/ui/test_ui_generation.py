@@ -38,7 +38,7 @@ def test_requests_follow_the_selection(project: Project) -> None:
         build_request(project, GenerateOptions(generator="g", mode="inpaint"))
     project.set_selection(Selection(0.2, 1.0))
     req = build_request(project, GenerateOptions(generator="g", mode="inpaint", context_seconds=0.5))
-    assert (req.start, req.end, req.gap) == (0.0, 1.5, (0.2, 1.0))
+    assert (req.start, req.end, req.gap) == (0.0, 1.52, (0.2, 1.0))  # context widened to a frame
     with pytest.raises(ConfigError, match="No generator"):
         build_request(project, GenerateOptions())
 
@@ -65,9 +65,9 @@ def test_inpaint_replaces_only_the_gap(project: Project, catalog) -> None:
     opts = GenerateOptions(mode="inpaint", generator="echoes-tiny", takes=1, context_seconds=0.5)
     (item,), _ = _run(takes_job(project, opts, catalog))
     t = item.take
-    assert (t.start, item.gap) == (0.5, (1.0, 2.0))
-    before = original_audio(project.video.path, t.sample_rate, 0.5, 2.5)
-    gap = slice(round(0.5 * t.sample_rate), round(1.5 * t.sample_rate))
+    assert (t.start, item.gap) == (0.48, (1.0, 2.0))  # the context is widened to frames (25 fps)
+    before = original_audio(project.video.path, t.sample_rate, 0.48, 2.52)
+    gap = slice(round(0.52 * t.sample_rate), round(1.52 * t.sample_rate))
     np.testing.assert_array_equal(t.audio[:gap.start], before[:gap.start])
     np.testing.assert_array_equal(t.audio[gap.stop:], before[gap.stop:])
     assert not np.allclose(t.audio[gap], before[gap])
@@ -106,3 +106,11 @@ def test_text_prompt_needs_no_video(catalog) -> None:
     assert item.take.duration == pytest.approx(0.5, abs=0.05)
     with pytest.raises(ConfigError, match="needs a prompt"):
         takes_job(Project(), GenerateOptions(mode="text", generator="im2wav-tiny"), catalog)
+
+
+def test_a_prompt_goes_only_with_text_mode(project: Project) -> None:
+    project.set_selection(Selection(0.2, 1.0))
+    foley = build_request(project, GenerateOptions(generator="g", prompt="a bell"))
+    assert foley.prompt is None  # the picture guides Foley; a stale prompt is neither used nor recorded
+    text = build_request(project, GenerateOptions(generator="g", mode="text", prompt="a bell"))
+    assert text.prompt == "a bell"

@@ -317,7 +317,7 @@ def test_lost_connection_shows_a_dialog_not_a_crash(qtbot, window, tmp_path) -> 
     w.send_panel.reply_timeout = 0.5
     qtbot.mouseClick(w.send_panel.send, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(w.errors.shown) == 1, timeout=20000)
-    assert "REAPER did not answer" in w.errors.shown[0][1] and w.isVisible()
+    assert "REAPER is not running" in w.errors.shown[0][1] and w.isVisible()
     assert "not connected" in w.link_label.text()
 
 
@@ -409,10 +409,13 @@ class RecordingReaper:
         if reply.exists() or any(j["id"] == job["id"] for j in self.jobs):
             return
         self.jobs.append(job)
-        body = {"id": job["id"], "ok": True, "version": "7.0-standin", "script": "1"}
+        body = {"id": job["id"], "ok": True, "version": "7.0-standin", "script": "2"}
         if job["op"] == "place":
-            body.update(position=job["position"], length=1.0, track_index=0,
-                        track_name=job["track"], name=job["name"])
+            import soundfile
+
+            body.update(position=job["position"], length=soundfile.info(job["path"]).duration,
+                        track_index=0, track_name=job["track"], name=job["name"],
+                        path=job["path"], timebase=0)  # 0: time-based, as the script sets it
         tmp = reply.with_suffix(".part")
         tmp.write_text(json.dumps(body))
         os.replace(tmp, reply)

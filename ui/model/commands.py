@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ui.model.history import Command
+from ui.model.lanes import Lane
 from ui.model.project import LaneClip, Project, TakeItem
 
 
@@ -28,17 +29,21 @@ class DeleteTake(Command):
         self.project, self.take_id = project, take_id
         self.text = f"Delete {project.take(take_id).name}"
         self._removed: list[tuple[int, TakeItem]] = []
-        self._clips: list[LaneClip] = []
+        self._lanes: list[Lane] = []
 
     def do(self) -> None:
-        self._clips = [self.project.remove_clip(c.id) for c in self.project.clips_of(self.take_id)]
+        clips = {c.id for c in self.project.clips_of(self.take_id)}
+        self._lanes = [lane for lane in self.project.lanes if any(c.id in clips for c in lane.clips)]
+        for lane in self._lanes:
+            self.project.replace_lane(lane.with_changes(
+                clips=tuple(c for c in lane.clips if c.id not in clips)))
         self._removed = self.project.remove_takes([self.take_id])
 
     def undo(self) -> None:
         for index, item in self._removed:
             self.project.insert_takes(index, [item])
-        for clip in self._clips:
-            self.project.add_clip(clip)
+        for lane in self._lanes:
+            self.project.replace_lane(lane)
 
 
 class RenameTake(Command):
@@ -73,42 +78,79 @@ class AcceptTake(Command):
 
 
 class RemoveClip(Command):
-    """Take a clip off the Foley lane (the take stays in the list)."""
+    """Take a clip off its lane (the take stays in the list)."""
 
     def __init__(self, project: Project, clip_id: str) -> None:
         self.project, self.clip_id = project, clip_id
-        self.clip = next(c for c in project.lane if c.id == clip_id)
+        self.lane = project.lane_by_id(project.clip_lane(clip_id))
         self.text = "Remove clip from lane"
 
     def do(self) -> None:
         self.project.remove_clip(self.clip_id)
 
     def undo(self) -> None:
-        self.project.add_clip(self.clip)
+        self.project.replace_lane(self.lane)
 
 
-class MoveClip(Command):
-    """Slide a lane clip in time; the moves of one drag (same ``gesture``) merge into one step."""
+class EditLane(Command):
+    """Replace a lane by an edited copy (hits, mute, solo, gain, name, clips): undo restores it.
 
-    def __init__(self, project: Project, clip_id: str, start: float, gesture: int = 0) -> None:
-        self.project, self.clip_id, self.gesture = project, clip_id, gesture
-        self.old = next(c for c in project.lane if c.id == clip_id)
-        self.new = replace(self.old, start=max(0.0, start))
-        self.text = "Move clip"
+    Consecutive edits of one lane in the same ``gesture`` (a drag; 0 = none) merge into one step.
+    """
+
+    def __init__(self, project: Project, new: Lane, text: str, gesture: int = 0) -> None:
+        self.project, self.gesture, self.text = project, gesture, text
+        self.old, self.new = project.lane_by_id(new.id), new
 
     def do(self) -> None:
-        self._swap(self.old, self.new)
+        self.project.replace_lane(self.new)
 
     def undo(self) -> None:
-        self._swap(self.new, self.old)
+        self.project.replace_lane(self.old)
 
     def merge_with(self, other: Command) -> bool:
-        if isinstance(other, MoveClip) and other.clip_id == self.clip_id \
-                and other.gesture == self.gesture != 0:
+        if isinstance(other, EditLane) and other.new.id == self.new.id \
+                and other.gesture == self.gesture != 0 and other.text == self.text:
             self.new = other.new
             return True
         return False
 
-    def _swap(self, out: LaneClip, into: LaneClip) -> None:
-        self.project.remove_clip(out.id)
-        self.project.add_clip(into)
+
+class MoveClip(EditLane):
+    """Slide a lane clip in time; the moves of one drag (same ``gesture``) merge into one step."""
+
+    def __init__(self, project: Project, clip_id: str, start: float, gesture: int = 0) -> None:
+        lane = project.lane_by_id(project.clip_lane(clip_id))
+        clips = tuple(replace(c, start=max(0.0, start)) if c.id == clip_id else c for c in lane.clips)
+        super().__init__(project, lane.with_changes(clips=clips), "Move clip", gesture)
+        self.clip_id = clip_id
+
+
+class AddLane(Command):
+    """Add a lane (below the others unless ``index`` says where)."""
+
+    def __init__(self, project: Project, lane: Lane, index: int | None = None) -> None:
+        self.project, self.lane = project, lane
+        self.index = len(project.lanes) if index is None else index
+        self.text = f"Add lane {lane.name}"
+
+    def do(self) -> None:
+        self.project.insert_lane(self.index, self.lane)
+
+    def undo(self) -> None:
+        self.project.remove_lane(self.lane.id)
+
+
+class RemoveLane(Command):
+    """Remove a lane and what it holds (takes stay in the takes list)."""
+
+    def __init__(self, project: Project, lane_id: str) -> None:
+        self.project, self.lane_id = project, lane_id
+        self.text = f"Remove lane {project.lane_by_id(lane_id).name}"
+        self._removed: tuple[int, Lane] | None = None
+
+    def do(self) -> None:
+        self._removed = self.project.remove_lane(self.lane_id)
+
+    def undo(self) -> None:
+        self.project.insert_lane(*self._removed)

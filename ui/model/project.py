@@ -1,28 +1,26 @@
-"""The document a user edits: a video, the takes generated for it, and the Foley lane.
+"""The document a user edits: a video, the takes generated for it, and the timeline's lanes.
 
 Every mutation goes through a method here and fires :attr:`Project.changed` with what changed
-(``"video"``, ``"takes"``, ``"lane"``, ``"selection"``); undoable edits call these methods from
+(``"video"``, ``"takes"``, ``"lane"`` when clips moved, ``"lanes"`` for any other lane edit such
+as hits, mute or gain, ``"selection"``); undoable edits call these methods from
 :mod:`ui.model.commands`. Saving and loading live in :mod:`ui.model.project_file`.
 """
 from __future__ import annotations
 
 import re
-import uuid
 from dataclasses import dataclass, field
 from typing import Optional
 
 import numpy as np
 
-from foley_studio.errors import SelectionError
+from foley_studio.errors import ConfigError, SelectionError
 from foley_studio.requests import Take
+from foley_studio.sync import SyncTrack
 from ui.model.events import Signal
+from ui.model.lanes import Lane, LaneClip, audible, default_lanes, new_id
 from ui.model.selection import Selection
 
-
-def new_id(prefix: str) -> str:
-    """A short unique id such as ``take-1f3a9c2e``."""
-    return f"{prefix}-{uuid.uuid4().hex[:8]}"
-
+__all__ = ["Lane", "LaneClip", "Project", "TakeItem", "VideoInfo", "new_id"]
 
 _NUMBERED = re.compile(r"(.+) take (\d+)")  # the names generation gives: "<mode> take N"
 
@@ -42,15 +40,6 @@ class TakeItem:
         return self.take.name
 
 
-@dataclass(frozen=True)
-class LaneClip:
-    """A take placed on the Foley lane at ``start`` seconds."""
-
-    take_id: str
-    start: float
-    id: str = field(default_factory=lambda: new_id("clip"))
-
-
 @dataclass
 class VideoInfo:
     """What the project remembers about its video."""
@@ -61,20 +50,20 @@ class VideoInfo:
 
 
 class Project:
-    """Video, selection, takes (ordered) and lane clips; ``changed(what)`` after each edit."""
+    """Video, selection, takes (ordered) and lanes; ``changed(what)`` after each edit."""
 
     def __init__(self) -> None:
         self.video: Optional[VideoInfo] = None
         self.selection: Optional[Selection] = None
         self.takes: list[TakeItem] = []
-        self.lane: list[LaneClip] = []
+        self.lanes: list[Lane] = default_lanes()
         self.changed = Signal()
 
     def assign(self, other: "Project") -> None:
         """Take over ``other``'s whole state (opening a project keeps this object for the views)."""
         self.video, self.selection = other.video, other.selection
-        self.takes, self.lane = list(other.takes), list(other.lane)
-        for what in ("video", "takes", "lane", "selection"):
+        self.takes, self.lanes = list(other.takes), list(other.lanes)
+        for what in ("video", "takes", "lanes", "lane", "selection"):
             self.changed.emit(what)
 
     # -- video and selection -------------------------------------------------------------
@@ -138,44 +127,111 @@ class Project:
         self.take(take_id).take.name = name
         self.changed.emit("takes")
 
-    # -- lane -----------------------------------------------------------------------------
-    def add_clip(self, clip: LaneClip) -> None:
-        """Place a clip on the Foley lane."""
+    # -- lanes --------------------------------------------------------------------------
+    def lane_by_id(self, lane_id: str) -> Lane:
+        """The lane with ``lane_id`` (KeyError names it when absent)."""
+        for lane in self.lanes:
+            if lane.id == lane_id:
+                return lane
+        raise KeyError(f"no lane {lane_id!r} in the project")
+
+    def replace_lane(self, lane: Lane) -> None:
+        """Swap in an edited lane (same id)."""
+        index = self.lanes.index(self.lane_by_id(lane.id))
+        old, self.lanes[index] = self.lanes[index], lane
+        self.changed.emit("lane" if old.clips != lane.clips else "lanes")
+
+    def insert_lane(self, index: int, lane: Lane) -> None:
+        """Add a lane at ``index`` (ids are unique)."""
+        if any(other.id == lane.id for other in self.lanes):
+            raise ConfigError(f"The project already has a lane {lane.id!r}.")
+        self.lanes.insert(index, lane)
+        self.changed.emit("lane" if lane.clips else "lanes")
+
+    def remove_lane(self, lane_id: str) -> tuple[int, Lane]:
+        """Remove a lane (its takes stay in the list); returns ``(index, lane)`` to put back."""
+        lane = self.lane_by_id(lane_id)
+        index = self.lanes.index(lane)
+        del self.lanes[index]
+        self.changed.emit("lane" if lane.clips else "lanes")
+        return index, lane
+
+    def lanes_of(self, kind: str) -> list[Lane]:
+        """The lanes of one kind, top to bottom."""
+        return [lane for lane in self.lanes if lane.kind == kind]
+
+    def sync_lane(self) -> Optional[Lane]:
+        """The sync lane generation follows (the topmost), if the project has one."""
+        return next(iter(self.lanes_of("sync")), None)
+
+    def sync_for(self, start: float, end: float) -> Optional[SyncTrack]:
+        """The sync lane's hits in ``[start, end)`` for a request; ``None`` when there are none."""
+        lane = self.sync_lane()
+        track = lane.sync.within(start, end) if lane is not None else None
+        return track if track is not None and track.hits else None
+
+    # -- clips on Foley lanes -------------------------------------------------------------
+    @property
+    def lane(self) -> list[LaneClip]:
+        """Every clip on the Foley lanes, lane by lane."""
+        return [c for lane in self.lanes_of("foley") for c in lane.clips]
+
+    def add_clip(self, clip: LaneClip, lane_id: Optional[str] = None) -> None:
+        """Place a clip on a Foley lane (the topmost one unless ``lane_id`` names another)."""
         self.take(clip.take_id)  # the take must exist
-        self.lane.append(clip)
-        self.changed.emit("lane")
+        lane = self.lane_by_id(lane_id) if lane_id else next(iter(self.lanes_of("foley")), None)
+        if lane is None or lane.kind != "foley":
+            raise ConfigError("Takes go on a Foley lane, and there is none; add a Foley lane first.")
+        self.replace_lane(lane.with_changes(clips=(*lane.clips, clip)))
 
     def remove_clip(self, clip_id: str) -> LaneClip:
-        """Take a clip off the lane and return it."""
-        clip = next(c for c in self.lane if c.id == clip_id)
-        self.lane.remove(clip)
-        self.changed.emit("lane")
+        """Take a clip off its lane and return it."""
+        lane = self.lane_by_id(self.clip_lane(clip_id))
+        clip = next(c for c in lane.clips if c.id == clip_id)
+        self.replace_lane(lane.with_changes(clips=tuple(c for c in lane.clips if c.id != clip_id)))
         return clip
+
+    def clip_lane(self, clip_id: str) -> str:
+        """Id of the lane that holds ``clip_id``."""
+        for lane in self.lanes:
+            if any(c.id == clip_id for c in lane.clips):
+                return lane.id
+        raise KeyError(f"no clip {clip_id!r} on any lane")
 
     def clips_of(self, take_id: str) -> list[LaneClip]:
         """Lane clips that play ``take_id``."""
         return [c for c in self.lane if c.take_id == take_id]
 
     def mix(self, soundtrack: np.ndarray, rate: int) -> np.ndarray:
-        """The soundtrack with the Foley lane mixed in: ``(S,)`` float32 at ``rate``.
+        """The soundtrack with the Foley lanes mixed in: ``(S,)`` float32 at ``rate``.
 
-        Foley clips add to the soundtrack; an inpainted clip already holds the soundtrack
-        around its gap, so it replaces the soundtrack where it lies instead of doubling it.
+        Each lane sounds at its gain unless muted (or another lane is soloed). Foley clips add
+        to the soundtrack; an inpainted clip already holds the soundtrack around its gap, so it
+        replaces the soundtrack where it lies instead of doubling it.
         """
-        out = np.array(soundtrack, dtype=np.float32)  # (S,)
-        for clip, audio in self._placed(rate):
+        out = np.array(soundtrack, dtype=np.float32) * self._production_gain()  # (S,)
+        placed = self._placed(rate)
+        for clip, audio, _ in placed:
             if self.take(clip.take_id).gap is not None:
                 first = int(round(clip.start * rate))
                 out[first:first + len(audio)] = 0.0
-        for clip, audio in self._placed(rate):
+        for clip, audio, gain in placed:
             first = int(round(clip.start * rate))
             span = out[first:first + len(audio)]
-            span += audio[:len(span)]
+            span += gain * audio[:len(span)]
         return np.clip(out, -1.0, 1.0)
 
-    def _placed(self, rate: int) -> list[tuple[LaneClip, np.ndarray]]:
+    def _production_gain(self) -> float:
+        lane = next(iter(self.lanes_of("production")), None)
+        if lane is None:
+            return 1.0
+        return lane.gain if audible(self.lanes, lane) else 0.0
+
+    def _placed(self, rate: int) -> list[tuple[LaneClip, np.ndarray, float]]:
+        """``(clip, its audio at rate, lane gain)`` for every clip on an audible Foley lane."""
         return [(c, _resample(self.take(c.take_id).take.audio, self.take(c.take_id).take.sample_rate,
-                              rate)) for c in self.lane]
+                              rate), lane.gain)
+                for lane in self.lanes_of("foley") if audible(self.lanes, lane) for c in lane.clips]
 
 
 def _resample(audio: np.ndarray, src: int, dst: int) -> np.ndarray:

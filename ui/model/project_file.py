@@ -1,7 +1,9 @@
 """Project files: versioned JSON plus one WAV per take in a folder beside it.
 
 ``song.foley.json`` holds ``schema_version``, the video, the selection, the takes' provenance and
-the Foley lane; ``song.foley.json.takes/`` holds ``<take id>.wav`` (32-bit float, lossless).
+the lanes (production, Foley stems with their clips, sync tracks with their hits);
+``song.foley.json.takes/`` holds ``<take id>.wav`` (32-bit float, lossless), and for a take
+conformed to a sync track also ``<take id>.unconformed.wav``, the audio as generated.
 Older versions are migrated on load; files from a newer Foley Studio are refused rather than
 half-read. Everything is written atomically, the JSON last, so a crash never leaves a project
 that points at missing audio.
@@ -18,10 +20,12 @@ import soundfile as sf
 from foley_studio.atomic import atomic_path, write_text_atomic
 from foley_studio.errors import ConfigError, MissingFileError
 from foley_studio.requests import Take
+from foley_studio.sync import SyncTrack
+from ui.model.lanes import Lane
 from ui.model.project import LaneClip, Project, TakeItem, VideoInfo
 from ui.model.selection import Selection
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 SUFFIX = ".foley.json"
 
 
@@ -35,7 +39,10 @@ def save_project(project: Project, path: str | Path) -> Path:
     path = Path(path)
     folder = takes_dir(path)
     for item in project.takes:
-        _write_take_audio(folder / f"{item.id}.wav", item.take)
+        _write_take_audio(folder / f"{item.id}.wav", item.take.audio, item.take.sample_rate)
+        if item.take.unconformed is not None:
+            _write_take_audio(folder / f"{item.id}.unconformed.wav", item.take.unconformed,
+                              item.take.sample_rate)
     write_text_atomic(path, json.dumps(to_dict(project, path), indent=2))
     return path
 
@@ -64,7 +71,7 @@ def to_dict(project: Project, path: Path) -> dict[str, Any]:
         "selection": None if sel is None else {"start": sel.start, "end": sel.end,
                                                "frame": sel.frame},
         "takes": [_take_dict(item, path) for item in project.takes],
-        "lane": [{"id": c.id, "take_id": c.take_id, "start": c.start} for c in project.lane],
+        "lanes": [_lane_dict(lane) for lane in project.lanes],
     }
 
 
@@ -79,8 +86,8 @@ def from_dict(data: dict[str, Any], path: Path) -> Project:
             s = data["selection"]
             project.selection = Selection(s["start"], s["end"], s.get("frame", False))
         project.takes = [_take_item(t, path) for t in data["takes"]]
-        project.lane = [LaneClip(c["take_id"], c["start"], c["id"]) for c in data["lane"]]
-    except (KeyError, TypeError, ValueError) as exc:
+        project.lanes = [_lane(d) for d in data["lanes"]]
+    except (KeyError, TypeError, ValueError, ConfigError) as exc:
         raise ConfigError(f"{path} is damaged ({exc!r} is missing or wrong); restore it from "
                           "the autosave or a backup.") from exc
     return project
@@ -113,37 +120,75 @@ def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2}
+def _v2_to_v3(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 had one Foley lane (a list of clips); version 3 has lanes of several kinds."""
+    lanes = [_lane_dict(lane) for lane in Project().lanes]
+    for lane in lanes:
+        if lane["kind"] == "foley":
+            lane["clips"] = data.pop("lane", [])
+    data["lanes"] = lanes
+    data["schema_version"] = 3
+    return data
+
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2, 2: _v2_to_v3}
 """schema_version → function that returns the document at the next version."""
+
+
+def _lane_dict(lane: Lane) -> dict[str, Any]:
+    out = {"id": lane.id, "kind": lane.kind, "name": lane.name, "mute": lane.mute,
+           "solo": lane.solo, "gain_db": lane.gain_db,
+           "clips": [{"id": c.id, "take_id": c.take_id, "start": c.start} for c in lane.clips]}
+    if lane.kind == "sync":
+        out["sync"] = lane.sync.to_json()
+    return out
+
+
+def _lane(d: dict[str, Any]) -> Lane:
+    clips = tuple(LaneClip(c["take_id"], float(c["start"]), c["id"]) for c in d.get("clips", []))
+    sync = SyncTrack.from_json(d["sync"]) if d.get("sync") else SyncTrack()
+    return Lane(d["kind"], d["name"], d["id"], bool(d.get("mute", False)), bool(d.get("solo", False)),
+                float(d.get("gain_db", 0.0)), clips, sync)
 
 
 def _take_dict(item: TakeItem, path: Path) -> dict[str, Any]:
     t = item.take
-    return {"id": item.id, "name": t.name, "file": f"{takes_dir(path).name}/{item.id}.wav",
-            "region": list(item.region), "gap": None if item.gap is None else list(item.gap),
-            "model": t.model, "seed": t.seed, "start": t.start, "mode": t.mode,
-            "prompt": t.prompt, "settings": t.settings}
+    out = {"id": item.id, "name": t.name, "file": f"{takes_dir(path).name}/{item.id}.wav",
+           "region": list(item.region), "gap": None if item.gap is None else list(item.gap),
+           "model": t.model, "seed": t.seed, "start": t.start, "mode": t.mode,
+           "prompt": t.prompt, "settings": t.settings}
+    if t.sync is not None:
+        out["sync"] = t.sync.to_json()
+    if t.unconformed is not None:
+        out["unconformed"] = f"{takes_dir(path).name}/{item.id}.unconformed.wav"
+        out["conform"] = t.conform
+    return out
 
 
 def _take_item(d: dict[str, Any], path: Path) -> TakeItem:
-    wav = path.parent / d["file"]
-    if not wav.is_file():
-        raise MissingFileError(f"The take audio {wav} is missing; the project {path} refers to "
-                               "it. Restore the .takes folder next to the project file.")
-    audio, rate = sf.read(wav, dtype="float32", always_2d=False)  # (S,)
+    audio, rate = _read_take_audio(path.parent / d["file"], path)
+    unconformed = _read_take_audio(path.parent / d["unconformed"], path)[0] if d.get("unconformed") else None
     take = Take(audio=audio, sample_rate=rate, model=d["model"], seed=d["seed"],
                 start=d["start"], mode=d["mode"], prompt=d.get("prompt"), name=d["name"],
-                settings=d.get("settings", {}))
+                settings=d.get("settings", {}),
+                sync=SyncTrack.from_json(d["sync"]) if d.get("sync") else None,
+                unconformed=unconformed, conform=d.get("conform"))
     gap = tuple(d["gap"]) if d.get("gap") else None
     return TakeItem(take, tuple(d["region"]), gap, d["id"])
 
 
-def _write_take_audio(target: Path, take: Take) -> None:
+def _read_take_audio(wav: Path, path: Path) -> tuple[np.ndarray, int]:
+    if not wav.is_file():
+        raise MissingFileError(f"The take audio {wav} is missing; the project {path} refers to "
+                               "it. Restore the .takes folder next to the project file.")
+    return sf.read(wav, dtype="float32", always_2d=False)  # (S,), rate
+
+
+def _write_take_audio(target: Path, audio: np.ndarray, rate: int) -> None:
     if target.is_file():  # take audio never changes once generated
         return
     with atomic_path(target) as tmp:
-        sf.write(tmp, np.asarray(take.audio, dtype=np.float32), take.sample_rate,
-                 subtype="FLOAT", format="WAV")
+        sf.write(tmp, np.asarray(audio, dtype=np.float32), rate, subtype="FLOAT", format="WAV")
 
 
 def _relative(video: str, folder: Path) -> str:

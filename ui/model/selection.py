@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from foley_studio.errors import SelectionError
-from foley_studio.timeline import TimeRange
+from foley_studio.timeline import TimeRange, frame_index
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class Selection:
     @classmethod
     def at_frame(cls, t: float, fps: float, duration: float) -> "Selection":
         """The frame that contains ``t`` (clamped to the clip)."""
-        index = int(min(max(t, 0.0), max(duration - 1e-9, 0.0)) * fps)
+        index = frame_index(min(max(t, 0.0), max(duration - 1e-9, 0.0)), fps)
         return cls(index / fps, min((index + 1) / fps, duration), frame=True)
 
     @classmethod

@@ -12,6 +12,7 @@ from PyQt6.QtGui import QAction, QKeySequence
 
 from ui.qt.dialogs import PROJECT_FILTER, VIDEO_FILTER
 from ui.qt.qt_preferences import QtPreferences
+from ui.qt.qt_sync import build_sync_menu
 
 
 class MenuHost(Protocol):
@@ -105,6 +106,7 @@ def build_menus(w: MenuHost) -> WindowActions:
     a.add(mark, "Set In Point", w.mark_in, "I")
     a.add(mark, "Set Out Point", w.mark_out, "O")
     a.add(mark, "Clear Selection", w.clear_selection, "Esc")
+    build_sync_menu(a, bar)
     transport = bar.addMenu("&Transport")
     a.play = a.add(transport, "Play", w.flows.toggle_play, "Space")
     a.add(transport, "Go to Start", lambda: w.seek(0.0), "Home")

@@ -10,10 +10,11 @@ through :meth:`present`, so tests replace that one method and the event loop is 
 """
 from __future__ import annotations
 
+import functools
 import sys
 import threading
 from types import TracebackType
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 from PyQt6.QtWidgets import QMessageBox, QWidget
 
@@ -106,3 +107,12 @@ class ErrorReporter:
             name = args.thread.name if args.thread is not None else "a worker"
             call_on_gui(self.report, args.exc_value, f"Background task ({name})")
         return hook
+
+
+def guarded_slot(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Wrap a method of an object with a window ``w`` so that whatever it raises becomes an error
+    dialog (``w.guarded``) instead of escaping into Qt."""
+    @functools.wraps(method)
+    def wrapper(self: Any, *args: Any) -> Any:
+        return self.w.guarded(method, self, *args)
+    return wrapper

@@ -32,6 +32,7 @@ from ui.qt.qt_generate_panel import QtGeneratePanel
 from ui.qt.qt_preview import QtPreview
 from ui.qt.qt_send_panel import QtSendPanel
 from ui.qt.qt_storyboard_panel import QtStoryboardPanel
+from ui.qt.qt_sync import SyncEditor
 from ui.qt.qt_takes_panel import QtTakesPanel
 from ui.qt.qt_timeline import QtTimeline
 from ui.qt.qt_transport import Transport
@@ -66,6 +67,7 @@ class MainWindow(QMainWindow):
         self._on_done: dict[int, tuple[Callable[[Any], None], Optional[Callable]]] = {}
         self._build_widgets()
         self.flows = Workflows(self)
+        self.sync = SyncEditor(self)
         self.actions = build_menus(self)
         self._build_transport_bar()
         self._connect()
@@ -180,10 +182,13 @@ class MainWindow(QMainWindow):
         self.progress.setValue(int(job.progress * 1000))
         self.job_label.setText(f"{job.title}: {job.state.value}")
         if job.finished:
+            self.generate_panel.refresh_sync_note()  # a bundle's sync support is known once loaded
             self._finish(job)
 
     def _finish(self, job: Job) -> None:
-        on_done, on_failed = self._on_done.pop(job.id, (None, None))
+        if job.id not in self._on_done:  # queued updates of one job all see it finished: once
+            return
+        on_done, on_failed = self._on_done.pop(job.id)
         if job.state is JobState.DONE and on_done is not None:
             self.guarded(on_done, job.result)
         elif job.state is JobState.FAILED:

@@ -1,13 +1,14 @@
-"""The Generate panel: mode, weights, preset, prompt, takes, seed and sampler settings."""
+"""The Generate panel: mode, weights, preset, prompt, takes, seed, sampler settings, and whether
+takes are conformed to the sync lane's hits (with a note when the chosen model ignores sync)."""
 from __future__ import annotations
 
 import random
 from typing import Optional
 
 from PyQt6.QtCore import pyqtSignal
-from PyQt6.QtWidgets import (QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGridLayout,
-                             QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox,
-                             QToolButton, QVBoxLayout, QWidget)
+from PyQt6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout,
+                             QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton,
+                             QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
 from foley_studio.requests import SamplerSettings
 from ui.model.presets import GenerationPreset, list_presets
@@ -46,7 +47,7 @@ class QtGeneratePanel(QWidget):
         self.add_folder.clicked.connect(self._on_add_folder)
         self.preset = QComboBox()
         self.preset.activated.connect(lambda _: self.apply_preset(self.preset.currentData()))
-        self.prompt = QLineEdit(placeholderText="e.g. footsteps on gravel (optional for Foley)")
+        self.prompt = QLineEdit(placeholderText="e.g. footsteps on gravel (text prompt mode)")
         self.takes = _spin(1, 16, settings.takes)
         self.seed = _spin(0, 2**31 - 1, 0)
         self.dice = QToolButton(text="Random")
@@ -59,6 +60,16 @@ class QtGeneratePanel(QWidget):
         self.top_k = _spin(0, 4096, 0)
         self.steps = _spin(1, 200, 30)
         self.extend = _spin(0.1, 30.0, 2.0, 2, 0.5)
+        self.conform = QCheckBox("Conform takes to the sync hits")
+        self.conform.setChecked(True)
+        self.conform.setToolTip("After generating, move each transient of a take onto its hit on "
+                                "the sync lane (the take keeps the original too, for A/B)")
+        self.sync_note = QLabel("")
+        self.sync_note.setWordWrap(True)
+        self.sync_note.setObjectName("note")
+        self.generator.currentIndexChanged.connect(lambda _: self.refresh_sync_note())
+        self.mode.currentIndexChanged.connect(lambda _: self._enable_prompt())
+        self._enable_prompt()
         self.button = QPushButton("Generate")
         self.button.setObjectName("primary")
         self.button.clicked.connect(self.generate_requested.emit)
@@ -84,6 +95,8 @@ class QtGeneratePanel(QWidget):
         outer = QVBoxLayout(self)
         outer.addLayout(form)
         outer.addWidget(sampler)
+        outer.addWidget(self.conform)
+        outer.addWidget(self.sync_note)
         outer.addStretch(1)
         outer.addWidget(self.button)
 
@@ -95,6 +108,14 @@ class QtGeneratePanel(QWidget):
             self.generator.addItem(entry.label, entry.key)
         index = self.generator.findData(current)
         self.generator.setCurrentIndex(max(index, 0))
+        self.refresh_sync_note()
+
+    def refresh_sync_note(self) -> None:
+        """Say when the chosen model ignores the sync lane (known once it has been loaded)."""
+        follows = self.catalog.follows_sync(self.generator.currentData())
+        self.sync_note.setText("" if follows is not False else
+                               "This model ignores sync: its takes follow the hits only "
+                               "through conform.")
 
     def refresh_presets(self) -> None:
         """List built-in and user presets."""
@@ -113,6 +134,10 @@ class QtGeneratePanel(QWidget):
         self.takes.setValue(preset.takes)
         if preset.prompt:
             self.prompt.setText(preset.prompt)
+
+    def _enable_prompt(self) -> None:
+        """The prompt is only used, and only editable, in text mode (the picture guides the rest)."""
+        self.prompt.setEnabled(self.mode.currentData() == "text")
 
     def set_mode(self, mode: str) -> None:
         """Choose a mode by key (``foley``, ``inpaint``…)."""
@@ -133,7 +158,7 @@ class QtGeneratePanel(QWidget):
                                prompt=self.prompt.text().strip(), sampler=sampler,
                                extend_seconds=self.extend.value(), still_seconds=s.still_seconds,
                                context_seconds=s.inpaint_context, crossfade_ms=s.crossfade_ms,
-                               window=s.storyboard_window)
+                               window=s.storyboard_window, conform=self.conform.isChecked())
 
     def _on_generator_picked(self) -> None:
         """A preset with values per generator follows the newly picked generator."""

@@ -1,4 +1,5 @@
-"""The takes list: waveform thumbnails, audition, A/B, accept, rename, delete, export."""
+"""The takes list: waveform thumbnails, audition, A/B, accept, rename, delete, export; a take
+conformed to the sync lane A/Bs against its original and says what conform did."""
 from __future__ import annotations
 
 from typing import Optional
@@ -40,6 +41,7 @@ class QtTakesPanel(QWidget):
     stop_requested = pyqtSignal()
     ab_requested = pyqtSignal()
     before_after_requested = pyqtSignal(str)
+    original_requested = pyqtSignal(str)  # A/B a conformed take against the audio as generated
     accept_requested = pyqtSignal(str)
     rename_requested = pyqtSignal(str)
     delete_requested = pyqtSignal(str)
@@ -57,7 +59,8 @@ class QtTakesPanel(QWidget):
         self.buttons: dict[str, QPushButton] = {}
         grid = QGridLayout()
         specs = (("Play", self.play_requested), ("Stop", None), ("A/B", None),
-                 ("Before/After", self.before_after_requested), ("Accept", self.accept_requested),
+                 ("Before/After", self.before_after_requested),
+                 ("Conformed/Original", self.original_requested), ("Accept", self.accept_requested),
                  ("Rename", self.rename_requested), ("Delete", self.delete_requested),
                  ("Export WAV", None), ("Export BWF", None))
         for i, (label, signal) in enumerate(specs):
@@ -66,7 +69,7 @@ class QtTakesPanel(QWidget):
             grid.addWidget(button, i // 5, i % 5)
             if signal is not None:
                 button.clicked.connect(lambda _=False, s=signal: self._emit_for_current(s))
-        grid.addWidget(self.loop, 1, 4)
+        grid.addWidget(self.loop, 0, 5)
         self.buttons["Stop"].clicked.connect(self.stop_requested.emit)
         self.buttons["A/B"].clicked.connect(self.ab_requested.emit)
         self.buttons["Export WAV"].clicked.connect(lambda: self._export(False))
@@ -127,7 +130,7 @@ class QtTakesPanel(QWidget):
         colour = theme.INPAINT if t.mode == "inpaint" else theme.FOLEY
         placed = " · on lane" if self.project.clips_of(item.id) else ""
         text = (f"{item.name}{placed}\n{t.model} · seed {t.seed} · {timecode(t.start, self.fps)}"
-                f" · {t.duration:.2f} s")
+                f" · {t.duration:.2f} s{conform_summary(t.conform)}")
         row = QListWidgetItem(QIcon(waveform_pixmap(t.audio, t.sample_rate, colour)), text)
         row.setData(Qt.ItemDataRole.UserRole, item.id)
         return row
@@ -146,5 +149,15 @@ class QtTakesPanel(QWidget):
         take_id = self.current_id()
         for label, button in self.buttons.items():
             button.setEnabled(take_id is not None or label == "Stop")
-        inpaint = take_id is not None and self.project.take(take_id).gap is not None
-        self.buttons["Before/After"].setEnabled(inpaint)
+        item = self.project.take(take_id) if take_id is not None else None
+        self.buttons["Before/After"].setEnabled(item is not None and item.gap is not None)
+        self.buttons["Conformed/Original"].setEnabled(item is not None and item.take.unconformed is not None)
+
+
+def conform_summary(report: Optional[dict]) -> str:
+    """The row's note on what conform did, e.g. ``· conformed: 3 hits moved, 1 missing``."""
+    if report is None:
+        return ""
+    moved, missing = len(report.get("moves", [])), len(report.get("missing", []))
+    return (f" · conformed: {moved} hit{'s' if moved != 1 else ''} moved"
+            + (f", {missing} missing" if missing else ""))

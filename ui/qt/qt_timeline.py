@@ -1,22 +1,28 @@
-"""The timeline: timecode ruler, thumbnail strip, the clip's own soundtrack, the Foley lane.
+"""The timeline: timecode ruler, thumbnail strip and the project's lanes (production audio,
+Foley stems, sync hits).
 
-Click to put the playhead on a frame and select it; drag to select a region. The wheel
-scrolls, Ctrl+wheel (or +/-) zooms around the mouse. Zoomed in past the overview's thumbnails,
-the timeline asks (:attr:`QtTimeline.thumbnails_wanted`) for the exact frames its boxes show.
-The widget draws the project and the clip overview; it changes the project only through
-:meth:`Project.set_selection` and reports seeks through :attr:`QtTimeline.seek_requested`.
+Click to put the playhead on a frame and select it; drag to select a region; both snap to frame
+boundaries. On a sync lane a double-click adds a hit, a hit drags from frame to frame, and
+Delete or Backspace removes the selected hit. The M and S boxes in an audio lane's header mute
+and solo it. The wheel scrolls, Ctrl+wheel (or +/-) zooms around the mouse. Zoomed in past the
+overview's thumbnails, the timeline asks (:attr:`QtTimeline.thumbnails_wanted`) for the exact
+frames its boxes show. The widget draws the project and the clip overview; it changes the
+project only through :meth:`Project.set_selection` and reports seeks and edits through its
+signals, which the window turns into undoable commands.
 """
 from __future__ import annotations
 
 from typing import Optional
 
 import numpy as np
-from PyQt6.QtCore import QPointF, QRectF, Qt, QTimer, pyqtSignal
-from PyQt6.QtGui import QColor, QFont, QImage, QMouseEvent, QPainter, QPaintEvent, QPen, QPolygonF
-from PyQt6.QtGui import QWheelEvent
+from PyQt6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, pyqtSignal
+from PyQt6.QtGui import (QColor, QFont, QImage, QKeyEvent, QMouseEvent, QPainter, QPaintEvent,
+                         QPen, QPolygonF, QWheelEvent)
 from PyQt6.QtWidgets import QScrollBar, QSizePolicy, QVBoxLayout, QWidget
 
-from foley_studio.timeline import timecode
+from foley_studio.sync import SILENCE_DB
+from foley_studio.timeline import frame_start, snap_to_frame, timecode
+from ui.model.lanes import Lane, audible, hit_near
 from ui.model.project import Project
 from ui.model.selection import Selection
 from ui.qt import theme
@@ -24,9 +30,15 @@ from ui.services.media import PEAK_RATE, Overview, waveform_peaks
 
 HEADER_W = 118
 RULER_H = 28
-LANES = (("Picture", 58), ("Production audio", 70), ("Foley", 70))
+PICTURE_H = 58
+HEIGHTS = {"production": 70, "foley": 70, "sync": 44}
+"""Each lane kind's height before spare room is shared out (audio lanes take the spare)."""
+COLOURS = {"production": theme.SOURCE_WAVE, "foley": theme.FOLEY, "sync": theme.SYNC}
 TICK_STEPS = (1 / 25, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600)
 DRAG_PIXELS = 4
+HIT_PIXELS = 6
+"""How near a hit's marker a click must land to grab it."""
+DELETE_KEYS = (Qt.Key.Key_Delete, Qt.Key.Key_Backspace)
 THUMB_DELAY_MS = 150
 """How long the view must rest before the timeline asks for sharper thumbnails."""
 MAX_FINE_THUMBS = 600
@@ -41,19 +53,29 @@ def to_qimage(rgb: np.ndarray) -> QImage:
 
 
 class _Canvas(QWidget):
-    """Paints the lanes and turns mouse gestures into seeks and selections."""
+    """Paints the lanes and turns mouse gestures into seeks, selections and lane edits."""
 
     def __init__(self, timeline: "QtTimeline") -> None:
         super().__init__(timeline)
         self.t = timeline
         self.setMouseTracking(False)
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setMinimumHeight(RULER_H + sum(h for _, h in LANES) + 4)
+        self.fit_lanes()
         self._press: Optional[float] = None
         self._press_x = 0.0
         self._dragging = False
         self._clip_drag: Optional[tuple[str, float]] = None  # (clip id, its start at the press)
+        self._hit_drag: Optional[float] = None  # the dragged hit's time at the press
         self._gestures = 0
+
+    def fit_lanes(self) -> None:
+        """Make room for every lane."""
+        self.setMinimumHeight(RULER_H + PICTURE_H + sum(HEIGHTS[lane.kind] for lane in self.lanes()) + 4)
+
+    def lanes(self) -> list[Lane]:
+        """The project's lanes, in the order drawn below the picture row."""
+        return self.t.project.lanes
 
     # -- geometry ------------------------------------------------------------------------
     def x_of(self, seconds: float) -> float:
@@ -63,33 +85,49 @@ class _Canvas(QWidget):
         return self.t.scroll + (x - HEADER_W) / self.t.zoom
 
     def lane_heights(self) -> list[float]:
-        """Lane heights; spare height goes to the two sound lanes."""
-        base = [h for _, h in LANES]
-        spare = max(0.0, self.height() - RULER_H - sum(base)) / 2
-        return [base[0], base[1] + spare, base[2] + spare]
+        """Row heights: the picture row, then one per lane; spare height goes to audio lanes."""
+        base = [HEIGHTS[lane.kind] for lane in self.lanes()]
+        audio = sum(1 for lane in self.lanes() if lane.is_audio) or 1
+        spare = max(0.0, self.height() - RULER_H - PICTURE_H - sum(base)) / audio
+        return [PICTURE_H] + [h + (spare if lane.is_audio else 0.0) for h, lane in zip(base, self.lanes())]
 
     def lane_rect(self, index: int) -> QRectF:
+        """Row ``index``: 0 is the picture, ``i`` the project's lane ``i - 1``."""
         heights = self.lane_heights()
         top = RULER_H + sum(heights[:index])
         return QRectF(HEADER_W, top, self.width() - HEADER_W, heights[index])
+
+    def row_at(self, y: float) -> Optional[Lane]:
+        """The lane drawn at height ``y`` (None on the ruler or the picture row)."""
+        for index, lane in enumerate(self.lanes(), start=1):
+            r = self.lane_rect(index)
+            if r.top() <= y < r.bottom():
+                return lane
+        return None
+
+    def toggle_rects(self, index: int) -> dict[str, QRectF]:
+        """The M (mute) and S (solo) boxes in row ``index``'s header."""
+        r = self.lane_rect(index)
+        y = r.bottom() - 20
+        return {"mute": QRectF(12, y, 18, 15), "solo": QRectF(34, y, 18, 15)}
 
     # -- painting ------------------------------------------------------------------------
     def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
         p.fillRect(self.rect(), theme.BACKGROUND)
-        for i in range(len(LANES)):
+        for i in range(len(self.lanes()) + 1):
             p.fillRect(self.lane_rect(i), theme.LANE if i % 2 == 0 else theme.LANE_ALT)
         self._paint_selection(p, self.rect().height())
         self._paint_thumbnails(p)
         self._paint_selection(p, self.lane_rect(0).bottom())  # tint the selected pictures too
-        self._paint_source(p, self.lane_rect(1))
-        self._paint_foley(p, self.lane_rect(2))
+        painters = {"production": self._paint_source, "foley": self._paint_foley, "sync": self._paint_sync}
+        for index, lane in enumerate(self.lanes(), start=1):
+            painters[lane.kind](p, self.lane_rect(index), lane)
         self._paint_selection_edges(p)
         self._paint_ruler(p)
         self._paint_headers(p)
         self._paint_playhead(p)
         p.end()
-
     def _paint_ruler(self, p: QPainter) -> None:
         p.fillRect(QRectF(0, 0, self.width(), RULER_H), theme.HEADER)
         fps = self.t.fps
@@ -118,16 +156,33 @@ class _Canvas(QWidget):
         p.setPen(QPen(theme.TEXT_DIM))
         p.drawText(QRectF(8, 0, HEADER_W - 8, RULER_H), Qt.AlignmentFlag.AlignVCenter,
                    timecode(self.t.playhead, self.t.fps))
-        colours = (theme.TEXT, theme.SOURCE_WAVE, theme.FOLEY)
-        for i, (name, _) in enumerate(LANES):
+        rows = [("Picture", theme.TEXT, None)] + [(lane.name, COLOURS[lane.kind], lane) for lane in self.lanes()]
+        for i, (name, colour, lane) in enumerate(rows):
             r = self.lane_rect(i)
-            p.fillRect(QRectF(0, r.top(), 4, r.height()), colours[i])
+            p.fillRect(QRectF(0, r.top(), 4, r.height()), colour)
             p.setPen(QPen(theme.TEXT))
-            p.drawText(QRectF(12, r.top(), HEADER_W - 14, r.height()),
-                       Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextWordWrap, name)
+            p.setFont(QFont("sans", 9, QFont.Weight.Bold))
+            p.drawText(QRectF(12, r.top() + 4, HEADER_W - 14, 30),
+                       Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap, name)
+            if lane is not None and lane.is_audio:
+                self._paint_toggles(p, i, lane)
             p.setPen(QPen(QColor("#111214")))
             p.drawLine(QPointF(0, r.bottom()), QPointF(self.width(), r.bottom()))
         p.drawLine(QPointF(HEADER_W - 0.5, 0), QPointF(HEADER_W - 0.5, self.height()))
+
+    def _paint_toggles(self, p: QPainter, index: int, lane: Lane) -> None:
+        p.setFont(QFont("sans", 7, QFont.Weight.Bold))
+        for key, box in self.toggle_rects(index).items():
+            on = getattr(lane, key)
+            p.setPen(QPen(theme.TEXT_DIM))
+            p.setBrush(QColor("#e0b341" if key == "solo" else "#d9534f") if on else theme.LANE)
+            p.drawRoundedRect(box, 2, 2)
+            p.setPen(QPen(QColor("black") if on else theme.TEXT))
+            p.drawText(box, Qt.AlignmentFlag.AlignCenter, key[0].upper())
+        if lane.gain_db:
+            p.setPen(QPen(theme.TEXT_DIM))
+            box = self.toggle_rects(index)["solo"]
+            p.drawText(QPointF(box.right() + 6, box.bottom() - 3), f"{lane.gain_db:+.1f} dB")
 
     def thumb_slots(self) -> tuple[list[tuple[QRectF, float]], float]:
         """The picture lane's thumbnail boxes with the time at each one's centre, and the
@@ -150,22 +205,25 @@ class _Canvas(QWidget):
         for box, t in slots:
             p.drawImage(box, self.t.thumbnail_near(t))
 
-    def _paint_source(self, p: QPainter, r: QRectF) -> None:
+    def _paint_source(self, p: QPainter, r: QRectF, lane: Lane) -> None:
         peaks = self.t.peaks
         if peaks is None:
             p.setPen(QPen(theme.TEXT_DIM))
             p.drawText(r, Qt.AlignmentFlag.AlignCenter, "no soundtrack" if self.t.duration else "")
             return
-        self._paint_peaks(p, r, peaks, 0.0, PEAK_RATE, theme.SOURCE_WAVE)
+        colour = theme.SOURCE_WAVE if audible(self.lanes(), lane) else theme.TEXT_DIM
+        self._paint_peaks(p, r, peaks * lane.gain, 0.0, PEAK_RATE, colour)
 
-    def _paint_foley(self, p: QPainter, r: QRectF) -> None:
+    def _paint_foley(self, p: QPainter, r: QRectF, lane: Lane) -> None:
         project = self.t.project
-        for clip in project.lane:
+        heard = audible(self.lanes(), lane)
+        for clip in lane.clips:
             item = project.take(clip.take_id)
             peaks = self.t.take_peaks(item.id, item.take.audio, item.take.sample_rate)
             x0, x1 = self.x_of(clip.start), self.x_of(clip.start + item.take.duration)
             box = QRectF(x0, r.top() + 3, max(2.0, x1 - x0), r.height() - 6)
             colour = theme.INPAINT if item.take.mode == "inpaint" else theme.FOLEY
+            colour = colour if heard else theme.TEXT_DIM
             selected = clip.id == self.t.selected_clip
             p.setPen(QPen(QColor("white") if selected else colour, 2 if selected else 1))
             p.setBrush(QColor(colour.red(), colour.green(), colour.blue(), 110 if selected else 70))
@@ -175,6 +233,29 @@ class _Canvas(QWidget):
             p.setPen(QPen(QColor("white")))
             p.setFont(QFont("sans", 8))
             p.drawText(box.adjusted(4, 1, -2, 0), Qt.AlignmentFlag.AlignTop, item.name)
+
+    def _paint_sync(self, p: QPainter, r: QRectF, lane: Lane) -> None:
+        """The envelope as a faint curve, each hit as a stem whose height is its strength."""
+        track, base = lane.sync, r.bottom() - 3
+        if track.envelope is not None:
+            env = track.envelope
+            xs = [self.x_of(env.start + i / env.rate) for i in range(len(env.db))]
+            ys = [base - (db - SILENCE_DB) / -SILENCE_DB * (r.height() - 8) for db in env.db]
+            p.setPen(QPen(QColor(theme.SYNC.red(), theme.SYNC.green(), theme.SYNC.blue(), 90), 1))
+            p.drawPolyline(QPolygonF([QPointF(x, y) for x, y in zip(xs, ys)]))
+        selected = self.t.selected_hit
+        for hit in track.hits:
+            x = self.x_of(hit.time)
+            if x < HEADER_W - HIT_PIXELS or x > self.width() + HIT_PIXELS:
+                continue
+            chosen = selected is not None and selected == (lane.id, hit.time)
+            colour = QColor("white") if chosen else theme.SYNC
+            top = base - (0.25 + 0.75 * hit.strength) * (r.height() - 10)
+            p.setPen(QPen(colour, 2 if chosen else 1.5))
+            p.drawLine(QPointF(x, base), QPointF(x, top))
+            p.setBrush(colour)
+            p.drawPolygon(QPolygonF([QPointF(x, top - 5), QPointF(x + 4, top), QPointF(x, top + 5),
+                                     QPointF(x - 4, top)]))
 
     def _paint_peaks(self, p: QPainter, r: QRectF, peaks: np.ndarray, start: float,
                      rate: int, colour: QColor) -> None:
@@ -216,30 +297,54 @@ class _Canvas(QWidget):
         p.drawPolygon(QPolygonF([QPointF(x - 6, RULER_H - 14), QPointF(x + 6, RULER_H - 14),
                                  QPointF(x, RULER_H - 6)]))
 
-    # -- mouse -----------------------------------------------------------------------------
+    # -- mouse and keys --------------------------------------------------------------------
     def clip_at(self, x: float, y: float) -> Optional[str]:
-        """Id of the lane clip under ``(x, y)``, if any (the topmost one)."""
-        if not self.lane_rect(2).contains(QPointF(x, y)):
+        """Id of the clip under ``(x, y)`` on a Foley lane, if any (the topmost one)."""
+        lane = self.row_at(y)
+        if lane is None or lane.kind != "foley" or x < HEADER_W:
             return None
         t = self.time_at(x)
-        hits = [c.id for c in self.t.project.lane
+        hits = [c.id for c in lane.clips
                 if c.start <= t < c.start + self.t.project.take(c.take_id).take.duration]
         return hits[-1] if hits else None
 
+    def hit_at(self, x: float, y: float) -> Optional[tuple[str, float]]:
+        """``(lane id, time)`` of the hit whose marker is under ``(x, y)``, if any."""
+        lane = self.row_at(y)
+        if lane is None or lane.kind != "sync" or x < HEADER_W:
+            return None
+        hit = hit_near(lane.sync, self.time_at(x), HIT_PIXELS / self.t.zoom)
+        return None if hit is None else (lane.id, hit.time)
+
     def mousePressEvent(self, event: QMouseEvent) -> None:
         x, y = event.position().x(), event.position().y()
-        if event.button() != Qt.MouseButton.LeftButton or x < HEADER_W or not self.t.duration:
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        if x < HEADER_W:
+            self._press_header(x, y)
+            return
+        if not self.t.duration:
             return
         self._press, self._press_x, self._dragging = self.time_at(x), x, False
-        clip_id = self.clip_at(x, y)
-        self.t.selected_clip = clip_id
-        if clip_id is not None:
+        clip_id, hit = self.clip_at(x, y), self.hit_at(x, y)
+        self.t.selected_clip, self.t.selected_hit = clip_id, hit
+        if clip_id is not None or hit is not None:
             self._gestures += 1
-            start = next(c.start for c in self.t.project.lane if c.id == clip_id)
-            self._clip_drag = (clip_id, start)
+            if clip_id is not None:
+                start = next(c.start for c in self.t.project.lane if c.id == clip_id)
+                self._clip_drag = (clip_id, start)
+            else:
+                self._hit_drag = hit[1]
             self.update()
             return
         self.t.seek_requested.emit(self.t.clamp(self._press))
+
+    def _press_header(self, x: float, y: float) -> None:
+        for index, lane in enumerate(self.lanes(), start=1):
+            for key, box in self.toggle_rects(index).items():
+                if lane.is_audio and box.contains(QPointF(x, y)):
+                    self.t.lane_toggled.emit(lane.id, key)
+                    return
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         if self._press is None:
@@ -248,18 +353,48 @@ class _Canvas(QWidget):
         self._dragging = self._dragging or abs(x - self._press_x) >= DRAG_PIXELS
         if not self._dragging:
             return
+        delta = self.time_at(x) - self._press
         if self._clip_drag is not None:
             clip_id, start = self._clip_drag
-            self.t.clip_moved.emit(clip_id, max(0.0, start + self.time_at(x) - self._press), self._gestures)
+            self.t.clip_moved.emit(clip_id, max(0.0, self.t.snap(start + delta)), self._gestures)
+        elif self._hit_drag is not None and self.t.selected_hit is not None:
+            lane_id, now = self.t.selected_hit
+            target = self.t.snap(self._hit_drag + delta)
+            if abs(target - now) > 1e-9:
+                self.t.hit_moved.emit(lane_id, now, target, self._gestures)
         else:
-            self.t.select(Selection.between(self._press, self.time_at(x), self.t.duration))
+            a, b = self.t.clamp(self._press), self.t.snap(self.time_at(x))  # from the playhead
+            if a != b:
+                self.t.select(Selection.between(a, b, self.t.duration))
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if self._press is None:
             return
-        if not self._dragging and self._clip_drag is None:
+        if not self._dragging and self._clip_drag is None and self._hit_drag is None:
             self.t.select(Selection.at_frame(self._press, self.t.fps, self.t.duration))
-        self._press, self._clip_drag = None, None
+        self._press, self._clip_drag, self._hit_drag = None, None, None
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        """On a sync lane, away from its hits: add a hit on the nearest frame boundary."""
+        x, y = event.position().x(), event.position().y()
+        lane = self.row_at(y)
+        if event.button() == Qt.MouseButton.LeftButton and lane is not None and lane.kind == "sync" \
+                and x >= HEADER_W and self.t.duration and self.hit_at(x, y) is None:
+            self.t.hit_added.emit(lane.id, self.t.snap(self.time_at(x)))
+
+    def event(self, event: QEvent) -> bool:
+        """Delete and Backspace belong to the selected hit while the timeline has focus."""
+        if event.type() == QEvent.Type.ShortcutOverride and self.t.selected_hit is not None \
+                and event.key() in DELETE_KEYS:
+            event.accept()
+            return True
+        return super().event(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in DELETE_KEYS and self.t.selected_hit is not None:
+            self.t.hit_removed.emit(*self.t.selected_hit)
+            return
+        super().keyPressEvent(event)
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         steps = event.angleDelta().y() / 120
@@ -274,6 +409,10 @@ class QtTimeline(QWidget):
 
     seek_requested = pyqtSignal(float)
     clip_moved = pyqtSignal(str, float, int)  # clip id, new start, drag gesture number
+    hit_added = pyqtSignal(str, float)  # sync lane id, time (on a frame boundary)
+    hit_moved = pyqtSignal(str, float, float, int)  # lane id, from, to, drag gesture number
+    hit_removed = pyqtSignal(str, float)  # lane id, time
+    lane_toggled = pyqtSignal(str, str)  # lane id, "mute" or "solo"
     thumbnails_wanted = pyqtSignal(list)  # frame-centre seconds the zoomed view has no picture for
 
     def __init__(self, project: Project, parent: Optional[QWidget] = None) -> None:
@@ -292,6 +431,7 @@ class QtTimeline(QWidget):
         self.peaks: Optional[np.ndarray] = None
         self._take_peaks: dict[str, np.ndarray] = {}
         self.selected_clip: Optional[str] = None
+        self.selected_hit: Optional[tuple[str, float]] = None  # (sync lane id, hit time)
         self.canvas = _Canvas(self)
         self.scrollbar = QScrollBar(Qt.Orientation.Horizontal, self)
         self.scrollbar.valueChanged.connect(lambda v: self.set_scroll(v / 1000, from_bar=True))
@@ -360,8 +500,12 @@ class QtTimeline(QWidget):
         self.project.set_selection(selection)
 
     def clamp(self, t: float) -> float:
-        """``t`` limited to the clip."""
-        return min(max(t, 0.0), self.duration)
+        """The start of the frame at ``t``, limited to the clip (where the playhead may go)."""
+        return min(max(frame_start(t, self.fps), 0.0), self.duration)
+
+    def snap(self, t: float) -> float:
+        """``t`` on the nearest frame boundary inside the clip (selection edges, hits, clips)."""
+        return min(max(snap_to_frame(t, self.fps), 0.0), self.duration)
 
     def set_playhead(self, t: float) -> None:
         """Move the playhead, scrolling to keep it in view."""
@@ -408,4 +552,12 @@ class QtTimeline(QWidget):
             self._take_peaks = {k: v for k, v in self._take_peaks.items() if k in live}
         if what == "lane" and self.selected_clip not in {c.id for c in self.project.lane}:
             self.selected_clip = None
+        if self.selected_hit is not None and not self._hit_exists(*self.selected_hit):
+            self.selected_hit = None
+        if what == "lanes":
+            self.canvas.fit_lanes()
         self.canvas.update()
+
+    def _hit_exists(self, lane_id: str, time: float) -> bool:
+        lane = next((lane for lane in self.project.lanes if lane.id == lane_id), None)
+        return lane is not None and time in lane.sync.times

@@ -19,13 +19,15 @@ POLL_MS = 16
 
 @dataclass
 class Playing:
-    """What is sounding: ``label`` names it, ``start`` is where sample 0 sits on the timeline."""
+    """What is sounding: ``label`` names it, ``start`` is where sample 0 sits on the timeline;
+    ``speed`` is timeline seconds per second of ``audio`` (0.5: slowed to half speed)."""
 
     label: str
     audio: np.ndarray  # (S,)
     rate: int
     start: float
     take_id: Optional[str] = None
+    speed: float = 1.0
 
 
 class Transport(QObject):
@@ -83,7 +85,7 @@ class Transport(QObject):
         self.engine.pump()
         if self.current is None:
             return
-        self.playhead_moved.emit(self.current.start + self.engine.position)
+        self.playhead_moved.emit(self.current.start + self.engine.position * self.current.speed)
         if not self.engine.playing:
             self.timer.stop()
             self.current = None

@@ -18,6 +18,7 @@ FOLEY = QColor("#e8a33d")
 FOLEY_DARK = QColor("#6b4a1c")
 INPAINT = QColor("#b77ce8")
 PLAYHEAD = QColor("#ff4f4f")
+SYNC = QColor("#5fd38d")
 SELECTION = QColor(61, 139, 253, 60)
 SELECTION_EDGE = QColor("#5aa0ff")
 
@@ -58,6 +59,7 @@ QScrollBar::handle:horizontal { background: #44474f; border-radius: 4px; min-wid
 QScrollBar::add-line, QScrollBar::sub-line { width: 0; height: 0; }
 QLabel#timecode { font-family: monospace; font-size: 18pt; color: #ffffff;
     background: #111214; border: 1px solid #34363c; border-radius: 3px; padding: 2px 10px; }
+QLabel#note { color: #e0b341; font-size: 9pt; }
 QLabel#status_dot_ok { color: #4cd07d; } QLabel#status_dot_bad { color: #ff5f5f; }
 """
 

@@ -7,7 +7,6 @@ window is reached through :class:`FlowHost`, so this module never imports it.
 """
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 from typing import Any, Callable, Optional, Protocol
 
@@ -16,6 +15,7 @@ import numpy as np
 from foley_studio.errors import ConfigError
 from ui.model import commands
 from ui.model.project import TakeItem
+from ui.qt.errors import guarded_slot
 from ui.qt.qt_transport import Playing
 from ui.services import generation, send
 from ui.services.generation import Storyboard
@@ -51,11 +51,7 @@ class FlowHost(Protocol):
         """``name`` in the project's (or the video's) folder, for a save dialog."""
 
 
-def _guarded(method: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(method)
-    def wrapper(self: "Workflows", *args: Any) -> Any:
-        return self.w.guarded(method, self, *args)
-    return wrapper
+_guarded = guarded_slot
 
 
 class Workflows:

@@ -33,6 +33,7 @@ class GeneratorCatalog:
     def __init__(self, folders: Optional[list[str]] = None) -> None:
         self.folders = [Path(f) for f in folders or []]
         self._memory: dict[str, Generator] = {}
+        self._follows: dict[str, bool] = {}  # key → whether the loaded generator follows sync
 
     def add_generator(self, key: str, generator: Generator) -> None:
         """Offer an already-built generator under ``key``."""
@@ -62,6 +63,13 @@ class GeneratorCatalog:
         """The bundle kind of the entry ``key`` ("" when unknown)."""
         return next((e.kind for e in self.entries() if e.key == key), "")
 
+    def follows_sync(self, key: Optional[str]) -> Optional[bool]:
+        """Whether the generator ``key`` follows a sync track (bundles without a timing
+        condition ignore it); ``None`` while a bundle has not been loaded yet."""
+        if key in self._memory:
+            return bool(getattr(self._memory[key], "follows_sync", False))
+        return self._follows.get(key)
+
     def load(self, key: str) -> Generator:
         """The generator for ``key`` (call from a job: loading weights can take seconds)."""
         if key in self._memory:
@@ -72,7 +80,9 @@ class GeneratorCatalog:
                                         "Generate panel or add a folder of weights.")
         from foley_studio import api  # torch loads here, on the worker thread
 
-        return api.load_generator(str(entry.path))
+        generator = api.load_generator(str(entry.path))
+        self._follows[key] = bool(getattr(generator, "follows_sync", False))
+        return generator
 
     @staticmethod
     def _entry(info: registry.BundleInfo, origin: str) -> CatalogEntry:

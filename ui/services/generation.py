@@ -3,10 +3,12 @@
 The selected frames are what the generator sees: a clicked frame is handed over as a still
 image (and the sound lasts ``still_seconds``), a region as the video between its in and out
 points. Inpainting asks for the gap plus some context either side and splices only the gap
-back into the original (see :mod:`ui.services.splice`).
+back into the original (see :mod:`ui.services.splice`). The sync lane's hits inside the
+generated stretch go with the request (``request.sync``), conformed to unless the panel says no.
 """
 from __future__ import annotations
 
+import math
 import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -18,6 +20,7 @@ from foley_studio.atomic import write_bytes_atomic
 from foley_studio.errors import ConfigError
 from foley_studio.progress import CancelToken, ProgressFn
 from foley_studio.requests import GenerationRequest, SamplerSettings
+from foley_studio.timeline import frame_start
 from ui.model.project import Project, TakeItem
 from ui.model.selection import Selection
 from ui.services.catalog import GeneratorCatalog
@@ -43,6 +46,7 @@ class GenerateOptions:
     context_seconds: float = 1.0
     crossfade_ms: float = 20.0
     window: float = 1.0
+    conform: bool = True  # snap the takes' hits onto the sync lane's (when it has hits there)
 
 
 @dataclass
@@ -59,8 +63,15 @@ def build_request(project: Project, options: GenerateOptions,
     """The request for the current selection; ``still`` is the clicked frame saved as an image."""
     if not options.generator:
         raise ConfigError("No generator is chosen; pick one in the Generate panel's weights list.")
+    request = _request(project, options, still)
+    sync = project.sync_for(request.start, request.end + request.extend)
+    return request.with_changes(sync=sync, conform=options.conform if sync else None)
+
+
+def _request(project: Project, options: GenerateOptions, still: Optional[Path]) -> GenerationRequest:
     common = dict(takes=options.takes, seed=options.seed, model=options.generator,
-                  prompt=options.prompt or None, sampler=options.sampler)
+                  prompt=(options.prompt or None) if options.mode == "text" else None,
+                  sampler=options.sampler)
     if options.mode == "text":
         start = project.selection.start if project.selection else 0.0
         end = start + (project.selection.duration if project.selection and not project.selection.frame
@@ -75,7 +86,7 @@ def build_request(project: Project, options: GenerateOptions,
         raise ConfigError(f"{MODE_LABELS[options.mode]} needs a region of the soundtrack, not a "
                           "single frame; drag across the timeline or set in and out points.")
     if options.mode == "inpaint":
-        lo, hi = _context(sel, options.context_seconds, project.video.duration)
+        lo, hi = _context(sel, options.context_seconds, project.video.fps, project.video.duration)
         return GenerationRequest("inpaint", video, lo, hi, gap=(sel.start, sel.end), **common)
     extend = options.extend_seconds if options.mode == "extend" else 0.0
     return GenerationRequest(options.mode, video, sel.start, sel.end, extend=extend, **common)
@@ -138,12 +149,16 @@ def _spliced(items: list[TakeItem], request: GenerationRequest,
     fade = int(options.crossfade_ms * rate / 1000)
     for item in items:
         item.take.audio = splice(before, item.take.audio, gap, fade)
+        if item.take.unconformed is not None:  # the A/B partner gets the same seams
+            item.take.unconformed = splice(before, item.take.unconformed, gap, fade)
         item.take.settings["crossfade_ms"] = options.crossfade_ms
     return items
 
 
-def _context(sel: Selection, context: float, duration: float) -> tuple[float, float]:
-    return max(0.0, sel.start - context), min(duration, sel.end + context)
+def _context(sel: Selection, context: float, fps: float, duration: float) -> tuple[float, float]:
+    """The gap with at least ``context`` seconds either side, widened to frame boundaries."""
+    return (frame_start(max(0.0, sel.start - context), fps),
+            min(duration, math.ceil((sel.end + context) * fps - 1e-6) / fps))
 
 
 def _video_path(project: Project) -> str:

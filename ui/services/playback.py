@@ -140,6 +140,13 @@ class PlaybackEngine:
         return self._played
 
     @property
+    def output_latency(self) -> float:
+        """Seconds from a sample leaving the ring to its being heard, as the stream reports
+        it (0 before a stream is open)."""
+        latency = getattr(self._stream, "latency", 0.0) if self._stream is not None else 0.0
+        return float(latency[-1] if isinstance(latency, (tuple, list)) else latency)
+
+    @property
     def position(self) -> float:
         """Where playback is in the source, in seconds."""
         return self._source_position() / self._rate if self._rate else 0.0

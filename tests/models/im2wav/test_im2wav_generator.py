@@ -127,7 +127,8 @@ def test_cli_generate_for_a_video_and_an_image(gen, tmp_path, monkeypatch):
         assert main(["generate", str(source), "--model", str(tmp_path / "bundle"), "--start", str(start),
                      "--end", str(end), "--takes", "2", "--seed", "9", "--out", str(out)]) == 0
         waves = sorted(out.glob("*.wav"))
-        assert [w.name for w in waves] == ["foley_im2wav-cli-test_seed10.wav", "foley_im2wav-cli-test_seed9.wav"]
+        assert [w.name for w in waves] == [f"foley_im2wav-cli-test_{start:.3f}-{end:.3f}s_seed{s}.wav"
+                                           for s in (10, 9)]
         audio, rate = soundfile.read(waves[0])
         assert rate == 16000 and len(audio) == round((end - start) * 16000)
 
