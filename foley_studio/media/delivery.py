@@ -43,7 +43,7 @@ OVERSAMPLE = 4  # true-peak measurement
 BLOCK_S = 0.4  # BS.1770 gating block: shorter sounds are measured looped
 LIMIT_SPAN_S = 0.01  # limiter look-ahead and recovery, each side of a peak
 LIMIT_PASSES = 8  # limiting lowers the loudness: raise the drive and limit again
-MAX_DRIVE_DB = 60.0
+MAX_REDUCTION_DB = 20.0  # the limiter turns no passage down by more than this
 FX_NAME_MAX = 24  # the UCS convention asks for FXName under 25 characters
 _UNSAFE = re.compile(r'[_<>:"/\\|?*\x00-\x1f]+')  # "_" separates UCS blocks; the rest: filesystems
 
@@ -268,10 +268,13 @@ def drive_limiter(frames: np.ndarray, rate: int, spec: DeliverySpec) -> np.ndarr
     """``frames`` raised to ``spec.loudness`` through :func:`limit_peaks` at the ceiling.
 
     Limiting lowers the loudness by more the harder it works, so the drive (dB) is found by
-    the secant method on drive → loudness, starting from the plain gain to the target.
+    the secant method on drive → loudness, starting from the plain gain to the target. The
+    drive stops :data:`MAX_REDUCTION_DB` above the peak-safe gain: a target further off is
+    left unreached (and reported) rather than crushing the take.
     """
     points = [(0.0, _audible_loudness(frames, rate))]
     drive = spec.loudness - points[0][1]
+    cap = spec.true_peak - true_peak(frames, rate) + MAX_REDUCTION_DB
     for _ in range(LIMIT_PASSES):
         out = limit_peaks(frames * 10 ** (drive / 20), rate, spec.true_peak)
         points.append((drive, integrated_loudness(out, rate)))
@@ -279,7 +282,7 @@ def drive_limiter(frames: np.ndarray, rate: int, spec: DeliverySpec) -> np.ndarr
             break
         (d0, l0), (d1, l1) = points[-2:]
         slope = (l1 - l0) / (d1 - d0) if d1 != d0 and l1 > l0 else 1.0
-        drive = min(d1 + (spec.loudness - l1) / slope, MAX_DRIVE_DB)
+        drive = min(d1 + (spec.loudness - l1) / slope, cap)
     return out
 
 
@@ -293,8 +296,10 @@ def _audible_loudness(frames: np.ndarray, rate: int) -> float:
 
 def level(frames: np.ndarray, rate: int, spec: DeliverySpec) -> tuple[float, float, float, bool]:
     """``(gain dB, loudness after, true peak after, held by the ceiling)`` for ``frames``."""
-    loud, peak = integrated_loudness(frames, rate), true_peak(frames, rate)
-    gain = spec.loudness - _audible_loudness(frames, rate) if spec.loudness is not None else 0.0
+    peak = true_peak(frames, rate)
+    loud = _audible_loudness(frames, rate) if spec.loudness is not None else \
+        integrated_loudness(frames, rate)
+    gain = spec.loudness - loud if spec.loudness is not None else 0.0
     if spec.true_peak is not None and peak + gain > spec.true_peak:
         gain = spec.true_peak - peak
     held = spec.loudness is not None and loud + gain < spec.loudness - 0.05

@@ -194,18 +194,20 @@ def test_bad_specs_are_refused_with_a_reason(changes: dict, message: str) -> Non
 @needs_ffmpeg
 def test_limiter_reaches_the_target_under_the_ceiling(tmp_path: Path) -> None:
     take = take_of(steps(6.0))  # footsteps whose peaks the ceiling would hold back
-    held = deliver_take(take, DeliverySpec(loudness=-14.0), tmp_path / "a")
-    assert held.peak_limited and held.loudness < -15.0
-    done = deliver_take(take, DeliverySpec(loudness=-14.0, limit=True), tmp_path / "b")
+    held = deliver_take(take, DeliverySpec(loudness=-18.0), tmp_path / "a")
+    assert held.peak_limited and held.loudness < -19.0
+    done = deliver_take(take, DeliverySpec(loudness=-18.0, limit=True), tmp_path / "b")
     integrated, peak = ebur128(done.path)
-    assert not done.peak_limited and abs(integrated - -14.0) <= 0.5
+    assert not done.peak_limited and abs(integrated - -18.0) <= 0.5
     assert peak <= -1.0 + 0.2 and done.true_peak <= -1.0 + 0.01
 
 
-def test_a_limiter_cannot_make_lone_clicks_louder_and_says_so(tmp_path: Path) -> None:
+def test_a_target_the_limiter_cannot_reach_is_reported(tmp_path: Path) -> None:
     clicks = np.tile(np.r_[0.9, np.zeros(4799)], 10).astype(np.float32)
     done = deliver_take(take_of(clicks, rate=48000), DeliverySpec(loudness=-14.0, limit=True), tmp_path)
     assert done.peak_limited and done.true_peak <= -1.0 + 0.01 and "ceiling" in done.summary()
+    crushed = deliver_take(take_of(steps(6.0)), DeliverySpec(loudness=-8.0, limit=True), tmp_path)
+    assert crushed.peak_limited  # no more than 20 dB of limiting, even to reach the target
 
 
 @pytest.mark.parametrize("start_timecode, expected, flag", [
