@@ -41,6 +41,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "synth": ("foley_studio.commands.synth", "render a dataset of the procedural audio-visual world"),
     "eval": ("foley_studio.commands.eval", "measure model bundles on a world's held-out clips"),
     "sync": ("foley_studio.commands.sync", "make a sync track: hits detected in the picture or voiced"),
+    "export": ("foley_studio.commands.export", "deliver takes at 48 kHz/24-bit with loudness and UCS names"),
 }
 """Subcommand → (module that registers it, one-line summary for the command list)."""
 

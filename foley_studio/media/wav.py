@@ -3,7 +3,9 @@
 A Broadcast WAV carries a ``bext`` chunk (version 1 layout: Description 256, Originator 32,
 OriginatorReference 32, OriginationDate 10, OriginationTime 8, TimeReference as two uint32
 halves, Version, UMID 64, 190 reserved bytes, then the CodingHistory text) and an ``iXML``
-chunk. TimeReference counts samples since midnight; for a take it is the take's position on
+chunk. When loudness figures are given the chunk is version 2: the first ten reserved bytes
+hold LoudnessValue, LoudnessRange, MaxTruePeakLevel, MaxMomentaryLoudness and
+MaxShortTermLoudness as int16 hundredths (``0x7FFF``: not measured). TimeReference counts samples since midnight; for a take it is the take's position on
 the source's timeline, so a DAW or editor that honours BWF places it where it belongs.
 """
 from __future__ import annotations
@@ -27,6 +29,10 @@ from foley_studio.requests import Take
 BEXT = struct.Struct("<256s32s32s10s8sIIH64s190s")
 """bext version 1 fixed part (602 bytes); the CodingHistory text follows it."""
 BEXT_FIELDS = {"description": 256, "originator": 32, "originator_reference": 32}
+LOUDNESS_FIELDS = ("loudness_value", "loudness_range", "max_true_peak_level",
+                   "max_momentary_loudness", "max_short_term_loudness")
+"""bext version 2 loudness fields (LUFS, LU, dBTP, LUFS, LUFS), in chunk order."""
+NOT_MEASURED = 0x7FFF
 MAX_CHANNELS = 64
 XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 """Characters XML 1.0 cannot hold, not even escaped (and lone surrogates, which UTF-8 cannot)."""
@@ -41,15 +47,20 @@ def write_wav(path: str | os.PathLike, audio: np.ndarray, rate: int, *,
 def write_bwf(path: str | os.PathLike, audio: np.ndarray, rate: int, *, time_reference: int,
               description: str = "", originator: str = "Foley Studio",
               originator_reference: str = "", ixml: Optional[dict] = None,
-              subtype: str = "PCM_24", what: Optional[str] = None) -> Path:
+              subtype: str = "PCM_24", what: Optional[str] = None,
+              loudness: Optional[dict[str, float]] = None) -> Path:
     """Write a Broadcast WAV: ``bext`` (TimeReference = ``time_reference`` samples since
-    midnight) and, when ``ixml`` is given, an ``iXML`` chunk built from the dict."""
+    midnight) and, when ``ixml`` is given, an ``iXML`` chunk built from the dict.
+
+    ``loudness`` (keys from :data:`LOUDNESS_FIELDS`; missing ones are written as not
+    measured) makes the ``bext`` chunk version 2."""
     texts = {"description": description, "originator": originator,
              "originator_reference": originator_reference}
     what = what or str(path)
     frames = _as_frames(audio, what)  # (S, C)
     bext = bext_payload(texts, time_reference=time_reference, rate=rate,
-                        channels=frames.shape[1], subtype=subtype, what=what)
+                        channels=frames.shape[1], subtype=subtype, what=what,
+                        loudness=loudness)
     extra = [chunk(b"bext", bext)]
     if ixml is not None:
         extra.append(chunk(b"iXML", ixml_text(ixml).encode("utf-8")))
@@ -67,16 +78,21 @@ def write_take(path: str | os.PathLike, take: Take, *, subtype: Optional[str] = 
     rate = take.sample_rate
     reference = int(round(take.start * rate))
     description = take_description(take)
-    speed = {"TIMESTAMP_SAMPLE_RATE": rate,
-             "TIMESTAMP_SAMPLES_SINCE_MIDNIGHT_HI": reference >> 32,
-             "TIMESTAMP_SAMPLES_SINCE_MIDNIGHT_LO": reference & 0xFFFFFFFF}
-    ixml = {"PROJECT": "Foley Studio", "NOTE": description, "SPEED": speed,
+    ixml = {"PROJECT": "Foley Studio", "NOTE": description, "SPEED": speed_fields(reference, rate),
             "FOLEY_STUDIO": take.provenance()}
     name = f"take {take.name!r}" if take.name else f"the {take.model} take (seed {take.seed})"
     what = f"{name} ({path})"
     return write_bwf(path, take.audio, rate, time_reference=reference, description=description,
                      originator_reference=f"FS-{take.model}-s{take.seed}"[:32], ixml=ixml,
                      subtype=subtype, what=what)
+
+
+def speed_fields(reference: int, rate: int) -> dict[str, int]:
+    """iXML ``SPEED`` timestamps equal to the bext TimeReference ``reference`` at ``rate``
+    (hosts that read both misplace a file whose two stamps disagree)."""
+    return {"TIMESTAMP_SAMPLE_RATE": rate,
+            "TIMESTAMP_SAMPLES_SINCE_MIDNIGHT_HI": reference >> 32,
+            "TIMESTAMP_SAMPLES_SINCE_MIDNIGHT_LO": reference & 0xFFFFFFFF}
 
 
 def take_description(take: Take, limit: int = 256) -> str:
@@ -102,8 +118,10 @@ def read_bwf(path: str | os.PathLike) -> dict[str, Any]:
 
 def bext_payload(texts: dict[str, str], *, time_reference: int, rate: int, channels: int,
                  subtype: str, what: str = "a Broadcast WAV",
-                 now: Optional[_dt.datetime] = None) -> bytes:
-    """The ``bext`` chunk body: fixed v1 part plus a one-line CodingHistory."""
+                 now: Optional[_dt.datetime] = None,
+                 loudness: Optional[dict[str, float]] = None) -> bytes:
+    """The ``bext`` chunk body: fixed part (version 2 with ``loudness``, else version 1) plus a
+    one-line CodingHistory."""
     if int(time_reference) != time_reference or not 0 <= time_reference < 2**64:
         raise ConfigError(f"TimeReference for {what} must be a whole number of samples ≥ 0 "
                           f"(got {time_reference}); the take must start at or after 0 s.")
@@ -116,7 +134,8 @@ def bext_payload(texts: dict[str, str], *, time_reference: int, rate: int, chann
     fixed = BEXT.pack(fields["description"], fields["originator"],
                       fields["originator_reference"], now.strftime("%Y-%m-%d").encode(),
                       now.strftime("%H:%M:%S").encode(), reference & 0xFFFFFFFF,
-                      reference >> 32, 1, b"", b"")
+                      reference >> 32, 1 if loudness is None else 2, b"",
+                      b"" if loudness is None else _loudness_bytes(loudness, what))
     return fixed + history
 
 
@@ -131,10 +150,24 @@ def parse_bext(body: bytes) -> dict[str, Any]:
            "version": version, "umid": umid.rstrip(b"\0").hex(),
            "coding_history": _text(body[BEXT.size:])}
     if version >= 2:
-        names = ("loudness_value", "loudness_range", "max_true_peak_level",
-                 "max_momentary_loudness", "max_short_term_loudness")
-        out.update(zip(names, (v / 100 for v in struct.unpack_from("<5h", reserved))))
+        values = struct.unpack_from("<5h", reserved)
+        out.update((name, None if v == NOT_MEASURED else v / 100)
+                   for name, v in zip(LOUDNESS_FIELDS, values))
     return out
+
+
+def _loudness_bytes(loudness: dict[str, float], what: str) -> bytes:
+    """The ten bytes of bext v2 loudness (hundredths, ``NOT_MEASURED`` for absent or NaN)."""
+    unknown = set(loudness) - set(LOUDNESS_FIELDS)
+    if unknown:
+        raise ConfigError(f"Unknown bext loudness field(s) {sorted(unknown)} for {what}; use "
+                          f"{', '.join(LOUDNESS_FIELDS)}.")
+    values = []
+    for name in LOUDNESS_FIELDS:
+        value = loudness.get(name)
+        finite = value is not None and np.isfinite(value)
+        values.append(int(np.clip(round(value * 100), -32768, 32766)) if finite else NOT_MEASURED)
+    return struct.pack("<5h", *values)
 
 
 def ixml_text(values: dict) -> str:

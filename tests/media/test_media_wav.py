@@ -212,3 +212,14 @@ def test_read_bwf_refuses_what_is_not_a_whole_wav(tmp_path: Path) -> None:
     (tmp_path / "cut.wav").write_bytes(whole[:700])
     with pytest.raises(CorruptMediaError, match="cut.wav is truncated"):
         read_bwf(tmp_path / "cut.wav")
+
+
+def test_bext_v2_loudness_fields_round_trip(tmp_path: Path) -> None:
+    loudness = {"loudness_value": -23.04, "max_true_peak_level": -1.5, "loudness_range": float("nan")}
+    path = write_bwf(tmp_path / "l.wav", tone(4800)[0], 48000, time_reference=0, loudness=loudness)
+    bext = read_bwf(path)["bext"]
+    assert bext["version"] == 2 and bext["loudness_value"] == -23.04
+    assert bext["max_true_peak_level"] == -1.5 and bext["loudness_range"] is None
+    assert bext["max_momentary_loudness"] is None and bext["max_short_term_loudness"] is None
+    with pytest.raises(ConfigError, match="Unknown bext loudness field"):
+        write_bwf(tmp_path / "m.wav", tone(4800)[0], 48000, time_reference=0, loudness={"lufs": -23})

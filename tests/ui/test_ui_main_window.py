@@ -157,7 +157,9 @@ def test_accept_undo_redo_edit_save_and_reopen(qtbot, window, catalog, tmp_path)
     from foley_studio import media
 
     take = w.project.take(second).take
-    assert media.read_bwf(tmp_path / "take.wav")["bext"]["time_reference"] == round(take.start * take.sample_rate)
+    fps = w.project.video.fps  # delivered at 48 kHz, placed on the take's frame
+    assert media.read_bwf(tmp_path / "take.wav")["bext"]["time_reference"] == \
+        round(round(take.start * fps) / fps * 48000)
 
     w.dialogs.save_path = str(tmp_path / "scene")
     w.save()
@@ -281,6 +283,7 @@ def test_send_places_the_lane_through_a_recording_osc_peer(qtbot, window, tmp_pa
     _region(w, 1.0, 2.0)
     generate(qtbot, w, "foley", "im2wav-tiny", takes=1)
     w.flows.accept_take(w.project.takes[0].id)
+    w.dialogs.save_path = str(tmp_path / "scene.foley.json")  # Send saves an unsaved project first
     peer = RecordingReaper(tmp_path / "spool")
     try:
         panel = w.send_panel
@@ -300,10 +303,12 @@ def test_send_places_the_lane_through_a_recording_osc_peer(qtbot, window, tmp_pa
     placed = [job for job in peer.jobs if job["op"] == "place"]
     assert len(placed) == 1 and placed[0]["position"] == pytest.approx(1.0)
     assert Path(placed[0]["path"]).is_file() and placed[0]["track"] == "Foley"
+    assert Path(placed[0]["path"]).parent == tmp_path / "scene Media" and w.project_path is not None
 
 
-def test_lost_connection_shows_a_dialog_not_a_crash(qtbot, window) -> None:
+def test_lost_connection_shows_a_dialog_not_a_crash(qtbot, window, tmp_path) -> None:
     w = window
+    w.dialogs.save_path = str(tmp_path / "scene.foley.json")
     _region(w, 1.0, 2.0)
     generate(qtbot, w, "foley", "im2wav-tiny", takes=1)
     w.flows.accept_take(w.project.takes[0].id)

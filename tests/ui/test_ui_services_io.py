@@ -64,9 +64,10 @@ def test_lane_exports_as_otio_at_lane_times(tmp_path: Path) -> None:
 
     (track,) = otio.adapters.read_from_file(str(report.path)).tracks
     (clip,) = [c for c in track if isinstance(c, otio.schema.Clip)]
-    assert clip.name == "door" and track.range_of_child(clip).start_time.to_seconds() == pytest.approx(1.25)
+    # the clip at 1.25 s sits on frame 31 at 25 fps (1.24 s); delivered at 48 kHz by default
+    assert clip.name == "door" and track.range_of_child(clip).start_time.to_seconds() == pytest.approx(1.24)
     wav = otio.url_utils.filepath_from_url(clip.media_reference.target_url)
-    assert media.read_bwf(wav)["bext"]["time_reference"] == 1.25 * 16000
+    assert media.read_bwf(wav)["bext"]["time_reference"] == round(1.24 * 48000)
 
 
 def test_empty_lane_cannot_be_sent(tmp_path: Path) -> None:

@@ -12,13 +12,15 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 from foley_studio.atomic import write_text_atomic
 from foley_studio.errors import ConfigError
 
 SCHEMA_VERSION = 2
 MAX_RECENT = 10
+DELIVERY = "Delivery"
+"""The Preferences section that Export and Send follow (rate, depth, loudness, UCS)."""
 
 
 @dataclass
@@ -44,6 +46,28 @@ class AppSettings:
     send_target: str = field(default="reaper", metadata={"label": "Send target"})
     send_host: str = field(default="127.0.0.1", metadata={"label": "DAW host"})
     send_port: int = field(default=8000, metadata={"label": "DAW OSC port", "min": 1, "max": 65535})
+    delivery_rate: int = field(default=48000, metadata={
+        "label": "Sample rate (Hz)", "section": DELIVERY, "choices": (44100, 48000, 96000)})
+    delivery_depth: str = field(default="24", metadata={
+        "label": "Bit depth", "section": DELIVERY, "choices": ("24", "32f")})
+    delivery_channels: int = field(default=1, metadata={
+        "label": "Channels (1 mono, 2 stereo)", "section": DELIVERY, "choices": (1, 2)})
+    delivery_normalise: bool = field(default=False, metadata={
+        "label": "Normalise loudness", "section": DELIVERY})
+    delivery_loudness: float = field(default=-23.0, metadata={
+        "label": "Loudness target (LUFS)", "section": DELIVERY, "min": -70.0, "max": -5.0})
+    delivery_true_peak: float = field(default=-1.0, metadata={
+        "label": "True-peak ceiling (dBTP)", "section": DELIVERY, "min": -9.0, "max": 0.0})
+    delivery_limit: bool = field(default=False, metadata={
+        "label": "Limit peaks to reach the target", "section": DELIVERY})
+    ucs_category: str = field(default="FOLYMisc", metadata={
+        "label": "UCS category (CatID)", "section": DELIVERY, "choices": "ucs"})
+    ucs_creator: str = field(default="", metadata={
+        "label": "UCS CreatorID (your initials)", "section": DELIVERY})
+    ucs_source: str = field(default="", metadata={
+        "label": "UCS SourceID (blank: the project's name)", "section": DELIVERY})
+    ucs_list: str = field(default="", metadata={
+        "label": "Full UCS list, JSON (blank: the shipped Foley table)", "section": DELIVERY})
     model_folders: list[str] = field(default_factory=list)
     recent_files: list[str] = field(default_factory=list)
 
@@ -52,9 +76,11 @@ class AppSettings:
         path = str(Path(path).resolve())
         self.recent_files = [path, *[p for p in self.recent_files if p != path]][:MAX_RECENT]
 
-    def editable_fields(self) -> list[dataclasses.Field]:
-        """Fields the Preferences dialog shows (those with a label)."""
-        return [f for f in dataclasses.fields(self) if "label" in f.metadata]
+    def editable_fields(self, section: Optional[str] = None) -> list[dataclasses.Field]:
+        """Fields the Preferences dialog shows (those with a label), all or one ``section``'s
+        (``"General"`` for those without one)."""
+        return [f for f in dataclasses.fields(self) if "label" in f.metadata
+                and section in (None, f.metadata.get("section", "General"))]
 
 
 def config_dir() -> Path:

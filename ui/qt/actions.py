@@ -25,6 +25,7 @@ class MenuHost(Protocol):
     timeline: Any
     takes_panel: Any
     generate_panel: Any
+    send_panel: Any
     transport: Any
     autosave_timer: Any
     seek: Callable[[float], None]
@@ -147,11 +148,11 @@ def _ask_open(w: MenuHost, caption: str, filters: str) -> None:
         w.guarded(w.open_path, path)
 
 
-def open_preferences(w: MenuHost) -> None:
-    """Show the Preferences dialog and store what the user accepts."""
+def open_preferences(w: MenuHost, section: Optional[str] = None) -> None:
+    """Show the Preferences dialog (or one ``section`` of it) and store what the user accepts."""
     from ui.model.settings import save_settings
 
-    dialog = QtPreferences(w.settings, w)
+    dialog = QtPreferences(w.settings, w, section)
     if dialog.exec():
         apply_preferences(w, dialog.result_settings())
         w.guarded(save_settings, w.settings)
@@ -160,6 +161,7 @@ def open_preferences(w: MenuHost) -> None:
 def apply_preferences(w: MenuHost, settings) -> None:
     """Use new preferences at once: panels, autosave interval, audio device."""
     w.settings = w.generate_panel.settings = settings
+    w.send_panel.show_delivery(settings)
     w.autosave_timer.setInterval(settings.autosave_seconds * 1000)
     engine = w.transport.engine
     if (settings.audio_device or None) != engine.device:

@@ -147,6 +147,7 @@ class MainWindow(QMainWindow):
         self.storyboard_panel.export_requested.connect(lambda: self.flows.export_storyboard())
         self.send_panel.send_requested.connect(self.flows.send)
         self.send_panel.check_requested.connect(self.flows.check_connection)
+        self.send_panel.delivery_requested.connect(self.flows.delivery_settings)
         self.send_panel.status_changed.connect(self.link_label.setText)
         t = self.takes_panel
         t.play_requested.connect(self.flows.play_take)

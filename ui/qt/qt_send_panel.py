@@ -1,4 +1,5 @@
-"""The Send panel: choose REAPER, Ableton Live or a timeline file; see whether the host answers."""
+"""The Send panel: choose REAPER, Ableton Live or a timeline file; see whether the host answers,
+and how the takes will be delivered (rate, depth, loudness, UCS category)."""
 from __future__ import annotations
 
 from typing import Optional
@@ -18,6 +19,7 @@ class QtSendPanel(QWidget):
 
     send_requested = pyqtSignal()
     check_requested = pyqtSignal()
+    delivery_requested = pyqtSignal()  # open the Delivery settings
     status_changed = pyqtSignal(str)  # rich text for the status bar
 
     def __init__(self, settings: AppSettings, parent: Optional[QWidget] = None) -> None:
@@ -35,6 +37,11 @@ class QtSendPanel(QWidget):
         self.log.setMaximumBlockCount(200)
         self.check = QPushButton("Check connection")
         self.check.clicked.connect(self.check_requested.emit)
+        self.delivery = QLabel()
+        self.delivery.setWordWrap(True)
+        self.delivery_button = QPushButton("Delivery settings…")
+        self.delivery_button.clicked.connect(self.delivery_requested.emit)
+        self.show_delivery(settings)
         self.send = QPushButton("Send Foley lane")
         self.send.setObjectName("primary")
         self.send.clicked.connect(self.send_requested.emit)
@@ -44,9 +51,11 @@ class QtSendPanel(QWidget):
         form.addRow("OSC port", self.port)
         form.addRow("Track", self.track)
         form.addRow("Status", self.status)
+        form.addRow("Delivery", self.delivery)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.log, 1)
+        layout.addWidget(self.delivery_button)
         layout.addWidget(self.check)
         layout.addWidget(self.send)
         self.spool: Optional[str] = None  # REAPER spool folder; None: the target preset's
@@ -65,6 +74,16 @@ class QtSendPanel(QWidget):
     def set_kind(self, kind: str) -> None:
         """Choose a destination by key (``reaper``, ``ableton``, ``otio``, ``xml``, ``edl``)."""
         self.kind.setCurrentIndex(self.kind.findData(kind))
+
+    def show_delivery(self, settings: AppSettings) -> None:
+        """Show the delivery format Send and Export follow, e.g. ``48 kHz · 24-bit · mono``."""
+        s = settings
+        parts = [f"{s.delivery_rate / 1000:g} kHz", "32-bit float" if s.delivery_depth == "32f"
+                 else f"{s.delivery_depth}-bit", "stereo" if s.delivery_channels == 2 else "mono",
+                 f"{s.delivery_loudness:g} LUFS" if s.delivery_normalise else "level kept",
+                 f"{'limiter' if s.delivery_limit else 'ceiling'} {s.delivery_true_peak:g} dBTP",
+                 s.ucs_category]
+        self.delivery.setText(" · ".join(parts))
 
     def show_status(self, connected: Optional[bool], text: str) -> None:
         """Show ● connected / ● not connected / ○ unknown with a detail line."""

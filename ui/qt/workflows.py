@@ -7,7 +7,6 @@ window is reached through :class:`FlowHost`, so this module never imports it.
 """
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 from typing import Any, Callable, Optional, Protocol
 
@@ -224,17 +223,15 @@ class Workflows:
 
     @_guarded
     def export_take(self, take_id: str, bwf: bool, path: Optional[str] = None) -> Optional[Path]:
-        """Write a take as a WAV, or a Broadcast WAV stamped with its time and provenance."""
-        from foley_studio import media
-
+        """Deliver a take by the Delivery preferences under its UCS name, as a plain WAV or a
+        Broadcast WAV stamped with its time, loudness, UCS fields and provenance."""
         item = self.w.project.take(take_id)
+        spec = self._delivery_spec()
         path = path or self.w.dialogs.save_file("Export take", "WAV audio (*.wav)",
-                                               self.w.suggest(f"{item.name}.wav"))
+                                               self.w.suggest(send.delivery_name(item.take, spec)))
         if not path:
             return None
-        if bwf:
-            return media.write_take(path, item.take)
-        return media.write_wav(path, item.take.audio, item.take.sample_rate)
+        return send.export_take(item.take, spec, Path(path), bwf).path
 
     # -- send --------------------------------------------------------------------------------
     @_guarded
@@ -244,11 +241,11 @@ class Workflows:
         s = self.w.settings
         s.send_target, s.send_host, s.send_port = target.kind, target.host, target.port
         clips = send.lane_takes(self.w.project)
-        fps = self.w.project.video.fps if self.w.project.video else 25.0
         folder = self._send_folder()
+        spec = self._delivery_spec()
 
         def run(progress, cancel) -> send.SendReport:
-            return send.send_lane(clips, target, folder, fps, progress, cancel)
+            return send.send_lane(clips, target, folder, spec.fps, progress, cancel, spec)
 
         failed = (lambda exc: self.w.send_panel.show_status(False, str(exc))) if target.is_daw else None
         self.w.submit(f"Send to {target.kind}", run, self.w.send_panel.show_report, failed)
@@ -260,7 +257,20 @@ class Workflows:
         self.w.submit(f"Check {target.kind}", lambda progress, cancel: send.check_status(target),
                       self.w.send_panel.show_report)
 
+    @_guarded
+    def delivery_settings(self) -> None:
+        """Edit the Delivery preferences that Export and Send follow."""
+        from ui.qt.actions import open_preferences
+
+        open_preferences(self.w, section="Delivery")
+
     def _send_folder(self) -> Path:
-        if self.w.project_path is not None:
-            return self.w.project_path.parent / f"{self.w.project_path.name}.send"
-        return Path(tempfile.mkdtemp(prefix="foley-send-"))
+        """The project's media folder; an unsaved project is saved first (the user picks where)."""
+        if self.w.project_path is None:
+            self.w.save()
+        return send.media_folder(self.w.project_path)
+
+    def _delivery_spec(self) -> Any:
+        video = self.w.project.video
+        fps = video.fps if video else 25.0
+        return send.delivery_spec(self.w.settings, fps, send.project_name(self.w.project_path))
