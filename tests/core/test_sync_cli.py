@@ -60,9 +60,9 @@ def test_generate_follows_a_sync_file(tmp_path: Path, late, flag: list, conforme
     argv = ["generate", str(clip), "--start", "1", "--end", "4", "--sync", str(hits), "--out", str(out)]
     assert main(argv + flag) == 0
     written = sorted(p.name for p in out.iterdir())
-    assert written == (["foley_late_seed0.wav", "foley_late_seed0_unconformed.wav"] if conformed
-                       else ["foley_late_seed0.wav"])
-    ixml = read_bwf(out / "foley_late_seed0.wav")["ixml"]
+    take = next(name for name in written if name.endswith("_1.000-4.000s_seed0.wav"))
+    assert written == ([take, take.removesuffix(".wav") + "_unconformed.wav"] if conformed else [take])
+    ixml = read_bwf(out / take)["ixml"]
     assert "<SYNC>" in ixml and ("<CONFORM>" in ixml) == conformed
 
 

@@ -18,6 +18,13 @@ from foley_studio.errors import ConfigError
 from foley_studio.models.im2wav.layers import DownStack, UpStack
 from foley_studio.models.im2wav.losses import lmix_loss, multi_resolution_stft_loss
 
+DECODE_CHUNK = 4096
+"""Tokens decoded at once; longer sequences go in chunks, so a minute of audio decodes in
+bounded memory."""
+DECODE_CONTEXT = 256
+"""Tokens decoded on either side of a chunk and dropped: wider than the decoders' receptive
+field, so chunked and whole decoding agree."""
+
 
 class Encoder(nn.Module):
     """The stages of levels ``0..L`` run in sequence: waveform → level-L latents."""
@@ -168,10 +175,28 @@ class VQVAE(nn.Module):
         return out
 
     @torch.no_grad()
-    def decode(self, tokens: torch.Tensor, level: int = 0) -> torch.Tensor:
-        """Tokens of ``level`` (B, T) → waveform (B, T·hop) through ``decoders[level]`` (not clamped)."""
-        latents = self.bottleneck.level_blocks[level].dequantise(tokens).permute(0, 2, 1)
-        return self.decoders[level](latents)[:, 0]
+    def decode(self, tokens: torch.Tensor, level: int = 0, chunk: int = DECODE_CHUNK,
+               context: int = DECODE_CONTEXT) -> torch.Tensor:
+        """Tokens of ``level`` (B, T) → waveform (B, T·hop) through ``decoders[level]`` (not clamped).
+
+        Long sequences are decoded ``chunk`` tokens at a time, each with ``context`` tokens on
+        either side that are decoded and dropped, so memory stays bounded whatever the length.
+        """
+        total = tokens.shape[1]
+        if total <= chunk + 2 * context:
+            return self._decode_span(tokens, level)
+        hop = self.hops[level]
+        parts = []
+        for start in range(0, total, chunk):
+            lo, hi = max(0, start - context), min(total, start + chunk + context)
+            wave = self._decode_span(tokens[:, lo:hi], level)  # (B, (hi - lo)·hop)
+            keep = (start - lo) * hop
+            parts.append(wave[:, keep:keep + min(chunk, total - start) * hop])
+        return torch.cat(parts, dim=1)  # (B, T·hop)
+
+    def _decode_span(self, tokens: torch.Tensor, level: int) -> torch.Tensor:
+        latents = self.bottleneck.level_blocks[level].dequantise(tokens).permute(0, 2, 1)  # (B, E, T)
+        return self.decoders[level](latents)[:, 0]  # (B, T·hop)
 
     def forward(self, audio: torch.Tensor) -> dict:
         """Training pass on (B, S): every level reconstructs the input; returns losses and metrics."""

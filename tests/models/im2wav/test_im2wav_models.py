@@ -129,3 +129,13 @@ def test_conventions_round_trip_and_refuse_unknown_rules():
         FrameConvention.from_dict({**TRAINER.to_dict(), "up_start": "middle"})
     with pytest.raises(CheckpointError, match="needs fps"):
         FrameConvention.from_dict({"fps": 30})
+
+
+def test_long_sequences_decode_in_chunks_exactly_as_whole() -> None:
+    vq = VQVAE(**TINY_VQVAE).eval()
+    tokens = torch.randint(0, vq.bottleneck.level_blocks[0].k.shape[0], (2, 300))  # (B, T)
+    with torch.no_grad():
+        whole = vq.decode(tokens, level=0, chunk=10_000)  # one span
+        chunked = vq.decode(tokens, level=0, chunk=64, context=16)
+    assert chunked.shape == whole.shape == (2, 300 * vq.hops[0])
+    torch.testing.assert_close(chunked, whole, atol=1e-5, rtol=0)
