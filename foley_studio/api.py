@@ -20,6 +20,7 @@ from foley_studio.errors import ConfigError
 from foley_studio.generation import Conditioning, Generator
 from foley_studio.progress import CancelToken, ProgressFn
 from foley_studio.requests import GenerationRequest, Take
+from foley_studio.sync import SyncTrack
 from foley_studio.timeline import TimeRange
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff"}
@@ -35,7 +36,8 @@ def load_generator(name: str) -> Generator:
 def conditioning_for(request: GenerationRequest, generator: Generator) -> Conditioning:
     """Everything ``generator`` should see for ``request``'s region."""
     if request.mode == "text":
-        return Conditioning(duration=request.end - request.start, prompt=request.prompt)
+        return Conditioning(duration=request.end - request.start, prompt=request.prompt,
+                            sync=_region_sync(request, request.start))
     if Path(request.source).suffix.lower() in IMAGE_SUFFIXES:
         return _image_conditioning(request)
     with media.VideoClip(request.source) as clip:
@@ -48,7 +50,8 @@ def _image_conditioning(request: GenerationRequest) -> Conditioning:
         raise ConfigError(f"{request.mode} works on a video's soundtrack, not on a still image.")
     image = media.load_image(request.source)  # (H, W, 3)
     return Conditioning(duration=request.end - request.start, frames=image[None],
-                        frame_times=np.zeros(1), prompt=request.prompt)
+                        frame_times=np.zeros(1), prompt=request.prompt,
+                        sync=_region_sync(request, request.start))
 
 
 def _video_conditioning(request: GenerationRequest, clip: "media.VideoClip", region: TimeRange,
@@ -67,7 +70,12 @@ def _video_conditioning(request: GenerationRequest, clip: "media.VideoClip", reg
         gap = (g.start - region.start, g.end - region.start)
     duration = request.extend if request.mode == "extend" else region.duration
     return Conditioning(duration=duration, frames=frames, frame_times=times - region.start,
-                        prompt=request.prompt, audio=audio, gap=gap)
+                        prompt=request.prompt, audio=audio, gap=gap, sync=_region_sync(request, region.start))
+
+
+def _region_sync(request: GenerationRequest, start: float) -> Optional[SyncTrack]:
+    """The request's sync track in seconds from the region's ``start`` (hits before it dropped)."""
+    return None if request.sync is None else request.sync.shifted(-start)
 
 
 def generate(request: GenerationRequest, generator: Optional[Generator] = None, *,
