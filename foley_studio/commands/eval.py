@@ -29,6 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--guidance", type=float, default=3.0)
     parser.add_argument("--steps", type=int, default=30, help="MaskGIT steps (Visual Echoes)")
     parser.add_argument("--workers", type=int, default=2, help="generating processes, one thread each")
+    parser.add_argument("--classes", default="",
+                        help="comma-separated class names to measure (a focused run; default: all)")
     parser.set_defaults(func=_run)
 
 
@@ -41,7 +43,12 @@ def _run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--per-class {args.per_class}: a Fréchet distance per class needs at "
                           "least 2 takes of each class.")
     judges = world_models(args.judges)
-    proto = Protocol(guidance=args.guidance, steps=args.steps)
+    classes = tuple(c.strip() for c in args.classes.split(",") if c.strip())
+    unknown = sorted(set(classes) - set(judges.audio_classifier.classes))
+    if unknown:
+        raise ConfigError(f"--classes names {unknown}, which the world does not have; choose from "
+                          f"{list(judges.audio_classifier.classes)}.")
+    proto = Protocol(guidance=args.guidance, steps=args.steps, classes=classes)
     reference = _reference(args.data, judges, proto.seconds)
     runs, notes, bundles = {}, [], {}
     for bundle in args.model:

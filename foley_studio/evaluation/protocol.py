@@ -13,7 +13,13 @@ conditionings the starter goals name (rows are prefixed with the bundle's name):
   ``mean frame`` (the mean CLIP vector of the frames) and ``text prompt`` (the caption);
 - Echoes only: ``inpaint, gap`` (the regenerated 1-s gap, 1.5–2.5 s, alone) and ``inpaint,
   whole clip`` (its seams, for clicks) and ``storyboard`` (one picture per second of the real
-  audio, judged by the image classifier; the audio there is the input, so it is not judged).
+  audio, judged by the image classifier; the audio there is the input, so it is not judged);
+- generators that follow sync (``follows_sync``): ``sync: ground truth`` (the video with the
+  clip's main-object event times as hits) and ``sync: ground truth +150 ms`` (the same hits
+  150 ms later; its onsets are still measured against the visual events, so its "Onset shift"
+  says where the onsets went).
+
+``Protocol.classes`` limits the clips to some classes (a focused run; all classes by default).
 
 :func:`collect_runs` spreads the clips over worker processes (one torch thread each) and
 returns :class:`~foley_studio.evaluation.report.RunData` per row and the seconds each guided
@@ -23,7 +29,7 @@ from __future__ import annotations
 
 import multiprocessing
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Optional
 
@@ -33,9 +39,11 @@ from foley_studio.evaluation.report import RunData
 from foley_studio.generation import Conditioning, Generator
 from foley_studio.progress import ProgressFn, report
 from foley_studio.requests import SamplerSettings
+from foley_studio.sync import SyncTrack
 
 PICTURE_SIZE = 128  # the world's frame size, which the image classifier was trained on
 IMPACTS = {"bounce", "hit", "step", "strike", "tick"}  # event kinds with a sharp onset
+SYNC_SHIFT = 0.15  # seconds the controllability row moves the ground-truth hits
 
 
 @dataclass(frozen=True)
@@ -47,17 +55,20 @@ class Protocol:
     steps: int = 30
     gap: tuple[float, float] = (1.5, 2.5)
     storyboard_window: float = 1.0
+    classes: tuple[str, ...] = ()  # class names to measure (empty: all)
 
     def sampler(self, guidance: Optional[float] = None) -> SamplerSettings:
         """Sampler settings with this protocol's guidance (or ``guidance``)."""
         return SamplerSettings(guidance=self.guidance if guidance is None else guidance, steps=self.steps)
 
 
-def pick_items(items: list[dict], per_class: int) -> list[dict]:
-    """The first ``per_class`` clips of each class, in manifest order."""
+def pick_items(items: list[dict], per_class: int, classes: tuple[str, ...] = ()) -> list[dict]:
+    """The first ``per_class`` clips of each class (of ``classes`` if given), in manifest order."""
     counts: dict[int, int] = {}
     picked = []
     for item in items:
+        if classes and item["class_name"] not in classes:
+            continue
         if counts.get(item["label"], 0) < per_class:
             picked.append(item)
             counts[item["label"]] = counts.get(item["label"], 0) + 1
@@ -111,7 +122,18 @@ def clip_takes(gen: Generator, items: list[dict], index: int, proto: Protocol) -
     for mode, fn in (("inpaint", _inpaint), ("storyboard", _storyboard)):
         if mode in gen.modes:
             out.update(fn(gen, item, seed, proto))
+    if gen.follows_sync:
+        out.update(_sync_takes(make, video, item, events))
     return out, seconds
+
+
+def _sync_takes(make, video: Conditioning, item: dict, events: dict) -> dict[str, list[Take]]:
+    """Takes following the clip's ground-truth hits, and the same hits :data:`SYNC_SHIFT` later."""
+    truth = SyncTrack.from_times(item["events"], source="ground-truth")
+    tracks = {"sync: ground truth": truth,
+              f"sync: ground truth +{SYNC_SHIFT * 1000:.0f} ms": truth.shifted(SYNC_SHIFT)}
+    return {name: [(make(replace(video, sync=track)), item["label"], events)]
+            for name, track in tracks.items()}
 
 
 def _levels(gen, video: Conditioning, seed: int, proto: Protocol) -> dict[str, np.ndarray]:
@@ -159,7 +181,8 @@ def _start_worker(bundle: str, data: str, per_class: int, proto: Protocol) -> No
 
     torch.set_num_threads(1)
     gen = load_bundle_generator(bundle)
-    _WORKER.update(gen=gen, items=load_items(Path(data), gen, per_class, proto.seconds), proto=proto)
+    _WORKER.update(gen=gen, items=load_items(Path(data), gen, per_class, proto.seconds, proto.classes),
+                   proto=proto)
 
 
 def _run_clip(index: int) -> tuple[dict[str, list[Take]], float, int, str]:
@@ -175,12 +198,13 @@ def load_bundle_generator(bundle: str | Path) -> Generator:
     return loader_for(read_bundle(Path(bundle)).kind).from_bundle(Path(bundle), device="cpu")
 
 
-def load_items(data: Path, gen: Generator, per_class: int, seconds: float) -> list[dict]:
+def load_items(data: Path, gen: Generator, per_class: int, seconds: float,
+               classes: tuple[str, ...] = ()) -> list[dict]:
     """The picked test clips at the generator's sample and frame rates."""
     from foley_studio.data.dataset import AVDataset
 
     ds = AVDataset(data, split="test", sample_rate=gen.sample_rate, seconds=seconds, fps=gen.frame_rate)
-    return pick_items([ds[i] for i in range(len(ds))], per_class)
+    return pick_items([ds[i] for i in range(len(ds))], per_class, classes)
 
 
 def collect_runs(bundle: Path, data: Path, per_class: int, proto: Protocol, *, workers: int = 1,
@@ -188,7 +212,7 @@ def collect_runs(bundle: Path, data: Path, per_class: int, proto: Protocol, *, w
     """Every row's :class:`RunData` for one bundle, and the seconds per guided video take."""
     from foley_studio.data.dataset import AVDataset
 
-    count = len(pick_items(AVDataset(data, split="test").index(), per_class))
+    count = len(pick_items(AVDataset(data, split="test").index(), per_class, proto.classes))
     results = []
     context = multiprocessing.get_context("spawn")
     with context.Pool(max(1, workers), _start_worker, (str(bundle), str(data), per_class, proto)) as pool:

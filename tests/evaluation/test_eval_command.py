@@ -89,3 +89,28 @@ def test_takes_follow_their_rows_and_labels(world) -> None:
     assert runs["other picture"].labels[0] == other_class_item(items, items[0])["label"]
     assert runs["video"].labels[0] == items[0]["label"]
     assert np.asarray(runs["video"].events[0]).size == len(items[0]["events"])  # ball bounces
+
+
+def test_generators_that_follow_sync_get_ground_truth_and_shifted_rows(world) -> None:
+    import dataclasses
+
+    from foley_studio.data.dataset import AVDataset
+    from foley_studio.models.echoes.transformer import EchoesTransformer
+    from foley_studio.models.timing import load_with_new_timing
+
+    gen = EchoesGenerator.tiny(0, frames=2)
+    ds = AVDataset(world, split="test", sample_rate=gen.sample_rate, seconds=1.0, fps=gen.frame_rate)
+    items = pick_items([ds[i] for i in range(len(ds))], 2, classes=("ball", "wind"))
+    assert {it["class_name"] for it in items} == {"ball", "wind"}
+    proto = Protocol(seconds=1.0, steps=2, gap=(0.25, 0.75))
+    assert "sync: ground truth" not in clip_takes(gen, items, 0, proto)[0]
+    old = gen.model
+    gen.model = EchoesTransformer(dataclasses.replace(old.config, timing=True)).eval()
+    load_with_new_timing(gen.model, old.state_dict(), source="tiny")
+    takes, _ = clip_takes(gen, items, 0, proto)
+    runs = assemble([(takes, "a")], gen.sample_rate)
+    for row in ("sync: ground truth", "sync: ground truth +150 ms"):
+        assert runs[row].audio.shape == (1, gen.sample_rate)
+        np.testing.assert_array_equal(runs[row].events[0], runs["video"].events[0])
+    # the timing condition starts at zero: until fine-tuned, the sync takes are the video take
+    np.testing.assert_array_equal(runs["sync: ground truth"].audio, runs["video"].audio)
