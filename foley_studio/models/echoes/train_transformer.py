@@ -74,6 +74,10 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
                              "(0: one window from each clip's start)")
     parser.add_argument("--init", type=Path, default=None,
                         help="start from this bundle's transformer instead of from scratch")
+    parser.add_argument("--tune", choices=("all", "decoder"), default="all",
+                        help="what trains: everything, or (fine-tuning on a slow CPU) only the "
+                             "decoder side and its timing embedding: the encoder then runs "
+                             "without gradients and its timing embedding stays at zero")
     parser.add_argument("--weight-decay", type=float, default=0.05)
 
 
@@ -209,6 +213,15 @@ def initial_model(args: argparse.Namespace, cfg: EchoesConfig) -> EchoesTransfor
     return model
 
 
+ENCODER_SIDE = ("audio_emb.", "image_emb.", "enc_side.", "encoder.", "enc_norm.", "timing_enc.")
+
+
+def freeze_encoder(model: EchoesTransformer) -> None:
+    """Stop gradients into the encoder side (embeddings are tied with the heads, so they stay too)."""
+    for name, p in model.named_parameters():
+        p.requires_grad_(not name.startswith(ENCODER_SIDE))
+
+
 def run_train(args: argparse.Namespace) -> int:
     """Tokenise (once), train, and write the transformer into the bundle."""
     info = setup_distributed(args.device)
@@ -218,9 +231,12 @@ def run_train(args: argparse.Namespace) -> int:
     clip_cols = int(args.clip_seconds * audio.mel_config.sample_rate // audio.samples_per_col)
     model = initial_model(args, cfg).to(info.device)
     cfg = model.config
+    if args.tune == "decoder":
+        freeze_encoder(model)
     data = TokenItems(load_tokens(args, info, max(cfg.audio_cols, clip_cols)), cfg.frames,
                       audio.samples_per_col / audio.mel_config.sample_rate, cfg.audio_cols, cfg.timing)
-    opt = torch.optim.AdamW(model.parameters(), args.lr, betas=(0.9, 0.95), weight_decay=args.weight_decay)
+    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], args.lr, betas=(0.9, 0.95),
+                            weight_decay=args.weight_decay)
     trainee = Trainee(wrap_ddp(model, info), opt, bundle_io.kind_of("transformer"), cfg.to_dict(),
                       EMA(model, args.ema) if args.ema else None)
     batches = loader(data, args.batch_size, info, seed=args.seed, workers=args.workers, collate=default_collate)
