@@ -91,7 +91,15 @@ def generate(request: GenerationRequest, generator: Optional[Generator] = None, 
     audio = method(cond, takes=request.takes, seed=request.seed, sampler=request.sampler,
                    progress=progress, cancel=cancel)  # (N, S)
     start = request.end if request.mode == "extend" else request.start
-    return [_take(request, generator, wave, i, start) for i, wave in enumerate(audio)]
+    takes = [_take(request, generator, wave, i, start) for i, wave in enumerate(audio)]
+    return [_conformed(request, take) for take in takes] if request.conforms else takes
+
+
+def _conformed(request: GenerationRequest, take: Take) -> Take:
+    """``take`` with its hits moved onto the request's sync track (an inpainted take: in its gap)."""
+    from foley_studio.conform import conformed
+
+    return conformed(take, request.sync, span=request.gap if request.mode == "inpaint" else None)
 
 
 def storyboard(request: GenerationRequest, generator: Optional[Generator] = None, *,
@@ -111,4 +119,5 @@ def _take(request: GenerationRequest, generator: Generator, wave: np.ndarray, in
     return Take(audio=np.asarray(wave, dtype=np.float32), sample_rate=generator.sample_rate,
                 model=generator.name, seed=seed, start=start, mode=request.mode,
                 prompt=request.prompt, name=f"{request.mode} take {index + 1}",
-                settings={**request.sampler.__dict__, "takes_seed": request.seed, "index": index})
+                settings={**request.sampler.__dict__, "takes_seed": request.seed, "index": index},
+                sync=request.sync)

@@ -23,6 +23,7 @@ COMMANDS = [
     "foley_studio.commands.send",
     "foley_studio.commands.synth",
     "foley_studio.commands.eval",
+    "foley_studio.commands.sync",
 ]
 
 

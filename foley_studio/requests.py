@@ -102,6 +102,9 @@ class Take:
     prompt: Optional[str] = None
     name: str = ""
     settings: dict = field(default_factory=dict)
+    sync: Optional[SyncTrack] = None  # the sync track the take was asked to follow
+    unconformed: Optional[np.ndarray] = None  # (S,) the audio as generated, before conform
+    conform: Optional[dict] = None  # what conform did (ConformResult.report())
 
     @property
     def duration(self) -> float:
@@ -110,6 +113,11 @@ class Take:
 
     def provenance(self) -> dict:
         """A JSON-safe description of how the take was made (for BWF/iXML and projects)."""
-        return {"model": self.model, "seed": self.seed, "start": self.start, "mode": self.mode,
-                "prompt": self.prompt or "", "sample_rate": self.sample_rate,
-                "settings": dict(self.settings)}
+        out = {"model": self.model, "seed": self.seed, "start": self.start, "mode": self.mode,
+               "prompt": self.prompt or "", "sample_rate": self.sample_rate,
+               "settings": dict(self.settings)}
+        if self.sync is not None:
+            out["sync"] = self.sync.to_json()
+        if self.conform is not None:
+            out["conform"] = dict(self.conform)
+        return out

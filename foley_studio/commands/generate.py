@@ -10,7 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
+from foley_studio.errors import ConfigError
 from foley_studio.requests import GenerationRequest, SamplerSettings
+from foley_studio.sync import SyncTrack
 
 VERBS = {
     "generate": ("foley", "Foley for a video region or an image (or --prompt text alone)"),
@@ -32,7 +34,26 @@ def register(sub: argparse._SubParsersAction) -> None:
             parser.add_argument("--seconds", type=float, default=2.0, help="how much to add")
         if verb == "storyboard":
             parser.add_argument("--window", type=float, default=1.0, help="seconds per frame")
+        else:
+            _add_sync(parser)
         parser.set_defaults(func=_run, mode=mode)
+
+
+def _add_sync(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--sync", type=Path, default=None, metavar="HITS_JSON",
+                        help="sync track the takes follow ('foley-studio sync detect' writes one)")
+    parser.add_argument("--conform", action=argparse.BooleanOptionalAction, default=None,
+                        help="move each take's hits onto the sync track (default: on with --sync); "
+                             "the generated version is written beside it as *_unconformed.wav")
+
+
+def _with_sync(request: GenerationRequest, args: argparse.Namespace) -> GenerationRequest:
+    """``request`` with the ``--sync`` track and the ``--conform`` choice."""
+    if getattr(args, "sync", None) is None:
+        if getattr(args, "conform", None):
+            raise ConfigError("--conform needs a sync track: add --sync hits.json.")
+        return request
+    return request.with_changes(sync=SyncTrack.load(args.sync), conform=args.conform)
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
@@ -73,7 +94,7 @@ def _run(args: argparse.Namespace) -> int:
 
     from foley_studio import api
 
-    request = _request(args)
+    request = _with_sync(_request(args), args)
     generator = api.load_generator(request.model)
     with tqdm(total=1000, desc=f"{request.mode} ({generator.name})", unit="‰") as bar:
         def progress(done: int, total: int) -> None:
@@ -93,7 +114,21 @@ def _write_takes(takes, out: Path) -> int:
         path = out / f"{take.mode}_{take.model}_seed{take.seed}.wav"
         write_take(path, take)
         print(f"{path}  {take.duration:.2f} s at {take.start:.3f} s  seed {take.seed}")
+        if take.unconformed is not None:
+            _write_unconformed(take, path)
     return 0
+
+
+def _write_unconformed(take, path: Path) -> None:
+    import dataclasses
+
+    from foley_studio.media import write_take
+
+    raw = path.with_name(path.stem + "_unconformed.wav")
+    write_take(raw, dataclasses.replace(take, audio=take.unconformed, unconformed=None, conform=None))
+    report = take.conform
+    print(f"{raw}  as generated; conform moved {len(report['moves'])} hits, "
+          f"{len(report['missing'])} missing, {len(report['extra'])} extra")
 
 
 def _write_storyboard(frames: np.ndarray, out: Path, request: GenerationRequest) -> int:

@@ -18,6 +18,7 @@ TRAINERS: dict[str, str] = {
     "echoes-image-vqgan": "foley_studio.models.echoes.train_vqgan",
     "echoes-vocoder": "foley_studio.models.echoes.train_vocoder",
     "echoes-transformer": "foley_studio.models.echoes.train_transformer",
+    "sync-detector": "foley_studio.syncing.train_detector",
 }
 """Stage name → trainer module (filled in by each generator package)."""
 
