@@ -14,10 +14,13 @@ conditionings the starter goals name (rows are prefixed with the bundle's name):
 - Echoes only: ``inpaint, gap`` (the regenerated 1-s gap, 1.5–2.5 s, alone) and ``inpaint,
   whole clip`` (its seams, for clicks) and ``storyboard`` (one picture per second of the real
   audio, judged by the image classifier; the audio there is the input, so it is not judged);
-- generators that follow sync (``follows_sync``): ``sync: ground truth`` (the video with the
-  clip's main-object event times as hits) and ``sync: ground truth +150 ms`` (the same hits
-  150 ms later; its onsets are still measured against the visual events, so its "Onset shift"
-  says where the onsets went).
+- sync: ``sync: ground truth`` (the video with the clip's main-object event times as hits),
+  ``sync: picture`` (with the hits :func:`~foley_studio.syncing.detect_visual_hits` finds in
+  the video), each also ``..., conformed`` (:func:`~foley_studio.conform.conform_take` onto the
+  same hits), and ``sync: ground truth +150 ms`` (the hits 150 ms later; its onsets are still
+  measured against the visual events, so its "Onset shift" says where the onsets went). A
+  generator that ignores sync (``follows_sync`` false) makes no takes for these rows: its
+  video take stands in, so the conformed rows show what conform alone does.
 
 ``Protocol.classes`` limits the clips to some classes (a focused run; all classes by default).
 
@@ -122,18 +125,36 @@ def clip_takes(gen: Generator, items: list[dict], index: int, proto: Protocol) -
     for mode, fn in (("inpaint", _inpaint), ("storyboard", _storyboard)):
         if mode in gen.modes:
             out.update(fn(gen, item, seed, proto))
-    if gen.follows_sync:
-        out.update(_sync_takes(make, video, item, events))
+    out.update(_sync_takes(gen, make, video, timed["video"], item, proto))
     return out, seconds
 
 
-def _sync_takes(make, video: Conditioning, item: dict, events: dict) -> dict[str, list[Take]]:
-    """Takes following the clip's ground-truth hits, and the same hits :data:`SYNC_SHIFT` later."""
+def sync_tracks(item: dict, seconds: float) -> dict[str, SyncTrack]:
+    """The clip's ground-truth hits, the hits seen in its picture, and the first moved
+    :data:`SYNC_SHIFT` later: seconds from the window's start."""
+    from foley_studio.syncing import detect_visual_hits
+
     truth = SyncTrack.from_times(item["events"], source="ground-truth")
-    tracks = {"sync: ground truth": truth,
-              f"sync: ground truth +{SYNC_SHIFT * 1000:.0f} ms": truth.shifted(SYNC_SHIFT)}
-    return {name: [(make(replace(video, sync=track)), item["label"], events)]
-            for name, track in tracks.items()}
+    seen = detect_visual_hits(item["video"], item["start"], item["start"] + seconds)
+    return {"ground truth": truth, "picture": seen.shifted(-item["start"]),
+            f"ground truth +{SYNC_SHIFT * 1000:.0f} ms": truth.shifted(SYNC_SHIFT)}
+
+
+def _sync_takes(gen: Generator, make, video: Conditioning, video_take: np.ndarray, item: dict,
+                proto: Protocol) -> dict[str, list[Take]]:
+    """The sync rows of one clip: takes following each track (the video take for a generator
+    that ignores sync), and the ground-truth and picture takes conformed to their tracks."""
+    from foley_studio.conform import conform_take
+
+    events, out = {"events": impact_events(item)}, {}
+    for name, track in sync_tracks(item, proto.seconds).items():
+        take = make(replace(video, sync=track)) if gen.follows_sync else video_take
+        out[f"sync: {name}"] = [(take, item["label"], events)]
+        if not name.startswith("ground truth +"):
+            hits = [t for t, _ in track.relative(0.0, proto.seconds)]
+            fixed = conform_take(take, gen.sample_rate, hits).audio
+            out[f"sync: {name}, conformed"] = [(fixed, item["label"], events)]
+    return out
 
 
 def _levels(gen, video: Conditioning, seed: int, proto: Protocol) -> dict[str, np.ndarray]:
@@ -203,8 +224,11 @@ def load_items(data: Path, gen: Generator, per_class: int, seconds: float,
     """The picked test clips at the generator's sample and frame rates."""
     from foley_studio.data.dataset import AVDataset
 
+    from foley_studio.data.manifest import VIDEO_DIR
+
     ds = AVDataset(data, split="test", sample_rate=gen.sample_rate, seconds=seconds, fps=gen.frame_rate)
-    return pick_items([ds[i] for i in range(len(ds))], per_class, classes)
+    items = pick_items([ds[i] for i in range(len(ds))], per_class, classes)
+    return [{**it, "video": str(Path(data) / VIDEO_DIR / f"{it['id']}.mp4")} for it in items]
 
 
 def collect_runs(bundle: Path, data: Path, per_class: int, proto: Protocol, *, workers: int = 1,

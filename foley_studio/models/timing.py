@@ -123,6 +123,15 @@ def drop_timing(features: torch.Tensor, null: torch.Tensor, envelope_drop: torch
     return features
 
 
+def param_groups(model: nn.Module, lr: float, timing_scale: float = 1.0) -> list[dict]:
+    """Optimiser groups of ``model``'s trainable parameters: the timing condition's at
+    ``lr · timing_scale`` (new parameters in a short fine-tune), the rest at ``lr``."""
+    named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    groups = [{"params": [p for n, p in named if TIMING_KEY not in n], "lr": lr},
+              {"params": [p for n, p in named if TIMING_KEY in n], "lr": lr * timing_scale}]
+    return [g for g in groups if g["params"]]
+
+
 def load_with_new_timing(module: nn.Module, state: Mapping[str, torch.Tensor], *, source: str) -> None:
     """Load ``state`` (a model without a timing condition, or with one) into ``module``; only
     timing parameters may be missing from it (they keep their zero start)."""

@@ -11,14 +11,15 @@ import torch
 from foley_studio.errors import CheckpointError
 from foley_studio.generation import Conditioning
 from foley_studio.models.echoes.generator import EchoesGenerator
-from foley_studio.models.echoes.train_transformer import TokenItems
+from foley_studio.models.echoes.train_transformer import TokenItems, freeze_encoder
 from foley_studio.models.echoes.transformer import EchoesTransformer, MaskingConfig, masked_loss
 from foley_studio.models.im2wav.generator import TINY_LOW, Im2WavGenerator
 from foley_studio.models.im2wav.prior import LowPrior
 from foley_studio.models.im2wav.train_low import window_timing
 from foley_studio.models.im2wav.train_prior import init_prior
 from foley_studio.models.timing import (FEATURES, TimingEmbedding, drop_timing, envelope_levels,
-                                        load_with_new_timing, padded_events, rms_db, timing_features)
+                                        load_with_new_timing, padded_events, param_groups, rms_db,
+                                        timing_features)
 from foley_studio.models.weights import save_state
 from foley_studio.requests import SamplerSettings
 from foley_studio.sync import Envelope, SyncTrack
@@ -225,3 +226,23 @@ def test_token_items_crop_windows_with_their_frames_events_and_levels() -> None:
     assert len(seen) > 2
     with pytest.raises(Exception, match="event times"):
         TokenItems({k: v for k, v in cache.items() if k != "events"}, 2, 0.4, 4, timing=True)
+
+
+def test_timing_parameters_get_their_own_learning_rate() -> None:
+    groups = param_groups(_low(True), 1e-3, timing_scale=10.0)
+    assert [g["lr"] for g in groups] == [1e-3, 1e-2]
+    assert all("timing" not in n for n, p in _low(True).named_parameters()
+               if any(p is q for q in groups[0]["params"]))
+    assert len(param_groups(_low(False), 1e-3, 10.0)) == 1
+
+
+def test_tuning_the_decoder_leaves_the_encoder_and_its_timing_alone() -> None:
+    model = _echoes(True).model.train()
+    freeze_encoder(model)
+    c = model.config
+    audio = torch.randint(0, c.audio_vocab, (2, c.audio_len))
+    image = torch.randint(0, c.image_vocab, (2, c.image_len))
+    timing = torch.from_numpy(timing_features([(0.2, 1.0)], c.audio_cols, 0.09))[None].repeat(2, 1, 1)
+    masked_loss(model, audio, image, MaskingConfig(timing_null_prob=0.0), timing=timing).backward()
+    assert model.timing_enc.net[-1].weight.grad is None and model.encoder[0].qkv.weight.grad is None
+    assert model.timing_dec.net[-1].weight.grad.abs().sum() > 0 and model.decoder[0].qkv.weight.grad is not None

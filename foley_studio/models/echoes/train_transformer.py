@@ -38,7 +38,8 @@ from foley_studio.models.echoes.train_common import (Trainee, add_loop_arguments
                                                      loader, mean_over_ranks, pick_preset, run_loop)
 from foley_studio.models.echoes.transformer import (EchoesConfig, EchoesTransformer, MaskingConfig,
                                                     masked_loss)
-from foley_studio.models.timing import load_with_new_timing, padded_events, rms_db, timing_features
+from foley_studio.models.timing import (load_with_new_timing, padded_events, param_groups, rms_db,
+                                        timing_features)
 from foley_studio.models.weights import load_state, read_meta, save_state, sha256_of
 from foley_studio.training.runtime import EMA, setup_distributed, teardown_distributed, wrap_ddp
 
@@ -67,6 +68,8 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timing", action="store_true",
                         help="add a timing condition (the sync track per column), trained on the "
                              "clips' event times and envelopes")
+    parser.add_argument("--timing-lr-scale", type=float, default=1.0,
+                        help="the timing condition's learning rate as a multiple of --lr")
     parser.add_argument("--timing-null-prob", type=float, default=0.2,
                         help="share of rows trained without timing (besides the image-null rows)")
     parser.add_argument("--clip-seconds", type=float, default=0.0,
@@ -235,7 +238,7 @@ def run_train(args: argparse.Namespace) -> int:
         freeze_encoder(model)
     data = TokenItems(load_tokens(args, info, max(cfg.audio_cols, clip_cols)), cfg.frames,
                       audio.samples_per_col / audio.mel_config.sample_rate, cfg.audio_cols, cfg.timing)
-    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], args.lr, betas=(0.9, 0.95),
+    opt = torch.optim.AdamW(param_groups(model, args.lr, args.timing_lr_scale), args.lr, betas=(0.9, 0.95),
                             weight_decay=args.weight_decay)
     trainee = Trainee(wrap_ddp(model, info), opt, bundle_io.kind_of("transformer"), cfg.to_dict(),
                       EMA(model, args.ema) if args.ema else None)

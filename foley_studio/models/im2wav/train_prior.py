@@ -66,6 +66,8 @@ def add_init_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timing", action="store_true",
                         help="add a timing condition (the sync track per token), trained on the "
                              "clips' event times and envelopes; it starts at zero")
+    parser.add_argument("--timing-lr-scale", type=float, default=1.0,
+                        help="the timing condition's learning rate as a multiple of --lr")
 
 
 def init_prior(cls, path: Path, kind: str, timing: bool) -> torch.nn.Module:
