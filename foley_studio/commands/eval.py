@@ -31,6 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--workers", type=int, default=2, help="generating processes, one thread each")
     parser.add_argument("--classes", default="",
                         help="comma-separated class names to measure (a focused run; default: all)")
+    parser.add_argument("--sync-only", action="store_true",
+                        help="only the guided video take and the sync rows (a focused run)")
     parser.set_defaults(func=_run)
 
 
@@ -48,7 +50,7 @@ def _run(args: argparse.Namespace) -> int:
     if unknown:
         raise ConfigError(f"--classes names {unknown}, which the world does not have; choose from "
                           f"{list(judges.audio_classifier.classes)}.")
-    proto = Protocol(guidance=args.guidance, steps=args.steps, classes=classes)
+    proto = Protocol(guidance=args.guidance, steps=args.steps, classes=classes, sync_only=args.sync_only)
     reference = _reference(args.data, judges, proto.seconds)
     runs, notes, bundles = {}, [], {}
     for bundle in args.model:

@@ -22,7 +22,8 @@ conditionings the starter goals name (rows are prefixed with the bundle's name):
   generator that ignores sync (``follows_sync`` false) makes no takes for these rows: its
   video take stands in, so the conformed rows show what conform alone does.
 
-``Protocol.classes`` limits the clips to some classes (a focused run; all classes by default).
+``Protocol.classes`` limits the clips to some classes and ``Protocol.sync_only`` the rows to the
+guided video take and the sync rows (a focused run; everything by default).
 
 :func:`collect_runs` spreads the clips over worker processes (one torch thread each) and
 returns :class:`~foley_studio.evaluation.report.RunData` per row and the seconds each guided
@@ -59,6 +60,7 @@ class Protocol:
     gap: tuple[float, float] = (1.5, 2.5)
     storyboard_window: float = 1.0
     classes: tuple[str, ...] = ()  # class names to measure (empty: all)
+    sync_only: bool = False  # only the guided video take and the sync rows (a quick run)
 
     def sampler(self, guidance: Optional[float] = None) -> SamplerSettings:
         """Sampler settings with this protocol's guidance (or ``guidance``)."""
@@ -110,12 +112,23 @@ def clip_takes(gen: Generator, items: list[dict], index: int, proto: Protocol) -
     make = lambda cond, guidance=None: gen.generate(  # noqa: E731
         cond, takes=1, seed=seed, sampler=proto.sampler(guidance))[0]
     began = time.perf_counter()
-    timed = _levels(gen, video, seed, proto) if hasattr(gen, "generate_levels") else {"video": make(video)}
+    levels = hasattr(gen, "generate_levels") and not proto.sync_only
+    timed = _levels(gen, video, seed, proto) if levels else {"video": make(video)}
     seconds = time.perf_counter() - began
-    timed["video, no guidance"] = make(video, 1.0)
-    timed["one frame"] = make(middle_frame(item, proto.seconds))
-    timed["reconstruction"] = gen.reconstruct(item["audio"][None])[0]
     events = {"events": impact_events(item)}
+    out = {name: [(wave, item["label"], events)] for name, wave in timed.items()}
+    if not proto.sync_only:
+        out.update(_other_takes(gen, items, item, seed, proto, make, video))
+    out.update(_sync_takes(gen, make, video, timed["video"], item, proto))
+    return out, seconds
+
+
+def _other_takes(gen: Generator, items: list[dict], item: dict, seed: int, proto: Protocol, make,
+                 video: Conditioning) -> dict[str, list[Take]]:
+    """The rows besides the guided video take and sync (see the module docstring)."""
+    events = {"events": impact_events(item)}
+    timed = {"video, no guidance": make(video, 1.0), "one frame": make(middle_frame(item, proto.seconds)),
+             "reconstruction": gen.reconstruct(item["audio"][None])[0]}
     out = {name: [(wave, item["label"], events)] for name, wave in timed.items()}
     other = other_class_item(items, item)
     out["other picture"] = [(make(middle_frame(other, proto.seconds)), other["label"], None)]
@@ -125,8 +138,7 @@ def clip_takes(gen: Generator, items: list[dict], index: int, proto: Protocol) -
     for mode, fn in (("inpaint", _inpaint), ("storyboard", _storyboard)):
         if mode in gen.modes:
             out.update(fn(gen, item, seed, proto))
-    out.update(_sync_takes(gen, make, video, timed["video"], item, proto))
-    return out, seconds
+    return out
 
 
 def sync_tracks(item: dict, seconds: float) -> dict[str, SyncTrack]:

@@ -113,3 +113,6 @@ def test_generators_that_follow_sync_get_ground_truth_and_shifted_rows(world) ->
         np.testing.assert_array_equal(runs[row].events[0], runs["video"].events[0])
     # the timing condition starts at zero: until fine-tuned, the sync takes are the video take
     np.testing.assert_array_equal(runs["sync: ground truth"].audio, runs["video"].audio)
+    quick = clip_takes(gen, items, 0, dataclasses.replace(proto, sync_only=True))[0]
+    assert set(quick) == {"video", "sync: ground truth", "sync: ground truth, conformed", "sync: picture",
+                          "sync: picture, conformed", "sync: ground truth +150 ms"}
