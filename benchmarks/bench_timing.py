@@ -4,8 +4,10 @@
     python benchmarks/bench_timing.py --model PATH --repeats 5
 
 For a rendered world clip (ball bounces) it times one guided 4-s take without a sync track and
-one with the clip's event times as hits (same seed), and the timing features alone, and prints
-the medians and the difference. Writes JSON (``--out``, default
+one with the clip's event times as hits (same seed), and, alone, the work the timing condition
+adds to a take: the features and the embedding of every window (IM2WAV: once per LOW window,
+since it joins the fixed per-token conditioning; Visual Echoes: on both sides of every guided
+unmasking step). On a busy machine the take times are noisy; the isolated cost is the figure. Writes JSON (``--out``, default
 ``benchmarks/results/bench_timing.json``). A bundle without a timing condition ignores the
 track, so its difference is noise: the figure is printed with ``follows_sync``.
 """
@@ -63,17 +65,36 @@ def bench(bundle: Path, repeats: int) -> dict:
     synced = _median_seconds(lambda: take(replace(cond, sync=track)), repeats)
     return {"bundle": str(bundle), "follows_sync": bool(gen.follows_sync), "plain_s": plain,
             "sync_s": synced, "added_s": synced - plain, "added_percent": 100 * (synced - plain) / plain,
-            "features_s": _feature_seconds(gen, track, repeats)}
+            "condition_s": _condition_seconds(gen, track, sampler.steps, repeats) if gen.follows_sync else None}
 
 
-def _feature_seconds(gen, track: SyncTrack, repeats: int) -> float:
-    """Seconds to build every window's timing features of one 4-s take (no model call)."""
-    from foley_studio.models.timing import timing_features
+@torch.no_grad()
+def _condition_seconds(gen, track: SyncTrack, steps: int, repeats: int) -> float:
+    """Seconds of timing work in one guided 4-s take: features and embeddings of every window."""
+    from foley_studio.models.timing import envelope_levels, timing_features
 
-    cell = getattr(gen, "col_seconds", None) or gen.hop_low / gen.sample_rate
-    cells = int(np.ceil(SECONDS / cell))
-    hits = track.relative(0.0, SECONDS)
-    return _median_seconds(lambda: timing_features(hits, cells, cell), max(repeats, 20))
+    if hasattr(gen, "low"):  # IM2WAV: one embedding per LOW window, folded into x_cond
+        cell, cells, modules = gen.hop_low / gen.sample_rate, gen.low.n_ctx, [gen.low.timing]
+        windows, calls = len(gen.plans(int(np.ceil(SECONDS * gen.sample_rate / gen.hop_low)))[0]), 1
+    else:  # Visual Echoes: encoder and decoder embeddings at every unmasking step
+        cell, cells = gen.col_seconds, gen.window_cols
+        modules = [gen.model.timing_enc, gen.model.timing_dec]
+        from foley_studio.models.echoes.canvas import count_windows
+
+        n = max(int(np.ceil(SECONDS / cell)), cells)
+        windows, calls = count_windows(torch.ones(n, dtype=torch.bool), cells, gen.context_cols), steps
+
+    def work() -> None:
+        for w in range(windows):
+            start = w * cells * cell / 2
+            feats = timing_features(track.relative(0.0, SECONDS), cells, cell, start,
+                                    envelope_levels(track.envelope, cells, cell, start))
+            rows = torch.from_numpy(feats)[None].expand(2, -1, -1)  # conditional + null rows
+            for _ in range(calls):
+                for m in modules:
+                    m(rows)
+
+    return _median_seconds(work, repeats)
 
 
 def main() -> None:
@@ -88,8 +109,9 @@ def main() -> None:
     results = [bench(m, args.repeats) for m in models]
     for r in results:
         print(f"{Path(r['bundle']).name}: follows sync {r['follows_sync']}; 4-s take {r['plain_s']:.2f} s "
-              f"without sync, {r['sync_s']:.2f} s with ({r['added_s']:+.3f} s, {r['added_percent']:+.1f} %); "
-              f"features alone {r['features_s'] * 1000:.2f} ms")
+              f"without sync, {r['sync_s']:.2f} s with ({r['added_s']:+.3f} s, {r['added_percent']:+.1f} %)"
+              + (f"; the timing work alone {r['condition_s'] * 1000:.1f} ms per take"
+                 if r["condition_s"] is not None else "; no timing condition"))
     report = {"machine": platform.platform(), "threads": 1, "seconds": SECONDS, "results": results}
     write_text_atomic(args.out, json.dumps(report, indent=2))
     print(f"wrote {args.out}")

@@ -239,7 +239,9 @@ def load_items(data: Path, gen: Generator, per_class: int, seconds: float,
     from foley_studio.data.manifest import VIDEO_DIR
 
     ds = AVDataset(data, split="test", sample_rate=gen.sample_rate, seconds=seconds, fps=gen.frame_rate)
-    items = pick_items([ds[i] for i in range(len(ds))], per_class, classes)
+    index = ds.index()
+    wanted = {it["id"] for it in pick_items(index, per_class, classes)}  # decode only those
+    items = pick_items([ds[i] for i, it in enumerate(index) if it["id"] in wanted], per_class, classes)
     return [{**it, "video": str(Path(data) / VIDEO_DIR / f"{it['id']}.mp4")} for it in items]
 
 
