@@ -7,7 +7,7 @@ recall, F1 and the median |error| of paired hits in ms, against every visible ev
 makes a sound on screen) and against the main object's events only (what the clip's sound is
 about). Classes without events (engine, insect, water, wind) give false hits only.
 
-    python benchmarks/bench_sync_detect.py [--world /work/data/world] [--split test]
+    python benchmarks/bench_sync_detect.py [--world runs/world] [--split test]
         [--detector visual|learned] [--weights PATH] [--per-class N] [--cache DIR] [--json PATH]
 
 ``--cache`` keeps each clip's motion features, so a second run (or the other detector)
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from pathlib import Path
 
@@ -24,14 +25,14 @@ import cv2
 import numpy as np
 
 from foley_studio.atomic import write_text_atomic
-from foley_studio.syncing.visual import IMPACT, VisualConfig, hits_from_curve
+from foley_studio.syncing.visual import VisualConfig, hits_from_curve, impact_curve
 from foley_studio.syncing.world import clip_features, event_frames, score, world_rows
 
 
 def detector(kind: str, weights: str | None):
     """``(region, features) → hit frames`` for the chosen detector."""
     if kind == "visual":
-        return lambda region, feats: hits_from_curve(feats[:, IMPACT], region, VisualConfig())
+        return lambda region, feats: hits_from_curve(impact_curve(feats), region, VisualConfig())
     from foley_studio.syncing.learned import LearnedDetector
 
     model = LearnedDetector.load(weights) if weights else LearnedDetector.shipped()
@@ -63,6 +64,7 @@ def run(args: argparse.Namespace) -> dict:
     seconds = time.perf_counter() - began
     fps = float(region.fps)
     return {"detector": args.detector, "clips": len(rows), "seconds": seconds,
+            "load_average_after": os.getloadavg()[0],
             "all events": score(((r["label"], f, event_frames(r)) for r, f in found), fps),
             "main events": score(((r["label"], f, event_frames(r, True)) for r, f in found), fps)}
 
@@ -79,7 +81,7 @@ def show(result: dict) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--world", default="/work/data/world")
+    parser.add_argument("--world", default="runs/world")
     parser.add_argument("--split", default="test")
     parser.add_argument("--detector", choices=("visual", "learned"), default="visual")
     parser.add_argument("--weights", default=None)

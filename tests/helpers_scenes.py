@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 from pathlib import Path
-from typing import Sequence
+from typing import Optional, Sequence
 
 import av
 import cv2
@@ -41,9 +41,10 @@ def _background(rng: np.random.Generator, height: int, width: int) -> np.ndarray
 
 def bouncing_ball(path: Path, contacts: Sequence[int], *, frames: int = 100, fps: int = 25,
                   size: tuple[int, int] = (320, 180), pan: float = 0.0, noise: float = 3.0,
-                  seed: int = 0) -> Path:
+                  seed: int = 0, cut: Optional[int] = None) -> Path:
     """A ball that lands on ``contacts`` (frame numbers); ``pan`` moves the camera by that
-    many pixels per frame to the right (the background drifts left)."""
+    many pixels per frame to the right (the background drifts left); from frame ``cut`` on,
+    the shot changes (the wall mirrored and darker, the ball further left)."""
     rng = np.random.default_rng(seed)
     width, height = size
     backdrop = _background(rng, height, width + int(np.ceil(abs(pan) * frames)))
@@ -58,6 +59,8 @@ def bouncing_ball(path: Path, contacts: Sequence[int], *, frames: int = 100, fps
             x0 = int(round(pan * f)) if pan >= 0 else int(round(-pan * (frames - 1 - f)))
             img = backdrop[32:32 + height, x0:x0 + width].copy()
             cx = width * (0.3 + 0.4 * f / frames)
+            if cut is not None and f >= cut:
+                img, cx = 0.7 * img[:, ::-1], cx - width * 0.2
             cy = floor - radius - ball_height(f, contacts) * 0.6 * height
             cv2.circle(img, (int(cx * 16), int(cy * 16)), radius * 16, (40, 60, 220), -1,
                        cv2.LINE_AA, 4)

@@ -6,7 +6,7 @@ trained on the procedural world's event frames (torch; load this module only whe
 and a calm one share a scale), standardised with the training set's mean and spread. Three
 1-D convolutions over time (kernel 5, the second dilated by 2: ±6 frames of context) give one
 logit per frame. Hits are its probability peaks (largest within ±2 frames, at least
-``threshold``), placed at the frame's time; their strengths come from the motion itself
+``threshold``, not beside a cut), placed at the frame's time; their strengths come from the motion itself
 (the impact curve at those frames, :func:`~foley_studio.syncing.visual.hits_at`).
 
 Weights are the project's own format (safetensors + JSON, kind ``sync-detector``); the shipped
@@ -25,7 +25,7 @@ from torch import nn
 from foley_studio.errors import CheckpointError
 from foley_studio.progress import CancelToken, ProgressFn
 from foley_studio.sync import SyncTrack
-from foley_studio.syncing.motion import FEATURES
+from foley_studio.syncing.motion import FEATURES, near_cuts
 from foley_studio.syncing.visual import (IMPACT, RegionFrames, VisualConfig, hits_at, pick_peaks,
                                          region_features)
 
@@ -89,7 +89,7 @@ class LearnedDetector:
     def track(self, region: RegionFrames, feats: np.ndarray) -> SyncTrack:
         """The hits of ``region`` from its features ``(T, F)``."""
         config = VisualConfig(floor=self.threshold, relative=0.0)
-        peaks = pick_peaks(self.probabilities(feats), config)
+        peaks = pick_peaks(np.where(near_cuts(feats), 0.0, self.probabilities(feats)), config)
         return hits_at(peaks, feats[:, IMPACT], region, config.decay_s)  # strength from the motion
 
 

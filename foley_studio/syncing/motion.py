@@ -9,7 +9,8 @@ A pixel's *deceleration* is how much of its incoming speed it loses along its ow
 
 A ball that bounces turns round (``d`` up to ``2 |v_in|``), a foot or a clock hand that lands
 stops (``d = |v_in|``), and something that starts to move has no incoming speed (``d = 0``):
-the frame where a visible contact happens is the frame where ``d`` peaks. Speeds are in
+the frame where a visible contact happens is the frame where ``d`` peaks. A cut between two shots (:func:`near_cuts`) is no motion: the
+frames on both sides of it are left out. Speeds are in
 frame widths per frame, so the figures do not depend on the analysis size.
 
 :func:`frame_features` turns each frame into the :data:`FEATURES` below. The first frame has no
@@ -28,6 +29,7 @@ FEATURES = ("impact", "impact_peak", "speed_in", "speed_out", "moving_in", "diff
 the share of pixels moving faster than :data:`MOVING` and the mean absolute frame
 difference (0–1)."""
 MOVING = 0.004  # frame widths per frame: slower pixels count as still
+CUT_LEVEL = 0.1  # a mean frame difference above this (of full scale) is a cut, not motion
 
 
 def flow(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -73,3 +75,10 @@ def _rows(frames: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
     last = frame_row(v_in, np.zeros_like(v_in), diff_in, width)
     last[:2] = 0.0  # no next frame: a stop cannot be told from the clip's end
     yield last
+
+
+def near_cuts(feats: np.ndarray, level: float = CUT_LEVEL) -> np.ndarray:
+    """``(T,)`` bool: the frames on either side of a cut (a frame whose mean difference from
+    the one before exceeds ``level``). Flow across a cut is meaningless, so no hit goes there."""
+    cut = feats[:, FEATURES.index("difference")] > level  # (T,) the cut lies just before these
+    return cut | np.append(cut[1:], False)

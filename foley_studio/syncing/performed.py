@@ -23,10 +23,12 @@ import numpy as np
 
 from foley_studio.errors import ConfigError, MediaError
 from foley_studio.sync import SILENCE_DB, Envelope, Hit, SyncTrack
+from foley_studio.sync import _finite  # the same check and message as the track's own
 
 ENVELOPE_RATE = 100.0  # frames per second of a voiced envelope
 VOICE_GATE_DB = -35.0  # a voiced onset quieter than this below the loudest frame is noise
-MAX_RECORD_S = 600.0
+ONSET_RATE = 16000  # a voice's onsets are found at this rate (memory stays small)
+MAX_RECORD_S = 120.0
 
 
 def hits_from_taps(tap_times: Sequence[float], *, playback_rate: float = 1.0,
@@ -45,24 +47,20 @@ def hits_from_taps(tap_times: Sequence[float], *, playback_rate: float = 1.0,
     return SyncTrack.from_times([t for t in times if region_start <= t < end], source="performed")
 
 
-def _finite(value: float, what: str) -> float:
-    value = float(value)
-    if not math.isfinite(value):
-        raise ConfigError(f"{what} must be a finite number (got {value}).")
-    return value
-
-
 def hits_from_voice(audio: np.ndarray, sample_rate: int, region_start: float = 0.0) -> SyncTrack:
     """A voiced track from a mono vocal imitation ``(S,)`` that starts at ``region_start``."""
     from foley_studio.evaluation.onsets import OnsetConfig, detect_onsets
+    from foley_studio.media.audio import resample
 
     x = np.asarray(audio, np.float64)
-    if x.ndim != 1 or len(x) < sample_rate * 0.1:
-        raise ConfigError(f"A vocal imitation must be mono and at least 0.1 s long (got shape {x.shape}).")
+    if x.ndim != 1 or not 0.1 <= len(x) / sample_rate <= MAX_RECORD_S:
+        raise ConfigError(f"A vocal imitation must be mono and 0.1–{MAX_RECORD_S:.0f} s long (got "
+                          f"shape {x.shape} at {sample_rate} Hz); record or import one region's worth.")
     if not np.isfinite(x).all() or not np.abs(x).max() > 0:
         raise ConfigError("The recording is silent or damaged; record the imitation again.")
     db, rate = rms_db(x, sample_rate)  # (N,)
-    onsets = detect_onsets(x, sample_rate, OnsetConfig(min_gap_s=0.08, delta_db=4.0))
+    onsets = detect_onsets(resample(x, sample_rate, ONSET_RATE), ONSET_RATE,
+                           OnsetConfig(min_gap_s=0.08, delta_db=4.0))
     loud = [(t, _peak_after(db, rate, t)) for t in onsets]
     hits = tuple(Hit(region_start + t, float(10 ** (level / 20))) for t, level in loud
                  if level >= VOICE_GATE_DB)
@@ -73,9 +71,9 @@ def rms_db(x: np.ndarray, sample_rate: int) -> tuple[np.ndarray, float]:
     """RMS over 20-ms windows every 10 ms, in dB under the loudest frame ``(N,)``, and the rate."""
     hop = max(1, int(round(sample_rate / ENVELOPE_RATE)))
     frames = len(x) // hop
-    padded = np.pad(x, (hop // 2, hop + hop // 2))
-    idx = np.arange(2 * hop)[None, :] + hop * np.arange(frames)[:, None]  # (N, 2 hop)
-    rms = np.sqrt(np.mean(padded[idx] ** 2, axis=1))
+    energy = np.concatenate([[0.0], np.cumsum(np.pad(x, (hop // 2, hop + hop // 2)) ** 2)])
+    first = hop * np.arange(frames)  # (N,) each window: 2 hops centred on its frame
+    rms = np.sqrt(np.maximum(energy[first + 2 * hop] - energy[first], 0.0) / (2 * hop))
     db = 20 * np.log10(np.maximum(rms / rms.max(), 10 ** (SILENCE_DB / 20)))
     return db, sample_rate / hop
 

@@ -21,7 +21,7 @@ import numpy as np
 from foley_studio.errors import SelectionError
 from foley_studio.progress import CancelToken, ProgressFn, check_cancel, report
 from foley_studio.sync import SILENCE_DB, Envelope, Hit, SyncTrack
-from foley_studio.syncing.motion import FEATURES, frame_features
+from foley_studio.syncing.motion import FEATURES, frame_features, near_cuts
 from foley_studio.timeline import TimeRange
 
 IMPACT = FEATURES.index("impact")
@@ -75,7 +75,12 @@ def detect_visual_hits(source: str | os.PathLike, start: float, end: float, *,
     """Hits in ``[start, end)`` of the video ``source``, detected from its motion (see module)."""
     region, feats = region_features(source, start, end, max_side=config.max_side,
                                     progress=progress, cancel=cancel)
-    return hits_from_curve(feats[:, IMPACT], region, config)
+    return hits_from_curve(impact_curve(feats), region, config)
+
+
+def impact_curve(feats: np.ndarray) -> np.ndarray:
+    """The mean deceleration per frame ``(T,)``, zero on either side of a cut."""
+    return np.where(near_cuts(feats), 0.0, feats[:, IMPACT])
 
 
 def region_features(source: str | os.PathLike, start: float, end: float, *, max_side: int = 128,

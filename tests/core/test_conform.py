@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from foley_studio.conform import ConformConfig, conform_take
 from foley_studio.errors import ConfigError
@@ -82,3 +84,19 @@ def test_no_hits_leaves_the_take_as_it_was() -> None:
 def test_bad_takes_are_refused(audio: np.ndarray, rate: int) -> None:
     with pytest.raises(ConfigError):
         conform_take(audio, rate, [0.5])
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.floats(0.0, 1.99), max_size=6), st.lists(st.floats(0.0, 1.99), max_size=6),
+       st.integers(0, 2**16))
+def test_any_hits_give_a_finite_take_of_the_same_length(sounds, hits, seed) -> None:
+    rate = 8000
+    rng = np.random.default_rng(seed)
+    x = 0.001 * rng.standard_normal(2 * rate)
+    for t in sounds:
+        i = int(t * rate)
+        x[i:i + 400] += 0.5 * rng.standard_normal(len(x[i:i + 400])) * np.exp(-np.arange(len(x[i:i + 400])) / 80)
+    result = conform_take(x, rate, hits)
+    assert result.audio.shape == x.shape and np.isfinite(result.audio).all()
+    assert np.abs(result.audio).max() <= 1.5 * np.abs(x).max() + 1e-6
+    assert len(result.moves) + len(result.missing) == len(hits)

@@ -74,3 +74,12 @@ def test_prepared_features_are_scale_free_per_clip() -> None:
 def test_missing_weights_are_named(tmp_path: Path) -> None:
     with pytest.raises(CheckpointError, match="incomplete"):
         LearnedDetector.load(tmp_path / "nothing")
+
+
+def test_the_shipped_detector_is_small_and_finds_a_made_balls_contacts(tmp_path: Path) -> None:
+    from foley_studio.syncing.learned import SHIPPED
+
+    assert SHIPPED.with_suffix(".safetensors").stat().st_size < 1_000_000
+    contacts = [14, 30, 44, 57, 69, 80, 90]
+    clip = bouncing_ball(tmp_path / "ball.mp4", contacts)
+    assert [int(round(t * 25)) for t in detect_learned_hits(clip, 0.0, 4.0).times] == contacts

@@ -59,11 +59,21 @@ def test_a_voiced_imitation_gives_hits_and_an_envelope() -> None:
     assert max(env.db) == 0.0 and env.at([6.81])[0] > -3 and env.at([5.2])[0] < -30
 
 
+def test_a_48_khz_recording_gives_the_same_hits() -> None:
+    from foley_studio.media.audio import resample
+
+    bursts = [(0.4, 0.2, 0.02), (0.9, 0.2, 0.02), (1.8, 0.8, 0.15)]
+    track = hits_from_voice(resample(imitation(bursts), RATE, 48000), 48000)
+    assert track.times == pytest.approx([0.4, 0.9, 1.8], abs=0.01)
+    assert track.envelope.rate == pytest.approx(100.0)
+
+
 def test_hiss_alone_gives_no_hits() -> None:
     assert hits_from_voice(imitation([]), RATE).hits == ()
 
 
-@pytest.mark.parametrize("audio", [np.zeros(RATE), np.zeros((2, RATE)), np.zeros(10)])
+@pytest.mark.parametrize("audio", [np.zeros(RATE), np.zeros((2, RATE)), np.zeros(10),
+                                   np.ones(RATE * 121)])
 def test_unusable_recordings_are_refused(audio: np.ndarray) -> None:
     with pytest.raises(ConfigError):
         hits_from_voice(audio, RATE)

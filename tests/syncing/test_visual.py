@@ -75,3 +75,21 @@ def test_the_last_frame_of_a_clip_is_no_hit() -> None:
 def test_a_region_without_frames_is_refused(ball: Path, start: float, end: float) -> None:
     with pytest.raises(SelectionError):
         detect_visual_hits(ball, start, end)
+
+
+def test_progress_is_reported_and_cancel_stops_the_detector(ball: Path) -> None:
+    from foley_studio.errors import Cancelled
+    from foley_studio.progress import CancelToken
+
+    seen: list[tuple[int, int]] = []
+    detect_visual_hits(ball, 1.0, 2.0, progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1] == (27, 27) and seen[0] == (0, 27)  # 25 frames and a neighbour each side
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(Cancelled):
+        detect_visual_hits(ball, 0.0, 4.0, cancel=token)
+
+
+def test_a_cut_between_shots_is_no_hit(tmp_path: Path) -> None:
+    path = bouncing_ball(tmp_path / "cut.mp4", CONTACTS, cut=50)
+    assert frames_of(detect_visual_hits(path, 0.0, 4.0)) == CONTACTS
