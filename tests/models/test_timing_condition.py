@@ -246,3 +246,18 @@ def test_tuning_the_decoder_leaves_the_encoder_and_its_timing_alone() -> None:
     masked_loss(model, audio, image, MaskingConfig(timing_null_prob=0.0), timing=timing).backward()
     assert model.timing_enc.net[-1].weight.grad is None and model.encoder[0].qkv.weight.grad is None
     assert model.timing_dec.net[-1].weight.grad.abs().sum() > 0 and model.decoder[0].qkv.weight.grad is not None
+
+
+def test_the_request_sync_reaches_the_generator_in_region_seconds(tmp_path) -> None:
+    import cv2
+
+    from foley_studio.api import conditioning_for
+    from foley_studio.requests import GenerationRequest
+
+    picture = tmp_path / "still.png"
+    cv2.imwrite(str(picture), np.zeros((16, 16, 3), np.uint8))
+    track = SyncTrack.from_times([0.5, 1.2, 2.0])
+    request = GenerationRequest("foley", str(picture), 1.0, 3.0, sync=track)
+    cond = conditioning_for(request, Im2WavGenerator.tiny())
+    assert cond.sync.times == pytest.approx([0.2, 1.0])  # the hit before the region is dropped
+    assert conditioning_for(GenerationRequest("foley", str(picture), 1.0, 3.0), Im2WavGenerator.tiny()).sync is None
