@@ -26,6 +26,7 @@ from foley_studio.generation import Conditioning, Generator
 from foley_studio.media.container import check_path
 from foley_studio.progress import CancelToken, ProgressFn
 from foley_studio.requests import LIMITS, GenerationRequest, Take
+from foley_studio.sync import SyncTrack
 from foley_studio.timeline import TimeRange
 
 IMAGE_SIGNATURES = (b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"BM", b"II*\x00", b"MM\x00*",
@@ -93,7 +94,8 @@ def _region(request: GenerationRequest, clip: "media.VideoClip") -> TimeRange:
 def conditioning_for(request: GenerationRequest, generator: Generator) -> Conditioning:
     """Everything ``generator`` should see for ``request``'s region."""
     if request.mode == "text":
-        return Conditioning(duration=request.end - request.start, prompt=request.prompt)
+        return Conditioning(duration=request.end - request.start, prompt=request.prompt,
+                            sync=_region_sync(request, request.start))
     if is_image(request.source):
         return _image_conditioning(request)
     with media.VideoClip(request.source) as clip:
@@ -106,7 +108,8 @@ def _image_conditioning(request: GenerationRequest) -> Conditioning:
                           "is a still image; choose a video with sound.")
     image = media.load_image(request.source)  # (H, W, 3)
     return Conditioning(duration=request.end - request.start, frames=image[None],
-                        frame_times=np.zeros(1), prompt=request.prompt)
+                        frame_times=np.zeros(1), prompt=request.prompt,
+                        sync=_region_sync(request, request.start))
 
 
 def _video_conditioning(request: GenerationRequest, clip: "media.VideoClip", region: TimeRange,
@@ -121,7 +124,12 @@ def _video_conditioning(request: GenerationRequest, clip: "media.VideoClip", reg
         gap = (request.gap[0] - region.start, request.gap[1] - region.start)
     duration = request.extend if request.mode == "extend" else region.duration
     return Conditioning(duration=duration, frames=frames, frame_times=times - region.start,
-                        prompt=request.prompt, audio=audio, gap=gap)
+                        prompt=request.prompt, audio=audio, gap=gap, sync=_region_sync(request, region.start))
+
+
+def _region_sync(request: GenerationRequest, start: float) -> Optional[SyncTrack]:
+    """The request's sync track in seconds from the region's ``start`` (hits before it dropped)."""
+    return None if request.sync is None else request.sync.shifted(-start)
 
 
 def generate(request: GenerationRequest, generator: Optional[Generator] = None, *,

@@ -15,6 +15,7 @@ import numpy as np
 from foley_studio.errors import ConfigError
 from foley_studio.progress import CancelToken, ProgressFn
 from foley_studio.requests import SamplerSettings
+from foley_studio.sync import SyncTrack
 
 
 @dataclass
@@ -27,6 +28,7 @@ class Conditioning:
     prompt: Optional[str] = None
     audio: Optional[np.ndarray] = None        # (S,) float32 mono context at the generator's rate
     gap: Optional[tuple[float, float]] = None  # inpaint: the part of `audio` to replace
+    sync: Optional[SyncTrack] = None          # hits (and envelope) in seconds from the region's start
 
     def __post_init__(self) -> None:
         if self.duration <= 0:
@@ -48,6 +50,7 @@ class Generator(abc.ABC):
     modes: frozenset = frozenset()
     frame_rate: float = 8.0  # conditioning frames per second of video the generator wants
     frame_side: Optional[int] = None  # shortest picture side (pixels) its encoder reads; None: any
+    follows_sync: bool = False  # whether ``Conditioning.sync`` steers the takes (else it is ignored)
 
     def frame_times(self, duration: float) -> np.ndarray:
         """Times ``(F,)`` (seconds from the region's start) of the frames wanted for a region of

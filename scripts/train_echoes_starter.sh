@@ -9,7 +9,8 @@
 #    on runs/world (presets "world", one torch thread each, side by side);
 # 3. the vocoder goes on from the spectrogram VQGAN's reconstructed mels (--from-tokens) while
 #    the transformer trains on 2-s windows of runs/world-big with 4 video frames at their times,
-#    first with the paper's masking, then with whole-modality rows as well (--cond-prob/--null-prob);
+#    first with the paper's masking, then with whole-modality rows as well (--cond-prob/--null-prob),
+#    then (decoder side only) with a timing condition that follows sync tracks;
 # 4. assembles foley_studio/starter/echoes-starter (bundle.json + four safetensors pairs).
 #
 # Step counts below are the shipped model's; override them with the environment variables of
@@ -32,6 +33,7 @@ VOCODER_CLEAN_STEPS=${VOCODER_CLEAN_STEPS:-8000}
 VOCODER_STEPS=${VOCODER_STEPS:-10000}
 PAPER_MASKING_STEPS=${PAPER_MASKING_STEPS:-4200}
 TRANSFORMER_STEPS=${TRANSFORMER_STEPS:-7500}
+SYNC_STEPS=${SYNC_STEPS:-440}
 export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 
 cli() { "$PY" -m foley_studio.cli "$@"; }
@@ -61,6 +63,17 @@ cli train echoes-transformer "${transformer[@]}" --steps "$PAPER_MASKING_STEPS" 
 # (the null condition of guidance): guidance then helps, and storyboards follow their sound
 cli train echoes-transformer "${transformer[@]}" --steps "$TRANSFORMER_STEPS" --cond-prob 0.25 \
     --null-prob 0.1 --resume > runs/echoes-transformer2.log 2>&1
+# the timing condition (sync): the decoder side goes on with a zero-started timing embedding per
+# audio column (each hit's offset inside its column included), on random 2-s windows of the 4-s
+# clips of runs/world with their main-object event times and RMS envelope; the encoder stays
+# as trained (on 2 shared cores a full step took twice as long) and the timing parameters learn
+# at 10x the rate. SYNC_STEPS=0 skips this.
+if [ "$SYNC_STEPS" -gt 0 ]; then
+  cli train echoes-transformer --data "$WORLD" --bundle "$WORK" --init "$WORK" --preset world --device cpu \
+      --out runs/echoes-transformer-sync --timing --timing-lr-scale 10 --tune decoder --clip-seconds 4 \
+      --batch-size 16 --lr 3e-4 --seconds 2 --frames 4 --fps 4 --cond-prob 0.25 --null-prob 0.1 \
+      --save-every 20 --log-every 10 --steps "$SYNC_STEPS" > runs/echoes-transformer-sync.log 2>&1
+fi
 wait "$vocoder"
 
 "$PY" - "$WORK" "$STARTER" <<'EOF'

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Reproduce the bundled IM2WAV starter model (foley_studio/starter/im2wav-starter) from scratch:
 # render the procedural world if absent, train the CLIP encoder, the VQ-VAE, the LOW and the UP
-# priors (preset "world"), and assemble the bundle.
+# priors (preset "world"), fine-tune the LOW prior with a timing condition, and assemble the bundle.
 #
 #   scripts/train_im2wav_starter.sh [RUNS_DIR] [BUNDLE_DIR]
 #
@@ -22,6 +22,7 @@ CLIP_STEPS=${CLIP_STEPS:-10000}; CLIP_BATCH=${CLIP_BATCH:-32}
 VQ_STEPS=${VQ_STEPS:-8000};     VQ_BATCH=${VQ_BATCH:-8}
 DEC_STEPS=${DEC_STEPS:-0};      LOW_STEPS=${LOW_STEPS:-5000};   LOW_BATCH=${LOW_BATCH:-16}
 UP_STEPS=${UP_STEPS:-8000};     UP_BATCH=${UP_BATCH:-8}
+SYNC_LOW_STEPS=${SYNC_LOW_STEPS:-1200}
 
 WORLD=$RUNS/world
 ENC=$RUNS/im2wav-clip VQ=$RUNS/im2wav-vqvae DEC=$RUNS/im2wav-vqvae-dec
@@ -72,7 +73,21 @@ $FS train im2wav-up --data "$WORLD" --out "$UP" --preset world --vqvae "$VQ" --e
 up_pid=$!
 wait "$low_pid"; wait "$up_pid"; [ -z "$dec_pid" ] || wait "$dec_pid"
 
-# 3. the bundle (EMA weights of the priors, the encoder copied in)
-$FS weights import im2wav --vqvae "$DEC" --low "$LOW" --up "$UP" --encoder "$ENC" \
+# 3. the timing condition (sync): the LOW prior goes on from its EMA weights with a zero-started
+#    timing embedding per token, trained on the clips' main-object event times (hits) and the
+#    real audio's RMS per token (envelope); the timing parameters learn at 10x the rate.
+#    SYNC_LOW_STEPS=0 skips this and bundles the LOW prior as trained.
+LOW_FINAL=$LOW
+if [ "$SYNC_LOW_STEPS" -gt 0 ]; then
+  LOW_FINAL=$RUNS/im2wav-low-sync
+  mkdir -p "$LOW_FINAL"
+  [ -e "$LOW_FINAL/cache" ] || ln -s "$(cd "$LOW" && pwd)/cache" "$LOW_FINAL/cache"
+  $FS train im2wav-low --data "$WORLD" --out "$LOW_FINAL" --preset world --vqvae "$DEC" --encoder "$ENC" \
+    --init "$LOW/ema" --timing --timing-lr-scale 10 --steps "$SYNC_LOW_STEPS" --batch-size "$LOW_BATCH" \
+    --lr 3e-4 --warmup 50 --ema 0.995 --save-every 50 $DEVICE_ARG
+fi
+
+# 4. the bundle (EMA weights of the priors, the encoder copied in)
+$FS weights import im2wav --vqvae "$DEC" --low "$LOW_FINAL" --up "$UP" --encoder "$ENC" \
   --name im2wav-starter --out "$BUNDLE"
 du -sh "$BUNDLE"

@@ -41,10 +41,16 @@ def register(sub: argparse._SubParsersAction) -> None:
                         f"{LIMITS['steps'].span}, default %(default)s")
     parser.add_argument("--workers", type=int, default=2, help="generating processes, one thread "
                         f"each; {LIMITS['workers'].span}, default %(default)s")
+    parser.add_argument("--classes", default="",
+                        help="comma-separated class names to measure (a focused run); default all")
+    parser.add_argument("--sync-only", action="store_true",
+                        help="only the guided video take and the sync rows (a focused run); "
+                             "default off")
     parser.set_defaults(func=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
+    from foley_studio.errors import ConfigError
     from foley_studio.evaluation.protocol import Protocol
     from foley_studio.outputs import check_folder
     from foley_studio.evaluation.report import evaluate_runs, world_models, write_report
@@ -53,7 +59,12 @@ def _run(args: argparse.Namespace) -> int:
         limit.check(getattr(args, name))
     check_folder(args.out)
     judges = world_models(args.judges)
-    proto = Protocol(guidance=args.guidance, steps=args.steps)
+    classes = tuple(c.strip() for c in args.classes.split(",") if c.strip())
+    unknown = sorted(set(classes) - set(judges.audio_classifier.classes))
+    if unknown:
+        raise ConfigError(f"--classes names {unknown}, which the world does not have; choose from "
+                          f"{list(judges.audio_classifier.classes)}.")
+    proto = Protocol(guidance=args.guidance, steps=args.steps, classes=classes, sync_only=args.sync_only)
     reference = _reference(args.data, judges, proto.seconds)
     runs, notes, bundles = {}, [], {}
     for bundle in args.model:

@@ -141,6 +141,7 @@ class SyncResult:
     n_events: int
     n_onsets: int
     nearest_ms: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)  # (n_events,)
+    signed_ms: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)  # (n_events,)
 
     @property
     def matched(self) -> int:
@@ -157,6 +158,12 @@ class SyncResult:
         """Median over all events of the distance to the nearest onset in ms, capped at
         :data:`NEAREST_CAP_MS` (misses count, unlike :attr:`median_abs_ms`; NaN without events)."""
         return float(np.median(self.nearest_ms)) if len(self.nearest_ms) else float("nan")
+
+    @property
+    def median_shift_ms(self) -> float:
+        """Median over events of the signed offset of the nearest onset (onset − event, ms,
+        within ±:data:`NEAREST_CAP_MS`): where the onsets sit against the events; NaN without."""
+        return float(np.median(self.signed_ms)) if len(self.signed_ms) else float("nan")
 
     @property
     def miss_rate(self) -> float:
@@ -183,7 +190,9 @@ def match_onsets(onsets: np.ndarray, events: np.ndarray, window_s: float = 0.05)
         if i not in used_a and j not in used_b:
             used_a.add(i), used_b.add(j), errors.append(diff[i, j] * 1000.0)
     nearest = np.abs(diff).min(0) * 1000.0 if len(a) else np.full(len(b), np.inf)  # (E,)
-    return SyncResult(np.asarray(errors), len(b), len(a), np.minimum(nearest, NEAREST_CAP_MS))
+    signed = diff[np.abs(diff).argmin(0), np.arange(len(b))] * 1000.0 if len(a) else np.zeros(0)
+    signed = signed[np.abs(signed) <= NEAREST_CAP_MS]  # events with an onset within the cap
+    return SyncResult(np.asarray(errors), len(b), len(a), np.minimum(nearest, NEAREST_CAP_MS), signed)
 
 
 def sync_error(onsets: Sequence[np.ndarray], events: Sequence[np.ndarray],
@@ -194,4 +203,4 @@ def sync_error(onsets: Sequence[np.ndarray], events: Sequence[np.ndarray],
     parts = [match_onsets(o, e, window_s) for o, e in zip(onsets, events)]
     pooled = lambda name: np.concatenate([getattr(p, name) for p in parts]) if parts else np.zeros(0)  # noqa: E731
     return SyncResult(pooled("errors_ms"), sum(p.n_events for p in parts), sum(p.n_onsets for p in parts),
-                      pooled("nearest_ms"))
+                      pooled("nearest_ms"), pooled("signed_ms"))

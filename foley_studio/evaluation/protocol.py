@@ -13,7 +13,17 @@ conditionings the starter goals name (rows are prefixed with the bundle's name):
   ``mean frame`` (the mean CLIP vector of the frames) and ``text prompt`` (the caption);
 - Echoes only: ``inpaint, gap`` (the regenerated 1-s gap, 1.5–2.5 s, alone) and ``inpaint,
   whole clip`` (its seams, for clicks) and ``storyboard`` (one picture per second of the real
-  audio, judged by the image classifier; the audio there is the input, so it is not judged).
+  audio, judged by the image classifier; the audio there is the input, so it is not judged);
+- sync: ``sync: ground truth`` (the video with the clip's main-object event times as hits),
+  ``sync: picture`` (with the hits :func:`~foley_studio.syncing.detect_visual_hits` finds in
+  the video), each also ``..., conformed`` (:func:`~foley_studio.conform.conform_take` onto the
+  same hits), and ``sync: ground truth +150 ms`` (the hits 150 ms later; its onsets are still
+  measured against the visual events, so its "Onset shift" says where the onsets went). A
+  generator that ignores sync (``follows_sync`` false) makes no takes for these rows: its
+  video take stands in, so the conformed rows show what conform alone does.
+
+``Protocol.classes`` limits the clips to some classes and ``Protocol.sync_only`` the rows to the
+guided video take and the sync rows (a focused run; everything by default).
 
 :func:`collect_runs` spreads the clips over worker processes (one torch thread each) and
 returns :class:`~foley_studio.evaluation.report.RunData` per row and the seconds each guided
@@ -23,7 +33,7 @@ from __future__ import annotations
 
 import multiprocessing
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Optional
 
@@ -33,9 +43,11 @@ from foley_studio.evaluation.report import RunData
 from foley_studio.generation import Conditioning, Generator
 from foley_studio.progress import ProgressFn, report
 from foley_studio.requests import SamplerSettings
+from foley_studio.sync import SyncTrack
 
 PICTURE_SIZE = 128  # the world's frame size, which the image classifier was trained on
 IMPACTS = {"bounce", "hit", "step", "strike", "tick"}  # event kinds with a sharp onset
+SYNC_SHIFT = 0.15  # seconds the controllability row moves the ground-truth hits
 
 
 @dataclass(frozen=True)
@@ -47,17 +59,21 @@ class Protocol:
     steps: int = 30
     gap: tuple[float, float] = (1.5, 2.5)
     storyboard_window: float = 1.0
+    classes: tuple[str, ...] = ()  # class names to measure (empty: all)
+    sync_only: bool = False  # only the guided video take and the sync rows (a quick run)
 
     def sampler(self, guidance: Optional[float] = None) -> SamplerSettings:
         """Sampler settings with this protocol's guidance (or ``guidance``)."""
         return SamplerSettings(guidance=self.guidance if guidance is None else guidance, steps=self.steps)
 
 
-def pick_items(items: list[dict], per_class: int) -> list[dict]:
-    """The first ``per_class`` clips of each class, in manifest order."""
+def pick_items(items: list[dict], per_class: int, classes: tuple[str, ...] = ()) -> list[dict]:
+    """The first ``per_class`` clips of each class (of ``classes`` if given), in manifest order."""
     counts: dict[int, int] = {}
     picked = []
     for item in items:
+        if classes and item["class_name"] not in classes:
+            continue
         if counts.get(item["label"], 0) < per_class:
             picked.append(item)
             counts[item["label"]] = counts.get(item["label"], 0) + 1
@@ -96,12 +112,23 @@ def clip_takes(gen: Generator, items: list[dict], index: int, proto: Protocol) -
     make = lambda cond, guidance=None: gen.generate(  # noqa: E731
         cond, takes=1, seed=seed, sampler=proto.sampler(guidance))[0]
     began = time.perf_counter()
-    timed = _levels(gen, video, seed, proto) if hasattr(gen, "generate_levels") else {"video": make(video)}
+    levels = hasattr(gen, "generate_levels") and not proto.sync_only
+    timed = _levels(gen, video, seed, proto) if levels else {"video": make(video)}
     seconds = time.perf_counter() - began
-    timed["video, no guidance"] = make(video, 1.0)
-    timed["one frame"] = make(middle_frame(item, proto.seconds))
-    timed["reconstruction"] = gen.reconstruct(item["audio"][None])[0]
     events = {"events": impact_events(item)}
+    out = {name: [(wave, item["label"], events)] for name, wave in timed.items()}
+    if not proto.sync_only:
+        out.update(_other_takes(gen, items, item, seed, proto, make, video))
+    out.update(_sync_takes(gen, make, video, timed["video"], item, proto))
+    return out, seconds
+
+
+def _other_takes(gen: Generator, items: list[dict], item: dict, seed: int, proto: Protocol, make,
+                 video: Conditioning) -> dict[str, list[Take]]:
+    """The rows besides the guided video take and sync (see the module docstring)."""
+    events = {"events": impact_events(item)}
+    timed = {"video, no guidance": make(video, 1.0), "one frame": make(middle_frame(item, proto.seconds)),
+             "reconstruction": gen.reconstruct(item["audio"][None])[0]}
     out = {name: [(wave, item["label"], events)] for name, wave in timed.items()}
     other = other_class_item(items, item)
     out["other picture"] = [(make(middle_frame(other, proto.seconds)), other["label"], None)]
@@ -111,7 +138,35 @@ def clip_takes(gen: Generator, items: list[dict], index: int, proto: Protocol) -
     for mode, fn in (("inpaint", _inpaint), ("storyboard", _storyboard)):
         if mode in gen.modes:
             out.update(fn(gen, item, seed, proto))
-    return out, seconds
+    return out
+
+
+def sync_tracks(item: dict, seconds: float) -> dict[str, SyncTrack]:
+    """The clip's ground-truth hits, the hits seen in its picture, and the first moved
+    :data:`SYNC_SHIFT` later: seconds from the window's start."""
+    from foley_studio.syncing import detect_visual_hits
+
+    truth = SyncTrack.from_times(item["events"], source="ground-truth")
+    seen = detect_visual_hits(item["video"], item["start"], item["start"] + seconds)
+    return {"ground truth": truth, "picture": seen.shifted(-item["start"]),
+            f"ground truth +{SYNC_SHIFT * 1000:.0f} ms": truth.shifted(SYNC_SHIFT)}
+
+
+def _sync_takes(gen: Generator, make, video: Conditioning, video_take: np.ndarray, item: dict,
+                proto: Protocol) -> dict[str, list[Take]]:
+    """The sync rows of one clip: takes following each track (the video take for a generator
+    that ignores sync), and the ground-truth and picture takes conformed to their tracks."""
+    from foley_studio.conform import conform_take
+
+    events, out = {"events": impact_events(item)}, {}
+    for name, track in sync_tracks(item, proto.seconds).items():
+        take = make(replace(video, sync=track)) if gen.follows_sync else video_take
+        out[f"sync: {name}"] = [(take, item["label"], events)]
+        if not name.startswith("ground truth +"):
+            hits = [t for t, _ in track.relative(0.0, proto.seconds)]
+            fixed = conform_take(take, gen.sample_rate, hits).audio
+            out[f"sync: {name}, conformed"] = [(fixed, item["label"], events)]
+    return out
 
 
 def _levels(gen, video: Conditioning, seed: int, proto: Protocol) -> dict[str, np.ndarray]:
@@ -159,7 +214,8 @@ def _start_worker(bundle: str, data: str, per_class: int, proto: Protocol) -> No
 
     torch.set_num_threads(1)
     gen = load_bundle_generator(bundle)
-    _WORKER.update(gen=gen, items=load_items(Path(data), gen, per_class, proto.seconds), proto=proto)
+    _WORKER.update(gen=gen, items=load_items(Path(data), gen, per_class, proto.seconds, proto.classes),
+                   proto=proto)
 
 
 def _run_clip(index: int) -> tuple[dict[str, list[Take]], float, int, str]:
@@ -175,12 +231,18 @@ def load_bundle_generator(bundle: str | Path) -> Generator:
     return loader_for(read_bundle(Path(bundle)).kind).from_bundle(Path(bundle), device="cpu")
 
 
-def load_items(data: Path, gen: Generator, per_class: int, seconds: float) -> list[dict]:
+def load_items(data: Path, gen: Generator, per_class: int, seconds: float,
+               classes: tuple[str, ...] = ()) -> list[dict]:
     """The picked test clips at the generator's sample and frame rates."""
     from foley_studio.data.dataset import AVDataset
 
+    from foley_studio.data.manifest import VIDEO_DIR
+
     ds = AVDataset(data, split="test", sample_rate=gen.sample_rate, seconds=seconds, fps=gen.frame_rate)
-    return pick_items([ds[i] for i in range(len(ds))], per_class)
+    index = ds.index()
+    wanted = {it["id"] for it in pick_items(index, per_class, classes)}  # decode only those
+    items = pick_items([ds[i] for i, it in enumerate(index) if it["id"] in wanted], per_class, classes)
+    return [{**it, "video": str(Path(data) / VIDEO_DIR / f"{it['id']}.mp4")} for it in items]
 
 
 def collect_runs(bundle: Path, data: Path, per_class: int, proto: Protocol, *, workers: int = 1,
@@ -188,7 +250,7 @@ def collect_runs(bundle: Path, data: Path, per_class: int, proto: Protocol, *, w
     """Every row's :class:`RunData` for one bundle, and the seconds per guided video take."""
     from foley_studio.data.dataset import AVDataset
 
-    count = len(pick_items(AVDataset(data, split="test").index(), per_class))
+    count = len(pick_items(AVDataset(data, split="test").index(), per_class, proto.classes))
     results = []
     context = multiprocessing.get_context("spawn")
     with context.Pool(max(1, workers), _start_worker, (str(bundle), str(data), per_class, proto)) as pool:

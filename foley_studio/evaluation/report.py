@@ -53,6 +53,10 @@ METRICS: dict[str, Metric] = {
     "onset_ms": Metric("Onset error ms", False, "median |audio onset − visual event| of matched pairs"),
     "onset_nearest_ms": Metric("Event→onset ms", False, "median over visual events of the distance to "
                                "the nearest audio onset (capped at 1 s; misses count)"),
+    "onset_shift_ms": Metric("Onset shift ms", False, "median over visual events of the signed offset "
+                             "of the nearest onset (onset − event): 0 on the events; the "
+                             "'+150 ms' sync row should read 150 if the takes follow the sync track",
+                             target=0.0),
     "onset_miss": Metric("Onset miss", False, "fraction of visual events with no onset nearby"),
     "onset_extra": Metric("Onset extra", False, "fraction of onsets with no visual event nearby"),
     "clip_score": Metric("CLIP-score", True, "100 × cosine of audio and conditioning-image embeddings"),
@@ -229,10 +233,10 @@ def _sync_metrics(run: RunData, window_s: float) -> dict[str, Optional[float]]:
     shown = [i for i, e in enumerate(run.events) if len(e)]
     onsets = [detect_onsets(np.asarray(run.audio[i]), run.rate) for i in shown]
     sync = sync_error(onsets, [np.asarray(run.events[i]) for i in shown], window_s)
-    median = sync.median_abs_ms
-    nearest = sync.median_nearest_ms
+    median, nearest, shift = sync.median_abs_ms, sync.median_nearest_ms, sync.median_shift_ms
     return {"onset_ms": None if math.isnan(median) else median,
             "onset_nearest_ms": None if math.isnan(nearest) else nearest,
+            "onset_shift_ms": None if math.isnan(shift) else shift,
             "onset_miss": sync.miss_rate if sync.n_events else None,
             "onset_extra": sync.extra_rate if sync.n_onsets else None}
 

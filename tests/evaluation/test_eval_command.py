@@ -11,7 +11,8 @@ from foley_studio.cli import main
 from foley_studio.data.manifest import Row, write_manifest
 from foley_studio.data.render import write_mp4
 from foley_studio.data.world import render_clip
-from foley_studio.evaluation.protocol import Protocol, assemble, clip_takes, other_class_item, pick_items
+from foley_studio.evaluation.protocol import (Protocol, assemble, clip_takes, load_items, other_class_item,
+                                             pick_items)
 from foley_studio.models.echoes.generator import EchoesGenerator
 from foley_studio.models.im2wav.generator import Im2WavGenerator
 
@@ -78,14 +79,40 @@ def test_other_picture_comes_from_the_class_halfway_round() -> None:
 
 
 def test_takes_follow_their_rows_and_labels(world) -> None:
-    from foley_studio.data.dataset import AVDataset
-
     gen = Im2WavGenerator.tiny(0)
-    ds = AVDataset(world, split="test", sample_rate=gen.sample_rate, seconds=1.0, fps=gen.frame_rate)
-    items = pick_items([ds[i] for i in range(len(ds))], 2)
+    items = load_items(world, gen, 2, 1.0)
     takes, seconds = clip_takes(gen, items, 0, Protocol(seconds=1.0, steps=2))
     runs = assemble([(takes, "a")], gen.sample_rate)
     assert seconds > 0 and runs["video"].audio.shape == (1, gen.sample_rate)
     assert runs["other picture"].labels[0] == other_class_item(items, items[0])["label"]
     assert runs["video"].labels[0] == items[0]["label"]
     assert np.asarray(runs["video"].events[0]).size == len(items[0]["events"])  # ball bounces
+
+
+def test_generators_that_follow_sync_get_ground_truth_and_shifted_rows(world) -> None:
+    import dataclasses
+
+    from foley_studio.models.echoes.transformer import EchoesTransformer
+    from foley_studio.models.timing import load_with_new_timing
+
+    gen = EchoesGenerator.tiny(0, frames=2)
+    items = load_items(world, gen, 2, 1.0, ("ball", "wind"))
+    assert {it["class_name"] for it in items} == {"ball", "wind"}
+    proto = Protocol(seconds=1.0, steps=2, gap=(0.25, 0.75))
+    ignoring = assemble([(clip_takes(gen, items, 0, proto)[0], "a")], gen.sample_rate)
+    np.testing.assert_array_equal(ignoring["sync: picture"].audio, ignoring["video"].audio)
+    assert ignoring["sync: ground truth, conformed"].audio.shape == (1, gen.sample_rate)
+    old = gen.model
+    gen.model = EchoesTransformer(dataclasses.replace(old.config, timing=True)).eval()
+    load_with_new_timing(gen.model, old.state_dict(), source="tiny")
+    takes, _ = clip_takes(gen, items, 0, proto)
+    runs = assemble([(takes, "a")], gen.sample_rate)
+    for row in ("sync: ground truth", "sync: ground truth +150 ms", "sync: picture",
+                "sync: ground truth, conformed", "sync: picture, conformed"):
+        assert runs[row].audio.shape == (1, gen.sample_rate)
+        np.testing.assert_array_equal(runs[row].events[0], runs["video"].events[0])
+    # the timing condition starts at zero: until fine-tuned, the sync takes are the video take
+    np.testing.assert_array_equal(runs["sync: ground truth"].audio, runs["video"].audio)
+    quick = clip_takes(gen, items, 0, dataclasses.replace(proto, sync_only=True))[0]
+    assert set(quick) == {"video", "sync: ground truth", "sync: ground truth, conformed", "sync: picture",
+                          "sync: picture, conformed", "sync: ground truth +150 ms"}

@@ -64,6 +64,14 @@ def test_matching_counts_misses_and_extras() -> None:
     assert result.extra_rate == pytest.approx(2 / 5)
     assert np.round(result.nearest_ms, 3).tolist() == [3.0, 10.0, 10.0, 488.0]  # 2.0's nearest: 1.512
     assert result.median_nearest_ms == pytest.approx(10.0)
+    assert np.round(result.signed_ms, 3).tolist() == [3.0, -10.0, -10.0, -488.0]
+    assert result.median_shift_ms == pytest.approx(-10.0)
+
+
+def test_the_onset_shift_follows_onsets_moved_late() -> None:
+    events = np.array([0.5, 1.3, 2.1])
+    assert match_onsets(events + 0.15, events).median_shift_ms == pytest.approx(150.0)
+    assert np.isnan(match_onsets(np.array([]), events).median_shift_ms)  # no onset: no shift
 
 
 def test_sync_error_pools_clips_and_handles_empty() -> None:
@@ -71,6 +79,7 @@ def test_sync_error_pools_clips_and_handles_empty() -> None:
     assert pooled.matched == 1 and pooled.n_events == 2 and pooled.n_onsets == 1
     assert pooled.median_abs_ms == pytest.approx(2.0)
     assert pooled.nearest_ms.tolist() == pytest.approx([2.0, 1000.0])  # no onset at all: the cap
+    assert pooled.signed_ms.tolist() == pytest.approx([-2.0])  # ... and no signed offset
     assert np.isnan(sync_error([np.array([])], [np.array([0.5])]).median_abs_ms)
     with pytest.raises(ConfigError, match="one per clip"):
         sync_error([np.array([])], [])

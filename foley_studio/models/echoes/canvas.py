@@ -7,7 +7,8 @@ filled left to right, each new window overlapping the previous one by ``context`
 (outpainting and long audio). Known columns are never changed.
 
 Guidance: the guide modality is the one with nothing to generate; its unconditional pass sees
-it fully masked, and both passes run in one batch (``2B`` rows).
+it fully masked (and the null timing: one scale guides on pictures and sync together), and both
+passes run in one batch (``2B`` rows).
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ class WindowImages:
     unknown: torch.Tensor
     absent: bool = False
     frame_cols: Optional[torch.Tensor] = None  # (B, K)
+    timing: Optional[torch.Tensor] = None  # (B, cols, FEATURES): the window's sync, None without
 
 
 ImagesFor = Callable[[int], WindowImages]
@@ -80,12 +82,14 @@ class Guided:
         v_mask = torch.ones_like(unknown[:, la:]) if im.absent else unknown[:, la:]
         guide = self._guide(a_mask, v_mask)
         if guide is None or self.scale == 1.0:
-            return self._joint(*self.model(audio, image, a_mask, v_mask, frame_cols=im.frame_cols))
+            return self._joint(*self.model(audio, image, a_mask, v_mask, frame_cols=im.frame_cols,
+                                           timing=im.timing))
         a_null = torch.ones_like(a_mask) if guide == "audio" else a_mask
         v_null = torch.ones_like(v_mask) if guide == "image" else v_mask
         cols = None if im.frame_cols is None else im.frame_cols.repeat(2, 1)
+        timing = None if im.timing is None else torch.cat([im.timing, torch.zeros_like(im.timing)])
         la_out, lv_out = self.model(audio.repeat(2, 1), image.repeat(2, 1), torch.cat([a_mask, a_null]),
-                                    torch.cat([v_mask, v_null]), frame_cols=cols)
+                                    torch.cat([v_mask, v_null]), frame_cols=cols, timing=timing)
         both = self._joint(la_out, lv_out)  # (2B, L, C)
         b = audio.shape[0]
         return guided_logits(both[:b], both[b:], self.scale)

@@ -30,6 +30,7 @@ from foley_studio.models.echoes.mel import MelConfig
 from foley_studio.models.echoes.melgan import GriffinLimVocoder, MelGANConfig, MelGANGenerator
 from foley_studio.models.echoes.transformer import EchoesConfig, EchoesTransformer
 from foley_studio.models.echoes.vqgan import VQGAN, VQGANConfig
+from foley_studio.models.timing import envelope_levels, timing_features
 
 VOCODERS = ("melgan", "vocos", "griffin-lim")
 SEAM_SECONDS = 0.02
@@ -213,6 +214,33 @@ class EchoesGenerator(Generator):
 
         return images
 
+    # ---- timing (sync) -----------------------------------------------------------------------
+
+    @property
+    def follows_sync(self) -> bool:
+        """Whether the transformer has a timing condition (older bundles ignore sync tracks)."""
+        return self.model.follows_sync
+
+    def timed(self, images_for, cond: Conditioning, batch: int, offset: float):
+        """``images_for`` with each window's timing features added from ``cond.sync`` (the
+        canvas starts at ``offset`` s of the conditioning's time); unchanged without sync."""
+        if cond.sync is None or not self.follows_sync:
+            return images_for
+
+        def images(start: int) -> WindowImages:
+            window = images_for(start)
+            window.timing = self.window_timing(cond, offset + start * self.col_seconds, batch)
+            return window
+
+        return images
+
+    def window_timing(self, cond: Conditioning, t0: float, batch: int) -> torch.Tensor:
+        """Timing features ``(B, cols, FEATURES)`` of the window starting at ``t0`` s."""
+        n, cell = self.window_cols, self.col_seconds
+        feats = timing_features(cond.sync.relative(0.0, math.inf), n, cell, t0,
+                                envelope_levels(cond.sync.envelope, n, cell, t0))
+        return torch.from_numpy(feats).to(self.device)[None].expand(batch, -1, -1)
+
     # ---- audio modes -------------------------------------------------------------------------
 
     @torch.no_grad()
@@ -227,8 +255,8 @@ class EchoesGenerator(Generator):
         width = max(n, self.window_cols)
         canvas = torch.zeros(takes, self.audio.rows, width, dtype=torch.long, device=self.device)
         unknown = torch.ones(width, dtype=torch.bool)
-        wave = self._fill_and_decode(canvas, unknown, self.images_for(cond, takes, 0.0, cond.duration),
-                                     takes, seed, sampler, progress, cancel)
+        images = self.timed(self.images_for(cond, takes, 0.0, cond.duration), cond, takes, 0.0)
+        wave = self._fill_and_decode(canvas, unknown, images, takes, seed, sampler, progress, cancel)
         return wave[:, : int(round(cond.duration * self.sample_rate))]
 
     @torch.no_grad()
@@ -244,8 +272,8 @@ class EchoesGenerator(Generator):
             raise ConfigError(f"The gap {cond.gap[0]:.3f}–{cond.gap[1]:.3f} s holds no audio of "
                               f"the {len(audio) / self.sample_rate:.3f}-s soundtrack.")
         canvas, unknown = self.inpaint_canvas(audio, start, stop, takes)
-        wave = self._fill_and_decode(canvas, unknown, self.images_for(cond, takes, 0.0, cond.duration),
-                                     takes, seed, sampler, progress, cancel)
+        images = self.timed(self.images_for(cond, takes, 0.0, cond.duration), cond, takes, 0.0)
+        wave = self._fill_and_decode(canvas, unknown, images, takes, seed, sampler, progress, cancel)
         return splice(audio, wave[:, : len(audio)], start, stop, int(SEAM_SECONDS * self.sample_rate))
 
     def inpaint_canvas(self, audio: np.ndarray, start: int, stop: int,
@@ -278,7 +306,8 @@ class EchoesGenerator(Generator):
         canvas[..., :ctx] = self.audio.tokenize(tail).to(self.device)
         unknown = torch.arange(width) >= ctx
         offset = len(audio) / self.sample_rate - ctx * self.col_seconds
-        images = self.images_for(cond, takes, offset, offset + (ctx + new) * self.col_seconds)
+        images = self.timed(self.images_for(cond, takes, offset, offset + (ctx + new) * self.col_seconds),
+                            cond, takes, offset)
         wave = self._fill_and_decode(canvas, unknown, images, takes, seed, sampler, progress, cancel)
         return wave[:, ctx * spc: ctx * spc + int(round(cond.duration * self.sample_rate))]
 

@@ -10,6 +10,13 @@ cross-entropy on masked tokens, masks from a truncated Gaussian of mean ``--mask
 (see :mod:`.transformer` for the dropping rule); ``--cond-prob`` and ``--null-prob`` leave one
 modality whole or mask it whole in that share of rows (both 0 in the paper). Optimiser as MAGE:
 AdamW β=(0.9, 0.95), wd 0.05.
+
+Timing (``--timing``): each window also gets its columns' timing features, from the clip's
+main-object event times (full-strength hits) and the real audio's RMS per column (the envelope).
+``--clip-seconds`` tokenises longer clips than the window and crops a random window of columns
+from each at every step (with its frames and events), so the hits fall at every column offset.
+``--init BUNDLE`` starts from that bundle's transformer (its sizes kept; new timing parameters
+start at zero).
 """
 from __future__ import annotations
 
@@ -31,6 +38,8 @@ from foley_studio.models.echoes.train_common import (Trainee, add_loop_arguments
                                                      loader, mean_over_ranks, pick_preset, run_loop)
 from foley_studio.models.echoes.transformer import (EchoesConfig, EchoesTransformer, MaskingConfig,
                                                     masked_loss)
+from foley_studio.models.timing import (load_with_new_timing, padded_events, param_groups, rms_db,
+                                        timing_features)
 from foley_studio.models.weights import load_state, read_meta, save_state, sha256_of
 from foley_studio.training.runtime import EMA, setup_distributed, teardown_distributed, wrap_ddp
 
@@ -56,26 +65,59 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--null-prob", type=float, default=0.0,
                         help="share of rows with one modality masked whole, for guidance (paper: 0)")
     parser.add_argument("--label-smoothing", type=float, default=0.1)
+    parser.add_argument("--timing", action="store_true",
+                        help="add a timing condition (the sync track per column), trained on the "
+                             "clips' event times and envelopes")
+    parser.add_argument("--timing-lr-scale", type=float, default=1.0,
+                        help="the timing condition's learning rate as a multiple of --lr")
+    parser.add_argument("--timing-null-prob", type=float, default=0.2,
+                        help="share of rows trained without timing (besides the image-null rows)")
+    parser.add_argument("--clip-seconds", type=float, default=0.0,
+                        help="tokenise this much of each clip and crop random windows from it "
+                             "(0: one window from each clip's start)")
+    parser.add_argument("--init", type=Path, default=None,
+                        help="start from this bundle's transformer instead of from scratch")
+    parser.add_argument("--tune", choices=("all", "decoder"), default="all",
+                        help="what trains: everything, or (fine-tuning on a slow CPU) only the "
+                             "decoder side and its timing embedding: the encoder then runs "
+                             "without gradients and its timing embedding stays at zero")
     parser.add_argument("--weight-decay", type=float, default=0.05)
 
 
 class TokenItems(Dataset):
-    """Tokenised clips → ``(audio (La,), image (K·T,), frame columns (K,))``."""
+    """Tokenised clips → ``(audio (La,), image (K·T,), frame columns (K,))`` of a window of
+    ``cols`` columns (random when the clips are longer), and with ``timing`` the window's timing
+    features ``(cols, FEATURES)``."""
 
-    def __init__(self, cache: dict[str, torch.Tensor], frames: int, col_seconds: float) -> None:
+    def __init__(self, cache: dict[str, torch.Tensor], frames: int, col_seconds: float,
+                 cols: int, timing: bool = False) -> None:
         self.audio, self.images, self.times = cache["audio"], cache["frames"], cache["frame_times"]
-        self.k, self.col_seconds = frames, col_seconds
+        self.k, self.col_seconds, self.cols, self.cache = frames, col_seconds, cols, cache
+        self.timing = timing
+        if timing and "events" not in cache:
+            raise ConfigError("This token cache has no event times; delete it to tokenise again.")
 
     def __len__(self) -> int:
         return len(self.audio)
 
-    def __getitem__(self, i: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        cols = self.audio.shape[-1]
-        edges = np.linspace(0.0, cols * self.col_seconds, self.k + 1)
+    def __getitem__(self, i: int) -> tuple[torch.Tensor, ...]:
+        cols, first = self.cols, int(torch.randint(self.audio.shape[-1] - self.cols + 1, ()))
+        t0 = first * self.col_seconds
+        edges = t0 + np.linspace(0.0, cols * self.col_seconds, self.k + 1)
         times = self.times[i].numpy()
         picks = [self._pick(times, lo, hi) for lo, hi in zip(edges[:-1], edges[1:])]
-        frame_cols = torch.as_tensor(np.clip((times[picks] / self.col_seconds).astype(int), 0, cols - 1))
-        return to_sequence(self.audio[i][None])[0], self.images[i, picks].flatten(), frame_cols
+        frame_cols = torch.as_tensor(np.clip(((times[picks] - t0) / self.col_seconds).astype(int), 0, cols - 1))
+        item = (to_sequence(self.audio[i][None, :, first:first + cols])[0], self.images[i, picks].flatten(),
+                frame_cols)
+        return item + (self._timing(i, first),) if self.timing else item
+
+    def _timing(self, i: int, first: int) -> torch.Tensor:
+        """Timing features ``(cols, FEATURES)`` of clip ``i``'s window from column ``first``."""
+        events = self.cache["events"][i].numpy()
+        levels = self.cache["levels"][i, first:first + self.cols].numpy()
+        hits = [(t, 1.0) for t in events[~np.isnan(events)]]
+        return torch.from_numpy(timing_features(hits, self.cols, self.col_seconds,
+                                                first * self.col_seconds, levels))
 
     @staticmethod
     def _pick(times: np.ndarray, lo: float, hi: float) -> int:
@@ -98,14 +140,15 @@ def _tokenizers(bundle: Path, device: torch.device) -> tuple[AudioCodec, ImageCo
 
 
 def _cache_key(args: argparse.Namespace, cols: int) -> dict:
-    return {"data": str(Path(args.data).resolve()), "cols": cols, "fps": args.fps,
+    return {"data": str(Path(args.data).resolve()), "cols": cols, "fps": args.fps, "events": 1,
             "audio_vqgan": sha256_of(Path(args.bundle) / "audio_vqgan.safetensors"),
             "image_vqgan": sha256_of(Path(args.bundle) / "image_vqgan.safetensors")}
 
 
 def tokenize_dataset(args: argparse.Namespace, audio: AudioCodec, image: ImageCodec,
                      cols: int) -> dict[str, torch.Tensor]:
-    """Audio tokens ``(N, R, cols)``, frame tokens ``(N, F, T)`` and frame times ``(N, F)``."""
+    """Audio tokens ``(N, R, cols)``, frame tokens ``(N, F, T)``, frame times ``(N, F)``, the
+    main-object event times ``(N, E)`` (s, NaN-padded) and the RMS level per column ``(N, cols)``."""
     from tqdm import tqdm
 
     from foley_studio.data.dataset import AVDataset
@@ -113,14 +156,18 @@ def tokenize_dataset(args: argparse.Namespace, audio: AudioCodec, image: ImageCo
     seconds = cols * audio.samples_per_col / audio.mel_config.sample_rate
     ds = AVDataset(args.data, sample_rate=audio.mel_config.sample_rate, seconds=seconds, fps=args.fps)
     count = max(1, int(round(seconds * args.fps)))
-    out: dict[str, list] = {"audio": [], "frames": [], "frame_times": []}
+    out: dict[str, list] = {"audio": [], "frames": [], "frame_times": [], "levels": []}
+    events = []
     for i in tqdm(range(len(ds)), desc="tokenising"):
         item = ds[i]
         out["audio"].append(audio.tokenize(torch.from_numpy(item["audio"])[None])[0, :, :cols].cpu())
         idx = np.minimum(np.arange(count), len(item["frames"]) - 1)  # short clips repeat their last frame
         out["frames"].append(image.tokenize(item["frames"][idx]).cpu())
         out["frame_times"].append(torch.from_numpy(item["frame_times"][idx]).float())
-    return {k: torch.stack(v) for k, v in out.items()}
+        levels = rms_db(np.pad(item["audio"], (0, cols * audio.samples_per_col)), audio.samples_per_col)
+        out["levels"].append(torch.from_numpy(levels[:cols]))
+        events.append(np.asarray(item["events"], np.float32).tolist())
+    return {**{k: torch.stack(v) for k, v in out.items()}, "events": padded_events(events)}
 
 
 def load_tokens(args: argparse.Namespace, info, cols: int) -> dict[str, torch.Tensor]:
@@ -150,7 +197,32 @@ def masking_config(args: argparse.Namespace) -> MaskingConfig:
     if min(args.cond_prob, args.null_prob) < 0 or args.cond_prob + args.null_prob > 1:
         raise ConfigError(f"--cond-prob {args.cond_prob} and --null-prob {args.null_prob} must be "
                           "shares in [0, 1] that add up to at most 1.")
-    return MaskingConfig(mean=args.mask_mean, cond_prob=args.cond_prob, null_prob=args.null_prob)
+    return MaskingConfig(mean=args.mask_mean, cond_prob=args.cond_prob, null_prob=args.null_prob,
+                         timing_null_prob=args.timing_null_prob)
+
+
+def initial_model(args: argparse.Namespace, cfg: EchoesConfig) -> EchoesTransformer:
+    """A fresh transformer of ``cfg``, or with ``--init`` the bundle's (checked against ``cfg``),
+    with a zero-started timing condition when ``--timing`` asks for one."""
+    if args.init is None:
+        return EchoesTransformer(dataclasses.replace(cfg, timing=args.timing))
+    path = Path(args.init) / "transformer"
+    start = EchoesConfig.from_dict(read_meta(path, kind=bundle_io.kind_of("transformer"))["config"])
+    if dataclasses.replace(start, timing=False, dropout=cfg.dropout) != dataclasses.replace(cfg, timing=False):
+        raise ConfigError(f"{path} has other sizes ({start}) than this run ({cfg}); use the same "
+                          "--preset, --seconds and --frames as the model was trained with.")
+    model = EchoesTransformer(dataclasses.replace(start, timing=start.timing or args.timing))
+    load_with_new_timing(model, load_state(path), source=str(path))
+    return model
+
+
+ENCODER_SIDE = ("audio_emb.", "image_emb.", "enc_side.", "encoder.", "enc_norm.", "timing_enc.")
+
+
+def freeze_encoder(model: EchoesTransformer) -> None:
+    """Stop gradients into the encoder side (embeddings are tied with the heads, so they stay too)."""
+    for name, p in model.named_parameters():
+        p.requires_grad_(not name.startswith(ENCODER_SIDE))
 
 
 def run_train(args: argparse.Namespace) -> int:
@@ -159,19 +231,24 @@ def run_train(args: argparse.Namespace) -> int:
     torch.manual_seed(args.seed + info.rank)
     audio, image = _tokenizers(args.bundle, torch.device("cpu"))
     cfg = model_config(args, audio, image)
-    data = TokenItems(load_tokens(args, info, cfg.audio_cols), cfg.frames,
-                      audio.samples_per_col / audio.mel_config.sample_rate)
-    model = EchoesTransformer(cfg).to(info.device)
-    opt = torch.optim.AdamW(model.parameters(), args.lr, betas=(0.9, 0.95), weight_decay=args.weight_decay)
+    clip_cols = int(args.clip_seconds * audio.mel_config.sample_rate // audio.samples_per_col)
+    model = initial_model(args, cfg).to(info.device)
+    cfg = model.config
+    if args.tune == "decoder":
+        freeze_encoder(model)
+    data = TokenItems(load_tokens(args, info, max(cfg.audio_cols, clip_cols)), cfg.frames,
+                      audio.samples_per_col / audio.mel_config.sample_rate, cfg.audio_cols, cfg.timing)
+    opt = torch.optim.AdamW(param_groups(model, args.lr, args.timing_lr_scale), args.lr, betas=(0.9, 0.95),
+                            weight_decay=args.weight_decay)
     trainee = Trainee(wrap_ddp(model, info), opt, bundle_io.kind_of("transformer"), cfg.to_dict(),
                       EMA(model, args.ema) if args.ema else None)
     batches = loader(data, args.batch_size, info, seed=args.seed, workers=args.workers, collate=default_collate)
     masking = masking_config(args)
 
     def step(batch, index: int) -> dict[str, float]:
-        tokens_a, tokens_v, cols = (t.to(info.device) for t in batch)
+        tokens_a, tokens_v, cols, *timing = (t.to(info.device) for t in batch)
         loss = masked_loss(trainee.model, tokens_a, tokens_v, masking, label_smoothing=args.label_smoothing,
-                           frame_cols=cols if cfg.frames > 1 else None)
+                           frame_cols=cols if cfg.frames > 1 else None, timing=timing[0] if timing else None)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()

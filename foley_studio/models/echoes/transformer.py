@@ -19,6 +19,11 @@ Token dropping rule (the paper's 50 % drop conflicts with mask ratios below 0.5)
 drops ``⌊drop_ratio · L⌋`` tokens, **chosen only among its masked tokens**; when fewer are masked,
 all masked tokens are dropped. A visible token is never dropped, so the loss and the condition
 never lose information to dropping.
+
+Timing (``timing=True``, beyond the paper): every audio column adds a
+:class:`~foley_studio.models.timing.TimingEmbedding` of its timing features (the sync track seen
+column by column, with each hit's offset inside its column) to all its audio tokens, on the
+encoder and the decoder side. The embeddings start at zero and add nothing for the null timing.
 """
 from __future__ import annotations
 
@@ -31,6 +36,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from foley_studio.errors import ConfigError
+from foley_studio.models.timing import TimingEmbedding, drop_timing
 from foley_studio.training.runtime import unwrap
 
 
@@ -52,6 +58,7 @@ class EchoesConfig:
     decoder_heads: int = 16
     mlp_ratio: float = 4.0
     dropout: float = 0.1
+    timing: bool = False
 
     @property
     def audio_len(self) -> int:
@@ -156,6 +163,13 @@ class EchoesTransformer(nn.Module):
         self.audio_head = MlmHead(c.decoder_dim, c.dim, c.audio_vocab)
         self.image_head = MlmHead(c.decoder_dim, c.dim, c.image_vocab)
         self.apply(_init)
+        if c.timing:  # after _init: they start at zero
+            self.timing_enc, self.timing_dec = TimingEmbedding(c.dim), TimingEmbedding(c.decoder_dim)
+
+    @property
+    def follows_sync(self) -> bool:
+        """Whether the model has a timing condition."""
+        return self.config.timing
 
     @property
     def audio_mask_id(self) -> int:
@@ -175,12 +189,14 @@ class EchoesTransformer(nn.Module):
 
     def forward(self, audio: torch.Tensor, image: torch.Tensor, audio_mask: torch.Tensor,
                 image_mask: torch.Tensor, drop: Optional[torch.Tensor] = None,
-                frame_cols: Optional[torch.Tensor] = None) -> tuple[torch.Tensor, torch.Tensor]:
+                frame_cols: Optional[torch.Tensor] = None,
+                timing: Optional[torch.Tensor] = None) -> tuple[torch.Tensor, torch.Tensor]:
         """Logits for every position: audio ``(B, La, Ca)`` and image ``(B, Lv, Cv)``.
 
         ``audio`` ``(B, La)`` and ``image`` ``(B, Lv)`` hold token ids; ``*_mask`` (True = masked)
         replace them by [MASK]; ``drop`` ``(B, La + Lv)`` (True = dropped, a subset of the masked
-        positions) removes positions from the encoder.
+        positions) removes positions from the encoder; ``timing`` ``(B, cols, FEATURES)`` are the
+        columns' timing features (None: no sync).
         """
         c = self.config
         self._check(audio, image)
@@ -190,8 +206,8 @@ class EchoesTransformer(nn.Module):
         masked = torch.cat([audio_mask, image_mask], 1)  # (B, L)
         x = torch.cat([self.audio_emb(audio.masked_fill(audio_mask, self.audio_mask_id)),
                        self.image_emb(image.masked_fill(image_mask, self.image_mask_id))], 1)
-        x = x + self.enc_side.bias(c, frame_cols, b)  # (B, L, D)
-        h = self._decode(self._encode(x, drop), masked, drop, frame_cols)  # (B, L, Dd)
+        x = x + self.enc_side.bias(c, frame_cols, b) + self._timing("timing_enc", timing, x.shape[1])
+        h = self._decode(self._encode(x, drop), masked, drop, frame_cols, timing)  # (B, L, Dd)
         la = c.audio_len
         return self.audio_head(h[:, :la], self.audio_emb), self.image_head(h[:, la:], self.image_emb)
 
@@ -214,13 +230,21 @@ class EchoesTransformer(nn.Module):
         return out.scatter(1, idx[..., None].expand(-1, -1, h.shape[-1]), h)
 
     def _decode(self, h: torch.Tensor, masked: torch.Tensor, drop: Optional[torch.Tensor],
-                frame_cols: Optional[torch.Tensor]) -> torch.Tensor:
+                frame_cols: Optional[torch.Tensor], timing: Optional[torch.Tensor]) -> torch.Tensor:
         pad = masked if drop is None else masked | drop
         h = torch.where(pad[..., None], self.mask_embed.to(h.dtype), h)
         h = h + self.dec_side.bias(self.config, frame_cols, h.shape[0])
+        h = h + self._timing("timing_dec", timing, h.shape[1])
         for block in self.decoder:
             h = block(h)
         return self.dec_norm(h)
+
+    def _timing(self, name: str, timing: Optional[torch.Tensor], length: int) -> torch.Tensor | float:
+        """Per-column timing ``(B, cols, F)`` → additive ``(B, L, D)`` on the audio tokens (0 without)."""
+        if timing is None or not self.config.timing:
+            return 0.0
+        audio = getattr(self, name)(timing).repeat_interleave(self.config.audio_rows, 1)  # (B, La, D)
+        return F.pad(audio, (0, 0, 0, length - audio.shape[1]))
 
     def _check(self, audio: torch.Tensor, image: torch.Tensor) -> None:
         c = self.config
@@ -276,6 +300,9 @@ class MaskingConfig:
     ``cond_prob`` and ``null_prob`` (0 in the paper) are the shares of rows in which one modality,
     picked at random, is left whole (as the condition is at inference) or masked whole (the null
     condition classifier-free guidance compares against: the paper's "CFG training").
+    Timing features, when given, are the null ones in every row whose image is masked whole (so
+    guidance compares "pictures and sync" with "neither") and otherwise in ``timing_null_prob``
+    of the rows; half the rows lose the envelope.
     """
 
     mean: float = 0.7
@@ -285,6 +312,7 @@ class MaskingConfig:
     drop_ratio: float = 0.5
     cond_prob: float = 0.0
     null_prob: float = 0.0
+    timing_null_prob: float = 0.2
 
 
 def sample_masks(batch: int, cfg: EchoesConfig, masking: MaskingConfig,
@@ -321,16 +349,21 @@ def whole_modality(audio_mask: torch.Tensor, image_mask: torch.Tensor, masking: 
 
 def masked_loss(model: nn.Module, audio: torch.Tensor, image: torch.Tensor,
                 masking: MaskingConfig, *, label_smoothing: float = 0.0,
-                frame_cols: Optional[torch.Tensor] = None,
+                frame_cols: Optional[torch.Tensor] = None, timing: Optional[torch.Tensor] = None,
                 generator: Optional[torch.Generator] = None) -> torch.Tensor:
     """Cross-entropy on the masked positions of both modalities (mean over masked tokens).
 
-    ``model`` is an :class:`EchoesTransformer`, possibly wrapped in DDP.
+    ``model`` is an :class:`EchoesTransformer`, possibly wrapped in DDP; ``timing``
+    ``(B, cols, FEATURES)`` the columns' timing features, dropped as :class:`MaskingConfig` says.
     """
     cfg = unwrap(model).config
     audio_mask, image_mask, drop = (t.to(audio.device) for t in
                                     sample_masks(audio.shape[0], cfg, masking, generator))
-    logits_a, logits_v = model(audio, image, audio_mask, image_mask, drop, frame_cols)
+    if timing is not None:
+        b = audio.shape[0]
+        null = image_mask.all(1) | (torch.rand(b, generator=generator) < masking.timing_null_prob).to(audio.device)
+        timing = drop_timing(timing, null, (torch.rand(b, generator=generator) < 0.5).to(audio.device))
+    logits_a, logits_v = model(audio, image, audio_mask, image_mask, drop, frame_cols, timing)
     loss_a = F.cross_entropy(logits_a[audio_mask], audio[audio_mask], reduction="sum",
                              label_smoothing=label_smoothing)
     loss_v = F.cross_entropy(logits_v[image_mask], image[image_mask], reduction="sum",

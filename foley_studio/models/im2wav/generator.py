@@ -38,6 +38,8 @@ from foley_studio.models.weights import load_module, save_state
 from foley_studio.progress import CancelToken, ProgressFn, check_cancel, report
 from foley_studio.requests import SamplerSettings
 from foley_studio.sampling.autoregressive import TokenSampling, sample_tokens, seeded_generators
+from foley_studio.sync import SyncTrack
+from foley_studio.models.timing import envelope_levels, timing_features
 from foley_studio.version import __version__
 
 FRAME_BATCH = 32
@@ -57,6 +59,7 @@ class _Job:
     cancel: Optional[CancelToken]
     total_steps: int
     done: int = 0
+    sync: Optional[SyncTrack] = None  # hits in seconds from the region's start
 
     def sub_progress(self) -> Optional[ProgressFn]:
         """A callback for one window that advances the job's bar."""
@@ -109,18 +112,21 @@ class Im2WavGenerator(Generator):
         """``takes`` waveforms (takes, S) for the frames (or the prompt) of ``cond``."""
         features, times = self.condition_features(cond)  # (U, C), (U,)
         job, low_plan, up_plan = self._job(features, times, cond.duration, takes, seed, progress, cancel)
+        job.sync = cond.sync
         low_tokens = self.sample_low(job, low_plan, sampler)  # (N, n_low)
         up_tokens = self.sample_up(job, up_plan, low_tokens, sampler)  # (N, 4·n_low)
         return self.decode(job, up_tokens)
 
     @torch.no_grad()
     def generate_levels(self, features: torch.Tensor, times: np.ndarray, duration: float, *,
-                        takes: int, seed: int,
-                        sampler: SamplerSettings) -> tuple[np.ndarray, np.ndarray]:
-        """Takes (takes, S) for given CLIP vectors (F, C) at ``times`` (F,), and the same takes'
-        LOW tokens decoded by the LOW decoder (takes, S): what the UP level adds, for evaluation."""
+                        takes: int, seed: int, sampler: SamplerSettings,
+                        sync: Optional[SyncTrack] = None) -> tuple[np.ndarray, np.ndarray]:
+        """Takes (takes, S) for given CLIP vectors (F, C) at ``times`` (F,) (following ``sync``,
+        hits in seconds from the start, if given), and the same takes' LOW tokens decoded by the
+        LOW decoder (takes, S): what the UP level adds, for evaluation."""
         job, low_plan, up_plan = self._job(features, np.asarray(times, np.float64), duration, takes,
                                            seed, None, None)
+        job.sync = sync
         low_tokens = self.sample_low(job, low_plan, sampler)
         low_audio = self.vqvae.decode(low_tokens, level=1)[:, :job.samples].clamp(-1, 1)
         up_tokens = self.sample_up(job, up_plan, low_tokens, sampler)
@@ -201,7 +207,27 @@ class Im2WavGenerator(Generator):
         full = lambda v: torch.full((rows,), float(v), device=self.device)  # noqa: E731
         total = max(job.samples, self.low.total_length, (window.start + self.low.n_ctx) * self.hop_low)
         return self.low.conditioning(feats[None].expand(rows, -1, -1), frames[None].expand(rows, -1),
-                                     full(total), full(window.start * self.hop_low), null)
+                                     full(total), full(window.start * self.hop_low), null,
+                                     self._low_timing(job, window, guided))
+
+    @property
+    def follows_sync(self) -> bool:
+        """Whether the LOW prior has a timing condition (older bundles ignore sync tracks)."""
+        return self.low.follows_sync
+
+    def _low_timing(self, job: _Job, window: Window, guided: bool) -> Optional[torch.Tensor]:
+        """Timing features (R, n_ctx, FEATURES) of one LOW window, or None without sync.
+
+        Guidance pairs "frames and sync" against "neither": the null rows get the null timing,
+        so one guidance scale strengthens both together."""
+        if job.sync is None or not self.follows_sync:
+            return None
+        cell, start = self.hop_low / self.sample_rate, window.start * self.hop_low / self.sample_rate
+        n = self.low.n_ctx
+        feats = timing_features(job.sync.relative(0.0, math.inf), n, cell, start,
+                                envelope_levels(job.sync.envelope, n, cell, start))
+        rows = torch.from_numpy(feats).to(self.device, self.dtype)[None].expand(job.takes, -1, -1)
+        return torch.cat([rows, torch.zeros_like(rows)]) if guided else rows
 
     def sample_low(self, job: _Job, plan: list[Window], sampler: SamplerSettings) -> torch.Tensor:
         """LOW tokens (N, T_low), window by window, with classifier-free guidance."""

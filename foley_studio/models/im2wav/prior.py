@@ -15,6 +15,7 @@ from torch.nn import functional as F
 
 from foley_studio.models.im2wav.conditioning import LowConditioner, TokenUpsampler, clip_mlp
 from foley_studio.models.im2wav.transformer import KVCache, Transformer
+from foley_studio.models.timing import TimingEmbedding, drop_timing
 
 
 class Prior(nn.Module):
@@ -69,13 +70,20 @@ class LowPrior(Prior):
     ``total_length`` is the clip length (samples) the time signal is given at generation time
     when the request is shorter: 160000 for the released model (its sampler always feeds 10 s),
     the training clips' length for models trained here.
+
+    With ``timing`` the prior also follows a sync track: every token adds a
+    :class:`~foley_studio.models.timing.TimingEmbedding` of its timing features beside its frame
+    (a bundle without the key in its config has none). In training a row's timing is the null
+    one whenever its frames are (so the guidance pair is "everything" against "nothing") and
+    otherwise with ``timing_null_prob``; half the rows lose the envelope.
     """
 
     def __init__(self, bins: int = 2048, width: int = 1024, depth: int = 48, n_ctx: int = 2048,
                  heads: int = 1, attn_order: int = 2, blocks: int = 64, m_attn: float = 0.25,
                  m_mlp: float = 1.0, clip_dim: int = 512, t_bins: int = 64, sample_rate: int = 16000,
                  min_duration: float = 2.05, max_duration: float = 600.0, guidance: bool = True,
-                 null_prob: float = 0.5, hop: int = 32, total_length: int = 160000) -> None:
+                 null_prob: float = 0.5, hop: int = 32, total_length: int = 160000,
+                 timing: bool = False, timing_null_prob: float = 0.2) -> None:
         config = {k: v for k, v in locals().items() if k not in ("self", "__class__")}
         super().__init__(bins, width, depth, n_ctx, heads, attn_order, blocks, m_attn, m_mlp)
         self.config = config  # constructor arguments, saved with the weights
@@ -83,20 +91,42 @@ class LowPrior(Prior):
         self.total_length = total_length  # clip length (samples) the time signal saw in training
         self.y_emb = LowConditioner(clip_dim, width, n_ctx, t_bins, sample_rate, min_duration,
                                     max_duration, guidance)
+        self.timing_null_prob = timing_null_prob
+        self.timing = TimingEmbedding(width) if timing else None
+
+    @property
+    def follows_sync(self) -> bool:
+        """Whether this prior has a timing condition."""
+        return self.timing is not None
 
     def conditioning(self, features: torch.Tensor, token_frames: torch.Tensor,
                      total_length: torch.Tensor, offset: torch.Tensor,
-                     null: Optional[torch.Tensor] = None) -> tuple[torch.Tensor, torch.Tensor]:
-        """Start (B, W) and x_cond (B, T, W) for a window of ``n_ctx`` tokens starting at ``offset``."""
+                     null: Optional[torch.Tensor] = None,
+                     timing: Optional[torch.Tensor] = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Start (B, W) and x_cond (B, T, W) for a window of ``n_ctx`` tokens starting at ``offset``;
+        ``timing`` (B, T, FEATURES) are the tokens' timing features (None: no sync)."""
         sample_length = torch.full_like(offset, self.n_ctx * self.hop, dtype=torch.float32)
-        return self.y_emb(features, token_frames, total_length, offset, sample_length, null)
+        start, x_cond = self.y_emb(features, token_frames, total_length, offset, sample_length, null)
+        if timing is not None and self.timing is not None:
+            x_cond = x_cond + self.timing(timing.to(x_cond.dtype))  # (B, T, W)
+        return start, x_cond
 
     def loss(self, tokens: torch.Tensor, features: torch.Tensor, token_frames: torch.Tensor,
-             total_length: torch.Tensor, offset: torch.Tensor) -> torch.Tensor:
+             total_length: torch.Tensor, offset: torch.Tensor,
+             timing: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Training loss; each row's conditioning is swapped for the null one with ``null_prob``."""
         null = torch.rand(tokens.shape[0], device=tokens.device) < self.null_prob if self.guidance else None
-        start, x_cond = self.conditioning(features, token_frames, total_length, offset, null)
+        if timing is not None:
+            timing = self._timing_dropout(timing, null)
+        start, x_cond = self.conditioning(features, token_frames, total_length, offset, null, timing)
         return self.cross_entropy(tokens, start, x_cond)
+
+    def _timing_dropout(self, timing: torch.Tensor, null: Optional[torch.Tensor]) -> torch.Tensor:
+        rows = timing.shape[0]
+        drop = torch.rand(rows, device=timing.device) < self.timing_null_prob
+        if null is not None:
+            drop = drop | null
+        return drop_timing(timing, drop, torch.rand(rows, device=timing.device) < 0.5)
 
 
 class UpPrior(Prior):

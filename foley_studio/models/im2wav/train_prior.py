@@ -12,7 +12,8 @@ from foley_studio.encoders.clip import ClipEncoder
 from foley_studio.errors import CheckpointError
 from foley_studio.models.im2wav.data import load_cache
 from foley_studio.models.im2wav.vqvae import VQVAE
-from foley_studio.models.weights import load_module
+from foley_studio.models.timing import load_with_new_timing, padded_events
+from foley_studio.models.weights import load_module, load_state, read_meta
 from foley_studio.models.im2wav.training import LoopSettings, train_loop
 from foley_studio.training.runtime import DistInfo, setup_distributed, teardown_distributed
 
@@ -51,9 +52,32 @@ def token_cache(args: argparse.Namespace,
     vqvae = load_trained_vqvae(args.vqvae)
     encoder = load_encoder(args.encoder, args.seed)
     tag = f"{encoder.name}|{(Path(args.vqvae) / 'model.json').read_text()}"
-    cache, _ = load_cache(args.data, args.out / "cache", info, seconds=args.seconds, fps=args.fps,
-                          encoder=encoder, vqvae=vqvae, tag=tag)
+    cache, meta = load_cache(args.data, args.out / "cache", info, seconds=args.seconds, fps=args.fps,
+                             encoder=encoder, vqvae=vqvae, tag=tag)
+    cache["events"] = padded_events(meta["events"])
     return cache, vqvae, encoder
+
+
+def add_init_argument(parser: argparse.ArgumentParser) -> None:
+    """``--init`` and ``--timing``: fine-tune a shipped prior, adding a timing condition."""
+    parser.add_argument("--init", type=Path, default=None,
+                        help="start from these prior weights (a bundle's low/up files without "
+                             "suffix, e.g. BUNDLE/low) instead of from scratch; its sizes are kept")
+    parser.add_argument("--timing", action="store_true",
+                        help="add a timing condition (the sync track per token), trained on the "
+                             "clips' event times and envelopes; it starts at zero")
+    parser.add_argument("--timing-lr-scale", type=float, default=1.0,
+                        help="the timing condition's learning rate as a multiple of --lr")
+
+
+def init_prior(cls, path: Path, kind: str, timing: bool) -> torch.nn.Module:
+    """``cls`` rebuilt from the weights at ``path`` (``.json`` + ``.safetensors``), with a
+    zero-started timing condition when ``timing`` and the weights have none."""
+    config = dict(read_meta(path, kind=kind)["config"])
+    config["timing"] = bool(config.get("timing", False) or timing)
+    model = cls(**config)
+    load_with_new_timing(model, load_state(path), source=str(path))
+    return model
 
 
 def run_prior_training(args: argparse.Namespace, kind: str,

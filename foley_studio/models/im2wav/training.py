@@ -16,6 +16,7 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
+from foley_studio.models.timing import param_groups
 from foley_studio.training.runtime import (EMA, DistInfo, load_checkpoint, save_checkpoint, unwrap,
                                            wrap_ddp, write_log)
 
@@ -34,13 +35,15 @@ class LoopSettings:
     save_every: int = 500
     log_every: int = 10
     ema_decay: Optional[float] = None
+    timing_lr_scale: float = 1.0  # the timing condition's learning rate, times ``lr``
 
     @classmethod
     def from_args(cls, args: argparse.Namespace, ema: bool) -> "LoopSettings":
         """From the common CLI arguments."""
         return cls(steps=args.steps, lr=args.lr, warmup=args.warmup, weight_decay=args.weight_decay,
                    save_every=args.save_every, log_every=args.log_every,
-                   ema_decay=args.ema if ema else None)
+                   ema_decay=args.ema if ema else None,
+                   timing_lr_scale=getattr(args, "timing_lr_scale", 1.0))
 
 
 def add_loop_arguments(parser: argparse.ArgumentParser, *, lr: float = 3e-4) -> None:
@@ -80,7 +83,8 @@ def train_loop(model: nn.Module, config: dict, kind: str, out: Path, batches: It
                loss_fn: LossFn, settings: LoopSettings, info: DistInfo) -> list[float]:
     """Train ``model`` for ``settings.steps`` steps (resuming from ``out``); returns the losses."""
     model.to(info.device).train()
-    optimizer = torch.optim.AdamW(model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay)
+    optimizer = torch.optim.AdamW(param_groups(model, settings.lr, settings.timing_lr_scale),
+                                  lr=settings.lr, weight_decay=settings.weight_decay)
     ema = EMA(model, settings.ema_decay) if settings.ema_decay else None
     start = 0
     if (out / "trainer.json").is_file():

@@ -59,9 +59,10 @@ def test_whole_modality_shares_are_checked() -> None:
 
     from foley_studio.models.echoes.train_transformer import masking_config
 
-    assert masking_config(Namespace(mask_mean=0.7, cond_prob=0.25, null_prob=0.1)).null_prob == 0.1
+    masking = masking_config(Namespace(mask_mean=0.7, cond_prob=0.25, null_prob=0.1, timing_null_prob=0.3))
+    assert masking.null_prob == 0.1 and masking.timing_null_prob == 0.3
     with pytest.raises(ConfigError, match="add up to at most 1"):
-        masking_config(Namespace(mask_mean=0.7, cond_prob=0.8, null_prob=0.3))
+        masking_config(Namespace(mask_mean=0.7, cond_prob=0.8, null_prob=0.3, timing_null_prob=0.2))
 
 
 @pytest.mark.parametrize("frames", [1, 3])
