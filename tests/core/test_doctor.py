@@ -3,8 +3,17 @@ from __future__ import annotations
 
 import shutil
 
+import pytest
+
 from foley_studio.cli import main
 from foley_studio.registry import STARTER_DIR
+
+
+@pytest.fixture(autouse=True)
+def _audio(null_audio):
+    """The doctor opens PortAudio, which reads the ALSA set-up once per process: give it the
+    null device the playback tests use, as any first user of sounddevice in the suite must."""
+    return null_audio
 
 
 def _lines(capsys) -> list[str]:

@@ -96,7 +96,8 @@ def test_a_three_frame_video_is_conditioned_the_official_way(official, gen, vide
     assert clip.shape[0] == 3
     # the released sampler's LOW window: frames ⌊0·30⌋ … ⌊256·8/16000·30⌋ = 3, cut at the clip
     window = clip[0:min(int(LOW_CTX * HOP_LOW / SR * FPS) + 1, 3)]
-    (features, token_frames, total, offset, null), (start, x_cond) = low_calls[0]
+    (features, token_frames, total, offset, null, *timing), (start, x_cond) = low_calls[0]
+    assert not any(t is not None for t in timing)  # no sync track: no timing condition
     expected_map = np.round(np.linspace(0, 1, LOW_CTX) * (len(window) - 1)).astype(int)
     assert token_frames[0].tolist() == expected_map.tolist()
     torch.testing.assert_close(features[0], window, atol=1e-6, rtol=1e-6)
