@@ -6,7 +6,7 @@ every file with ffmpeg's ``ebur128`` filter (integrated loudness, 4x-oversampled
 Prints the error against the target, the highest true peak, how many takes the ceiling held
 under the target, and the seconds one delivery takes.
 
-    python benchmarks/bench_delivery.py [--world /work/data/world] [--clips 40]
+    python benchmarks/bench_delivery.py [--world runs/world] [--clips 40]
         [--target -23] [--ceiling -1] [--limit] [--out DIR] [--json PATH]
 """
 from __future__ import annotations
@@ -48,7 +48,7 @@ def test_clips(world: Path, count: int) -> list[Path]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--world", type=Path, default=Path("/work/data/world"))
+    parser.add_argument("--world", type=Path, default=Path("runs/world"))
     parser.add_argument("--clips", type=int, default=40)
     parser.add_argument("--target", type=float, default=-23.0)
     parser.add_argument("--ceiling", type=float, default=-1.0)

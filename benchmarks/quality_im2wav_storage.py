@@ -1,6 +1,6 @@
 """What each weight storage costs in quality, on the trained starter priors and held-out clips.
 
-    python benchmarks/quality_im2wav_storage.py --data /work/data/world --per-class 2 \\
+    python benchmarks/quality_im2wav_storage.py --data runs/world --per-class 2 \\
         [--judges runs/judges]
 
 For every picked test clip of the world (``--per-class`` per class), the clip's own LOW and UP
