@@ -29,11 +29,30 @@ def _one_torch_thread() -> None:
     torch.set_num_threads(1)
 
 
+NULL_ASOUNDRC = "pcm.!default { type null }\nctl.!default { type hw card 0 }\n"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _portaudio_on_null_alsa(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """PortAudio reads the ALSA set-up once per process, when sounddevice is first imported:
+    whichever test imports it first (the app, the doctor, voiced hits), the suite's default
+    output is then the null device."""
+    home = tmp_path_factory.mktemp("alsa-home")
+    (home / ".asoundrc").write_text(NULL_ASOUNDRC)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ALSA_CONFIG_PATH", "/usr/share/alsa/alsa.conf")
+        patch.setenv("HOME", str(home))
+        try:
+            import sounddevice  # noqa: F401 - initialises PortAudio now, on the null device
+        except OSError:  # no PortAudio library: the tests that need it say so themselves
+            pass
+
+
 @pytest.fixture
 def null_audio(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An ALSA configuration whose default PCM is the null device, so playback really runs."""
     conf = tmp_path / "asoundrc"
-    conf.write_text("pcm.!default { type null }\nctl.!default { type hw card 0 }\n")
+    conf.write_text(NULL_ASOUNDRC)
     monkeypatch.setenv("ALSA_CONFIG_PATH", "/usr/share/alsa/alsa.conf")
     monkeypatch.setenv("HOME", str(tmp_path))
     (tmp_path / ".asoundrc").write_text(conf.read_text())
