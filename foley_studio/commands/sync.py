@@ -31,7 +31,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     voice.set_defaults(func=_voice)
 
 
+def _check_out(out: Path) -> None:
+    """Refuse an ``--out`` that cannot be written, before any work starts."""
+    from foley_studio.errors import ConfigError
+    from foley_studio.outputs import check_folder
+
+    if out.is_dir():
+        raise ConfigError(f"--out {out} is a folder; give the file to write, e.g. {out / 'hits.json'}.")
+    check_folder(out.parent)
+
+
 def _detect(args: argparse.Namespace) -> int:
+    _check_out(args.out)
     end = args.end if args.end is not None else args.start + 4.0
     if args.detector == "learned":
         from foley_studio.syncing.learned import detect_learned_hits
@@ -47,7 +58,10 @@ def _detect(args: argparse.Namespace) -> int:
 def _voice(args: argparse.Namespace) -> int:
     from foley_studio.media import load_audio
     from foley_studio.syncing import hits_from_voice
+    from foley_studio.timeline import TimeRange
 
+    _check_out(args.out)
+    TimeRange(args.start, args.end if args.end is not None else args.start)  # finite, in order
     audio = load_audio(args.recording, VOICE_RATE)  # (S,)
     if args.end is not None:
         audio = audio[:max(0, int(round((args.end - args.start) * VOICE_RATE)))]

@@ -70,3 +70,19 @@ def test_conform_without_a_sync_file_is_refused(tmp_path: Path, late, capsys) ->
     clip = make_video(tmp_path / "clip.mp4", seconds=5.0)
     assert main(["generate", str(clip), "--conform", "--out", str(tmp_path / "t")]) == 2
     assert "--sync" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("action", ["detect", "voice"])
+def test_an_out_that_cannot_be_written_is_refused_first(tmp_path: Path, action: str, capsys) -> None:
+    blocker = tmp_path / "afile"
+    blocker.write_text("x")
+    for out in (blocker / "hits.json", tmp_path):
+        assert main(["sync", action, str(tmp_path / "missing.mp4"), "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert str(out if out == tmp_path else blocker) in err and "Traceback" not in err
+
+
+def test_voice_refuses_a_region_that_cannot_mean_anything(tmp_path: Path, capsys) -> None:
+    assert main(["sync", "voice", str(tmp_path / "x.wav"), "--start", "nan",
+                 "--out", str(tmp_path / "h.json")]) == 2
+    assert "finite" in capsys.readouterr().err
