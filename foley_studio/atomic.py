@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import Iterator
 
-from foley_studio.errors import DiskFullError
+from foley_studio.errors import ConfigError, DiskFullError
 
 
 @contextlib.contextmanager
@@ -57,6 +57,10 @@ def write_text_atomic(target: str | os.PathLike, text: str) -> None:
 
 
 def _disk_error(target: Path, exc: OSError) -> Exception:
+    if exc.errno in (errno.EEXIST, errno.ENOTDIR):  # a file stands where a folder must be
+        blocker = next((p for p in target.parents if p.exists() and not p.is_dir()), target.parent)
+        return ConfigError(f"Could not write {target}: {blocker} is a file, not a folder; choose "
+                           "another folder.")
     if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM):
         return DiskFullError(
             f"Could not write {target}: {exc.strerror}. Free some space or choose another "

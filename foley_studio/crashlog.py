@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from foley_studio.atomic import write_text_atomic
-from foley_studio.errors import DiskFullError
+from foley_studio.errors import FoleyStudioError
 from foley_studio.version import __version__
 
 
@@ -30,7 +30,7 @@ def log_dir() -> Path:
 def write_traceback(exc: BaseException, *, context: str) -> Path:
     """Write ``exc``'s traceback, with ``context`` (what was being done), to a new log file.
 
-    Returns the file's path. Raises :class:`OSError` or :class:`DiskFullError` only when
+    Returns the file's path. Raises :class:`OSError` or a :class:`FoleyStudioError` only when
     neither the log folder nor the temporary folder can be written.
     """
     now = datetime.now(timezone.utc)
@@ -38,7 +38,7 @@ def write_traceback(exc: BaseException, *, context: str) -> Path:
     text = _report(exc, context, now)
     try:
         return _write(log_dir() / name, text)
-    except (OSError, DiskFullError):
+    except (OSError, FoleyStudioError):  # full, read-only, or a file where the folder goes
         return _write(Path(tempfile.gettempdir()) / "foley_studio" / "logs" / name, text)
 
 

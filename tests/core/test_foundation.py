@@ -132,3 +132,11 @@ def test_atomic_write_gives_the_usual_file_mode(tmp_path: Path) -> None:
     finally:
         os.umask(old)
     assert (tmp_path / "project.json").stat().st_mode & 0o777 == 0o644
+
+
+def test_atomic_write_under_a_file_says_which_file_is_in_the_way(tmp_path: Path) -> None:
+    blocker = tmp_path / "takes"
+    blocker.write_text("not a folder")
+    with pytest.raises(ConfigError, match="takes is a file, not a folder"):
+        with atomic_path(blocker / "sub" / "a.wav") as tmp:
+            tmp.write_bytes(b"x")
