@@ -56,7 +56,7 @@ def level_steppers(gen: Im2WavGenerator, item: dict) -> dict[str, tuple[PriorSte
                                                        frame_times=item["frame_times"]))
     job, low_plan, up_plan = gen._job(feats, times, SECONDS, 1, 0, None, None)
     up_tokens, low_tokens = gen.vqvae.encode(torch.from_numpy(item["audio"][None]).float())[:2]
-    start, x_cond = gen._low_conditioning(job, low_plan[0], True)
+    start, x_cond = gen._low_conditioning(job, low_plan[0], 2)
     low = (PriorStepper(gen.low, start, x_cond), low_tokens[0, :gen.low.n_ctx], True)
     hi = up_plan[0].end // gen.up.ratio
     start_vector = gen.up_start_features(job, up_plan[0])  # (C,) by the bundle's convention

@@ -59,6 +59,7 @@ class Limit:
 LIMITS = {
     "guidance": Limit("guidance", 0.0, 20.0),
     "image_guidance": Limit("image-guidance", 0.0, 20.0),
+    "sync_guidance": Limit("sync-guidance", 0.0, 20.0),
     "temperature": Limit("temperature", 0.01, 5.0),
     "top_k": Limit("top-k", 0, 4096, integer=True),
     "top_p": Limit("top-p", 0.0, 1.0),
@@ -83,11 +84,14 @@ class SamplerSettings:
 
     ``guidance`` scales classifier-free guidance of sound on its picture, video or prompt;
     ``image_guidance`` that of pictures on their sound (Echoes storyboards; 1 = none, as the
-    Visual Echoes paper generates images). Every value must lie in its :data:`LIMITS` range.
+    Visual Echoes paper generates images); ``sync_guidance`` that of IM2WAV's sound on its sync
+    track apart from the picture (None: the same as ``guidance``). Every value must lie in its
+    :data:`LIMITS` range.
     """
 
     guidance: float = 3.0
     image_guidance: float = 1.0
+    sync_guidance: Optional[float] = None
     temperature: float = 1.0
     top_k: int = 0
     top_p: float = 0.0
@@ -96,7 +100,8 @@ class SamplerSettings:
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
-            LIMITS[f.name].check(getattr(self, f.name))
+            if getattr(self, f.name) is not None or f.name != "sync_guidance":
+                LIMITS[f.name].check(getattr(self, f.name))
 
 
 @dataclass(frozen=True)

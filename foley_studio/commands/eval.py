@@ -16,11 +16,14 @@ from dataclasses import asdict
 from pathlib import Path
 
 from foley_studio.requests import LIMITS as REQUEST_LIMITS
-from foley_studio.requests import Limit
+from foley_studio.requests import Limit, SamplerSettings
+
+SAMPLER = SamplerSettings()
 
 LIMITS = {"per_class": Limit("per-class (a Fréchet distance per class needs 2 takes)", 2, 1000,
                              integer=True),
           "guidance": REQUEST_LIMITS["guidance"], "steps": REQUEST_LIMITS["steps"],
+          "sync_guidance": REQUEST_LIMITS["sync_guidance"],
           "workers": Limit("workers", 1, 256, integer=True)}
 
 
@@ -37,6 +40,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help=f"test clips per class; {LIMITS['per_class'].span}, default %(default)s")
     parser.add_argument("--guidance", type=float, default=3.0,
                         help=f"guidance of every take; {LIMITS['guidance'].span}, default %(default)s")
+    parser.add_argument("--sync-guidance", type=float, default=SAMPLER.sync_guidance,
+                        help="IM2WAV's guidance on the sync track apart from the picture; "
+                             f"{LIMITS['sync_guidance'].span}, default %(default)s")
     parser.add_argument("--steps", type=int, default=30, help="MaskGIT steps (Visual Echoes); "
                         f"{LIMITS['steps'].span}, default %(default)s")
     parser.add_argument("--workers", type=int, default=2, help="generating processes, one thread "
@@ -56,7 +62,8 @@ def _run(args: argparse.Namespace) -> int:
     from foley_studio.evaluation.report import evaluate_runs, world_models, write_report
 
     for name, limit in LIMITS.items():
-        limit.check(getattr(args, name))
+        if getattr(args, name) is not None:
+            limit.check(getattr(args, name))
     check_folder(args.out)
     judges = world_models(args.judges)
     classes = tuple(c.strip() for c in args.classes.split(",") if c.strip())
@@ -64,7 +71,8 @@ def _run(args: argparse.Namespace) -> int:
     if unknown:
         raise ConfigError(f"--classes names {unknown}, which the world does not have; choose from "
                           f"{list(judges.audio_classifier.classes)}.")
-    proto = Protocol(guidance=args.guidance, steps=args.steps, classes=classes, sync_only=args.sync_only)
+    proto = Protocol(guidance=args.guidance, steps=args.steps, classes=classes, sync_only=args.sync_only,
+                     sync_guidance=args.sync_guidance)
     reference = _reference(args.data, judges, proto.seconds)
     runs, notes, bundles = {}, [], {}
     for bundle in args.model:

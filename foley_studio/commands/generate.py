@@ -132,6 +132,9 @@ def _add_sampler(parser: argparse.ArgumentParser, verb: str) -> None:
     else:
         _ranged(parser, "--guidance", "guidance", float, "guidance of the sound on its picture "
                 "or prompt (0 = unguided, 1 = none)", None, SAMPLER.guidance)
+        _ranged(parser, "--sync-guidance", "sync_guidance", float, "IM2WAV's guidance of the "
+                "sound on its --sync track apart from the picture", None,
+                "--guidance" if SAMPLER.sync_guidance is None else SAMPLER.sync_guidance)
     _ranged(parser, "--temperature", "temperature", float, "sampling temperature", None,
             SAMPLER.temperature)
     _ranged(parser, "--top-k", "top_k", int, "keep the k likeliest tokens (0 = off)", None,

@@ -61,10 +61,12 @@ class Protocol:
     storyboard_window: float = 1.0
     classes: tuple[str, ...] = ()  # class names to measure (empty: all)
     sync_only: bool = False  # only the guided video take and the sync rows (a quick run)
+    sync_guidance: Optional[float] = None  # IM2WAV's guidance on the sync track (None: guidance)
 
     def sampler(self, guidance: Optional[float] = None) -> SamplerSettings:
         """Sampler settings with this protocol's guidance (or ``guidance``)."""
-        return SamplerSettings(guidance=self.guidance if guidance is None else guidance, steps=self.steps)
+        return SamplerSettings(guidance=self.guidance if guidance is None else guidance, steps=self.steps,
+                               sync_guidance=self.sync_guidance)
 
 
 def pick_items(items: list[dict], per_class: int, classes: tuple[str, ...] = ()) -> list[dict]:

@@ -170,7 +170,7 @@ def test_im2wav_timing_moves_the_takes_and_guidance_pairs_it_with_the_null() -> 
     assert not np.array_equal(plain, gen.generate(_video(sync=sync), takes=1, seed=0, sampler=SAMPLER))
     job = gen._job(*gen.condition_features(_video()), 0.6, 2, 0, None, None)[0]
     job.sync = sync
-    rows = gen._low_timing(job, gen.plans(10)[0][0], guided=True)
+    rows = gen._low_timing(job, gen.plans(10)[0][0], groups=2)
     assert rows.shape == (4, gen.low.n_ctx, FEATURES) and rows[2:].abs().sum() == 0 and rows[:2, :, 1].sum() == 2 * 2  # two takes, two hits
 
 
@@ -261,3 +261,25 @@ def test_the_request_sync_reaches_the_generator_in_region_seconds(tmp_path) -> N
     cond = conditioning_for(request, Im2WavGenerator.tiny())
     assert cond.sync.times == pytest.approx([0.2, 1.0])  # the hit before the region is dropped
     assert conditioning_for(GenerationRequest("foley", str(picture), 1.0, 3.0), Im2WavGenerator.tiny()).sync is None
+
+
+def test_im2wav_sync_guidance_rows_are_picture_and_sync_picture_alone_and_neither():
+    gen = Im2WavGenerator.tiny()
+    old = gen.low
+    gen.low = LowPrior(**{**old.config, "timing": True}).eval()
+    load_with_new_timing(gen.low, old.state_dict(), source="tiny")
+    _randomise(gen.low)
+    job = gen._job(*gen.condition_features(_video()), 0.6, 2, 0, None, None)[0]
+    window = gen.plans(10)[0][0]
+    _, plain = gen._low_conditioning(job, window, 2)  # no sync: (picture, neither)
+    job.sync = SyncTrack.from_times([0.1, 0.4])
+    _, three = gen._low_conditioning(job, window, 3)  # (picture and sync, picture alone, neither)
+    assert three.shape[0] == 6
+    torch.testing.assert_close(three[2:], plain)
+    assert not torch.allclose(three[:2], plain[:2])
+    separate = SamplerSettings(guidance=3.0, sync_guidance=8.0, steps=2)
+    assert gen._low_settings(job, separate).groups == 3
+    assert gen._low_settings(job, SamplerSettings(guidance=3.0, sync_guidance=3.0)).groups == 2
+    a = gen.generate(_video(sync=job.sync), takes=1, seed=0, sampler=separate)
+    b = gen.generate(_video(sync=job.sync), takes=1, seed=0, sampler=SamplerSettings(guidance=3.0, steps=2))
+    assert not np.array_equal(a, b)

@@ -189,37 +189,42 @@ class Im2WavGenerator(Generator):
         up = plan_windows(n_low * ratio, self.up.n_ctx, hop_for(self.up.n_ctx, self.overlap, ratio))
         return low, up
 
-    def _low_settings(self, sampler: SamplerSettings) -> TokenSampling:
-        # guidance 1 is the conditional model itself: the null rows would be wasted work
-        guided = self.low.guidance and sampler.guidance != 1.0
+    def _low_settings(self, job: _Job, sampler: SamplerSettings) -> TokenSampling:
+        """Guidance 1 is the conditional model itself (null rows would be wasted work); a sync
+        guidance equal to the guidance needs no "picture alone" rows either."""
+        separate = (job.sync is not None and self.follows_sync
+                    and sampler.sync_guidance != sampler.guidance)
+        guided = bool(self.low.guidance) and (sampler.guidance != 1.0 or separate)
         return TokenSampling(sampler.temperature, sampler.top_k, sampler.top_p,
-                             sampler.guidance if guided else None)
+                             sampler.guidance if guided else None,
+                             sampler.sync_guidance if guided and separate else None)
 
     def _low_conditioning(self, job: _Job, window: Window,
-                          guided: bool) -> tuple[torch.Tensor, torch.Tensor]:
-        """Start (R, W) and x_cond (R, n_ctx, W) of one LOW window; null rows follow the takes."""
+                          groups: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """Start (R, W) and x_cond (R, n_ctx, W) of one LOW window for ``groups`` row groups of
+        the takes (see :func:`sample_tokens`); the last group of a guided job is the null one."""
         n_ctx = self.low.n_ctx
         start_sample = window.start * self.hop_low
         feats = self.window_features(job, start_sample, n_ctx * self.hop_low)  # (F_w, C)
         frames = torch.from_numpy(token_frames(n_ctx, len(feats))).to(self.device)  # (n_ctx,)
-        rows = job.takes * (2 if guided else 1)
-        null = torch.arange(rows, device=self.device) >= job.takes if guided else None
+        rows = job.takes * groups
+        null = torch.arange(rows, device=self.device) >= job.takes * (groups - 1) if groups > 1 else None
         full = lambda v: torch.full((rows,), float(v), device=self.device)  # noqa: E731
         total = max(job.samples, self.low.total_length, (window.start + self.low.n_ctx) * self.hop_low)
         return self.low.conditioning(feats[None].expand(rows, -1, -1), frames[None].expand(rows, -1),
                                      full(total), full(window.start * self.hop_low), null,
-                                     self._low_timing(job, window, guided))
+                                     self._low_timing(job, window, groups))
 
     @property
     def follows_sync(self) -> bool:
         """Whether the LOW prior has a timing condition (older bundles ignore sync tracks)."""
         return self.low.follows_sync
 
-    def _low_timing(self, job: _Job, window: Window, guided: bool) -> Optional[torch.Tensor]:
+    def _low_timing(self, job: _Job, window: Window, groups: int) -> Optional[torch.Tensor]:
         """Timing features (R, n_ctx, FEATURES) of one LOW window, or None without sync.
 
-        Guidance pairs "frames and sync" against "neither": the null rows get the null timing,
-        so one guidance scale strengthens both together."""
+        Only the first group gets the sync track; the others ("picture alone", "neither") get
+        the null timing, so with two groups one guidance scale strengthens both together."""
         if job.sync is None or not self.follows_sync:
             return None
         cell, start = self.hop_low / self.sample_rate, window.start * self.hop_low / self.sample_rate
@@ -227,15 +232,15 @@ class Im2WavGenerator(Generator):
         feats = timing_features(job.sync.relative(0.0, math.inf), n, cell, start,
                                 envelope_levels(job.sync.envelope, n, cell, start))
         rows = torch.from_numpy(feats).to(self.device, self.dtype)[None].expand(job.takes, -1, -1)
-        return torch.cat([rows, torch.zeros_like(rows)]) if guided else rows
+        return torch.cat([rows] + [torch.zeros_like(rows)] * (groups - 1))  # (G·N, n_ctx, F)
 
     def sample_low(self, job: _Job, plan: list[Window], sampler: SamplerSettings) -> torch.Tensor:
         """LOW tokens (N, T_low), window by window, with classifier-free guidance."""
-        settings = self._low_settings(sampler)
+        settings = self._low_settings(job, sampler)
         tokens = torch.zeros(job.takes, plan[-1].end, dtype=torch.long, device=self.device)
         for window in plan:
             check_cancel(job.cancel)
-            start, x_cond = self._low_conditioning(job, window, settings.guidance is not None)
+            start, x_cond = self._low_conditioning(job, window, settings.groups)
             prefix = tokens[:, window.start:window.start + window.known]
             tokens[:, window.start:window.end] = sample_tokens(
                 PriorStepper(self.low, start, x_cond), prefix, window.end - window.start,

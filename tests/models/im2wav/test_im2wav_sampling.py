@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from foley_studio.errors import Cancelled
+from foley_studio.errors import Cancelled, ConfigError
 from foley_studio.models.im2wav.generator import TINY_LOW, TINY_UP
 from foley_studio.models.im2wav.prior import LowPrior, UpPrior
 from foley_studio.models.im2wav.stepper import PriorStepper
@@ -103,3 +103,33 @@ def test_filters():
     for u in torch.linspace(0, 0.999, 50):
         assert choose_tokens(logits, u[None], top_k=2).item() in (0, 1)
     assert choose_tokens(logits, torch.tensor([0.0]), temperature=0.01).item() == 0
+
+
+class _GroupLogits:
+    """A step model whose logits depend only on the row group: "picture and sync" favours
+    token 2, "picture alone" token 1, "neither" token 0."""
+
+    def __init__(self, takes: int) -> None:
+        self.takes = takes
+
+    def prefill(self, tokens: torch.Tensor) -> None:
+        pass
+
+    def step(self, prev, pos: int) -> torch.Tensor:
+        per_group = torch.tensor([[0.0, 0.0, 2.0], [0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
+        return per_group.repeat_interleave(self.takes, 0)  # (3·N, 3)
+
+
+@pytest.mark.parametrize("sync_guidance,token", [(3.0, 2), (0.0, 1)])
+def test_sync_guidance_weighs_the_sync_rows_apart_from_the_picture(sync_guidance, token):
+    # 3·both + 0·picture − 2·neither → token 2; 0·both + 3·picture − 2·neither → token 1
+    settings = TokenSampling(temperature=0.01, guidance=3.0, sync_guidance=sync_guidance)
+    assert settings.groups == 3 and sum(settings.weights) == pytest.approx(1.0)
+    out = sample_tokens(_GroupLogits(2), torch.zeros(2, 0, dtype=torch.long), 4,
+                        seeded_generators(0, 2), settings)
+    assert out.eq(token).all()
+
+
+def test_sync_guidance_needs_guidance():
+    with pytest.raises(ConfigError, match="needs guidance"):
+        TokenSampling(sync_guidance=2.0)
