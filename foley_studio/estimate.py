@@ -198,15 +198,16 @@ def _decode_seconds(gen: Any) -> float:
     return (time.perf_counter() - began) / 256
 
 
-def im2wav_estimate(gen: Any, seconds: float, takes: int, guided: bool) -> JobEstimate:
-    """Stages of an IM2WAV job: LOW steps (guided rows), UP steps, one decode per take."""
+def im2wav_estimate(gen: Any, seconds: float, takes: int, groups: int) -> JobEstimate:
+    """Stages of an IM2WAV job: LOW steps (``groups`` rows per take: 1 unguided, 2 guided,
+    3 with a separate sync guidance), UP steps, one decode per take."""
     import math
 
     costs = im2wav_costs(gen)
     low_plan, up_plan = gen.plans(math.ceil(seconds * gen.sample_rate / gen.hop_low))
     up_tokens = sum(w.new for w in up_plan)
     return JobEstimate([
-        Stage("LOW", sum(w.new for w in low_plan), costs["low"].seconds(takes * (2 if guided else 1))),
+        Stage("LOW", sum(w.new for w in low_plan), costs["low"].seconds(takes * groups)),
         Stage("UP", up_tokens, costs["up"].seconds(takes)),
         Stage("decode", takes, costs["decode"].seconds(1) * up_tokens)])
 
@@ -216,5 +217,5 @@ def estimate_request(gen: Any, request: Any) -> Optional[JobEstimate]:
     a generator this module cannot calibrate yet."""
     if not hasattr(gen, "hop_low") or request.mode not in ("foley", "text"):
         return None
-    guided = request.sampler.guidance != 1.0 and bool(gen.low.guidance)
-    return im2wav_estimate(gen, request.end - request.start, request.takes, guided)
+    groups = gen.low_sampling(request.sync is not None, request.sampler).groups
+    return im2wav_estimate(gen, request.end - request.start, request.takes, groups)

@@ -278,8 +278,10 @@ def test_im2wav_sync_guidance_rows_are_picture_and_sync_picture_alone_and_neithe
     torch.testing.assert_close(three[2:], plain)
     assert not torch.allclose(three[:2], plain[:2])
     separate = SamplerSettings(guidance=3.0, sync_guidance=8.0, steps=2)
-    assert gen._low_settings(job, separate).groups == 3
-    assert gen._low_settings(job, SamplerSettings(guidance=3.0, sync_guidance=3.0)).groups == 2
+    assert gen.low_sampling(True, separate).groups == 3
+    assert gen.low_sampling(True, SamplerSettings(guidance=3.0, sync_guidance=3.0)).groups == 2
+    assert gen.low_sampling(True, SamplerSettings(guidance=3.0)).groups == 2
+    assert gen.low_sampling(False, separate).groups == 2
     a = gen.generate(_video(sync=job.sync), takes=1, seed=0, sampler=separate)
     b = gen.generate(_video(sync=job.sync), takes=1, seed=0, sampler=SamplerSettings(guidance=3.0, steps=2))
     assert not np.array_equal(a, b)

@@ -189,11 +189,12 @@ class Im2WavGenerator(Generator):
         up = plan_windows(n_low * ratio, self.up.n_ctx, hop_for(self.up.n_ctx, self.overlap, ratio))
         return low, up
 
-    def _low_settings(self, job: _Job, sampler: SamplerSettings) -> TokenSampling:
-        """Guidance 1 is the conditional model itself (null rows would be wasted work); a sync
-        guidance equal to the guidance needs no "picture alone" rows either."""
-        separate = (job.sync is not None and self.follows_sync
-                    and sampler.sync_guidance != sampler.guidance)
+    def low_sampling(self, has_sync: bool, sampler: SamplerSettings) -> TokenSampling:
+        """How LOW tokens are drawn for a job with or without a sync track. Guidance 1 is the
+        conditional model itself (null rows would be wasted work); a sync guidance that is the
+        guidance (or None) needs no "picture alone" rows either."""
+        separate = (has_sync and self.follows_sync
+                    and sampler.sync_guidance not in (None, sampler.guidance))
         guided = bool(self.low.guidance) and (sampler.guidance != 1.0 or separate)
         return TokenSampling(sampler.temperature, sampler.top_k, sampler.top_p,
                              sampler.guidance if guided else None,
@@ -236,7 +237,7 @@ class Im2WavGenerator(Generator):
 
     def sample_low(self, job: _Job, plan: list[Window], sampler: SamplerSettings) -> torch.Tensor:
         """LOW tokens (N, T_low), window by window, with classifier-free guidance."""
-        settings = self._low_settings(job, sampler)
+        settings = self.low_sampling(job.sync is not None, sampler)
         tokens = torch.zeros(job.takes, plan[-1].end, dtype=torch.long, device=self.device)
         for window in plan:
             check_cancel(job.cancel)
