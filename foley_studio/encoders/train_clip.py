@@ -25,7 +25,7 @@ from foley_studio.encoders.clip import KIND, ClipEncoder, ClipNetwork, tokenizer
 from foley_studio.errors import ConfigError
 from foley_studio.models.im2wav.data import load_cache
 from foley_studio.models.im2wav.training import LoopSettings, train_loop
-from foley_studio.training.options import add_ranged
+from foley_studio.training.options import add_loop_options, add_ranged
 from foley_studio.training.runtime import DistInfo, setup_distributed, teardown_distributed
 
 
@@ -37,20 +37,15 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     add_ranged(parser, "image_size", 64, "side of the square frames the encoder sees (pixels)")
     add_ranged(parser, "text_width", 64, "text transformer width (its token table is 49408 × "
                "width floats)")
-    add_ranged(parser, "steps", 2000, "optimisation steps")
-    add_ranged(parser, "batch_size", 16, "clips per step and process (at most the dataset's)")
-    add_ranged(parser, "lr", 5e-4, "peak learning rate (AdamW)")
-    add_ranged(parser, "warmup", 100, "steps of linear learning-rate warm-up")
-    add_ranged(parser, "weight_decay", 0.1, "AdamW weight decay")
-    add_ranged(parser, "save_every", 500, "steps between checkpoints")
-    add_ranged(parser, "log_every", 10, "steps between log.jsonl lines")
+    add_loop_options(parser, steps=2000, batch_size=16, lr=5e-4, warmup=100, weight_decay=0.1,
+                     save_every=500, log_every=10)
     add_ranged(parser, "seconds", 4.0, "length each clip is read at (s)")
     add_ranged(parser, "fps", 4.0, "frames kept per second of each clip")
     parser.add_argument("--event-frames", action="store_true",
                         help="pair each clip's event frame (caption + EVENT_WORDS) with a frame away "
                              "from events, so frame vectors show when a sound starts (use --fps 25; "
                              "default off)")
-    add_ranged(parser, "seed", 0, "seed of the weights and the batch order")
+    add_loop_options(parser, seed=0)
     parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda when present)")
 
 

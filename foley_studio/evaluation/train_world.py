@@ -18,7 +18,7 @@ from tqdm import tqdm
 from foley_studio.errors import ConfigError
 from foley_studio.evaluation.training import (TrainConfig, TrainResult, train_audio_classifier,
                                               train_image_classifier)
-from foley_studio.training.options import add_ranged, stated
+from foley_studio.training.options import add_loop_options, add_ranged, stated
 from foley_studio.training.runtime import write_log
 
 SAMPLE_RATE = 22050
@@ -32,10 +32,8 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, type=Path, help="folder for the weights and the log")
     parser.add_argument("--modality", choices=("audio", "image"), default="audio",
                         help=stated("which classifier", "audio"))
-    add_ranged(parser, "steps", defaults.steps, "optimisation steps")
-    add_ranged(parser, "batch_size", defaults.batch_size, "examples per step")
-    add_ranged(parser, "lr", defaults.lr, "peak learning rate (one-cycle AdamW)")
-    add_ranged(parser, "seed", defaults.seed, "seed of the weights and the batch order")
+    add_loop_options(parser, steps=defaults.steps, batch_size=defaults.batch_size, lr=defaults.lr,
+                     seed=defaults.seed)
     add_ranged(parser, "seconds", 4.0, "clip length read from each video (s)")
     add_ranged(parser, "frames_per_clip", 4, "frames taken from each clip (image)")
 

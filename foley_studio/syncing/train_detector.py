@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from foley_studio.errors import ConfigError
-from foley_studio.training.options import add_ranged
+from foley_studio.training.options import add_loop_options, add_ranged
 
 
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,10 +27,9 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, type=Path, help="folder for the weights")
     add_ranged(parser, "per_class", None, "train clips per class", shown="all")
     parser.add_argument("--cache", type=Path, default=None, help="motion feature cache (default OUT/features)")
-    add_ranged(parser, "steps", 300, "full-batch Adam steps")
-    add_ranged(parser, "lr", 3e-3, "learning rate (Adam)")
+    add_loop_options(parser, steps=300, lr=3e-3)
     add_ranged(parser, "width", 32, "channels of the detector's convolutions")
-    add_ranged(parser, "seed", 0, "seed of the weights")
+    add_loop_options(parser, seed=0)
 
 
 def run_train(args: argparse.Namespace) -> int:

@@ -122,6 +122,27 @@ def add_ranged(parser: argparse.ArgumentParser, name: str, default: Optional[flo
                         help=stated(what, default if shown is None else shown, limit))
 
 
+LOOP_HELP = {
+    "steps": "optimisation steps",
+    "batch_size": "examples per step and process",
+    "lr": "learning rate (the peak, after any warm-up)",
+    "warmup": "steps of linear learning-rate warm-up",
+    "weight_decay": "AdamW weight decay",
+    "save_every": "steps between checkpoints",
+    "log_every": "steps between log.jsonl lines",
+    "seed": "seed of the weights and the batch order",
+    "workers": "DataLoader worker processes (0 = read in the trainer)",
+    "ema": "EMA decay of the weights (0 = off)",
+}
+"""The help of the optimisation-loop options the trainers share."""
+
+
+def add_loop_options(parser: argparse.ArgumentParser, **defaults: float) -> None:
+    """Add the loop options named in ``defaults`` (name → default), in that order."""
+    for name, default in defaults.items():
+        add_ranged(parser, name, default, LOOP_HELP[name])
+
+
 def stated(what: str, default: object, limit: Optional[Limit] = None) -> str:
     """``what; low–high, default D`` (as the other commands' help reads) for argparse."""
     tail = (f"{limit.span}, " if limit else "") + f"default {default}"

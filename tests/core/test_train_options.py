@@ -136,24 +136,21 @@ def test_a_real_run_with_a_bad_value_exits_2_without_reading_anything(tmp_path: 
     assert not out.exists()
 
 
-def _no_work(monkeypatch: pytest.MonkeyPatch, module: str) -> None:
+CROSS_CHECKS = [
+    ("echoes-spec-vqgan", "train_vqgan", ["--preset", "tiny", "--crop-frames", "3"],
+     "--crop-frames 3 must be a positive multiple"),
+    ("echoes-transformer", "train_transformer", ["--cond-prob", "0.6", "--null-prob", "0.6"],
+     "add up to at most 1"),
+]
+
+
+@pytest.mark.parametrize("stage, module, given, message", CROSS_CHECKS, ids=[c[0] for c in CROSS_CHECKS])
+def test_options_checked_together_are_refused_before_any_model(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture, tmp_path: Path,
+        stage: str, module: str, given: list[str], message: str) -> None:
     def refuse(*_args, **_kwargs):
         raise AssertionError("work started before the options were checked")
 
-    monkeypatch.setattr(f"{module}.setup_distributed", refuse)
-
-
-def test_a_crop_that_is_no_multiple_of_the_downsampling_is_refused_before_any_model(
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
-    _no_work(monkeypatch, "foley_studio.models.echoes.train_vqgan")
-    code = main(["train", "echoes-spec-vqgan", "--data", str(tmp_path / "none"), "--out", str(tmp_path / "o"),
-                 "--bundle", str(tmp_path / "b"), "--preset", "tiny", "--crop-frames", "3"])
-    assert code == 2 and "--crop-frames 3 must be a positive multiple" in capsys.readouterr().err
-
-
-def test_masking_shares_adding_up_past_one_are_refused_before_any_model(
-        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
-    _no_work(monkeypatch, "foley_studio.models.echoes.train_transformer")
-    code = main(["train", "echoes-transformer", "--data", str(tmp_path / "none"), "--out", str(tmp_path / "o"),
-                 "--bundle", str(tmp_path / "b"), "--cond-prob", "0.6", "--null-prob", "0.6"])
-    assert code == 2 and "add up to at most 1" in capsys.readouterr().err
+    monkeypatch.setattr(f"foley_studio.models.echoes.{module}.setup_distributed", refuse)
+    code = main(["train", stage, *given, *_required(("train", stage), tmp_path)])
+    assert code == 2 and message in capsys.readouterr().err

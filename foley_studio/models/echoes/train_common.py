@@ -20,7 +20,7 @@ from torch.utils.data import DataLoader, Dataset, DistributedSampler, RandomSamp
 from foley_studio.errors import ConfigError
 from foley_studio.models.echoes.bundle import read_bundle_json
 from foley_studio.models.echoes.mel import MEL_PRESETS, MelConfig
-from foley_studio.training.options import add_ranged, stated
+from foley_studio.training.options import add_loop_options, stated
 from foley_studio.training.runtime import (DistInfo, EMA, cycle, load_checkpoint, save_checkpoint,
                                            write_log)
 
@@ -33,14 +33,8 @@ def add_loop_arguments(parser: argparse.ArgumentParser, *, steps: int, batch_siz
     parser.add_argument("--bundle", type=Path, required=True, help="Echoes bundle folder to write into")
     parser.add_argument("--preset", default="world",
                         help=stated("model size: paper, world or tiny", "world"))
-    add_ranged(parser, "steps", steps, "optimisation steps")
-    add_ranged(parser, "batch_size", batch_size, "examples per step and process")
-    add_ranged(parser, "lr", lr, "learning rate")
-    add_ranged(parser, "seed", 0, "seed of the weights and the batch order")
-    add_ranged(parser, "workers", 0, "DataLoader worker processes (0 = read in the trainer)")
-    add_ranged(parser, "log_every", 10, "steps between log.jsonl lines")
-    add_ranged(parser, "save_every", 500, "steps between checkpoints")
-    add_ranged(parser, "ema", 0.0, "EMA decay of the weights (0 = off)")
+    add_loop_options(parser, steps=steps, batch_size=batch_size, lr=lr, seed=0, workers=0,
+                     log_every=10, save_every=500, ema=0.0)
     parser.add_argument("--resume", action="store_true",
                         help="continue from OUT/checkpoint (default: start afresh)")
     parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda when present)")

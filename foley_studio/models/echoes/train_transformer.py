@@ -41,7 +41,7 @@ from foley_studio.models.echoes.transformer import (EchoesConfig, EchoesTransfor
 from foley_studio.models.timing import (load_with_new_timing, padded_events, param_groups, rms_db,
                                         timing_features)
 from foley_studio.models.weights import load_state, read_meta, save_state, sha256_of
-from foley_studio.training.options import add_ranged, stated
+from foley_studio.training.options import add_loop_options, add_ranged, stated
 from foley_studio.training.runtime import EMA, setup_distributed, teardown_distributed, wrap_ddp
 
 PRESETS = {
@@ -83,7 +83,7 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
                                     "the decoder side and its timing embedding: the encoder then "
                                     "runs without gradients and its timing embedding stays at zero",
                                     "all"))
-    add_ranged(parser, "weight_decay", 0.05, "AdamW weight decay")
+    add_loop_options(parser, weight_decay=0.05)
 
 
 class TokenItems(Dataset):

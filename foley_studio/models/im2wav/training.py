@@ -17,7 +17,7 @@ from torch import nn
 from tqdm import tqdm
 
 from foley_studio.models.timing import param_groups
-from foley_studio.training.options import add_ranged, stated
+from foley_studio.training.options import add_loop_options, add_ranged, stated
 from foley_studio.training.runtime import (EMA, DistInfo, load_checkpoint, save_checkpoint, unwrap,
                                            wrap_ddp, write_log)
 
@@ -53,16 +53,11 @@ def add_loop_arguments(parser: argparse.ArgumentParser, *, lr: float = 3e-4) -> 
     parser.add_argument("--out", type=Path, required=True, help="checkpoint folder (resumed if present)")
     parser.add_argument("--preset", choices=("tiny", "world", "paper"), default="tiny",
                         help=stated("model sizes", "tiny"))
-    add_ranged(parser, "steps", 1000, "optimisation steps")
-    add_ranged(parser, "batch_size", 4, "examples per step and process")
-    add_ranged(parser, "lr", lr, "peak learning rate (AdamW)")
-    add_ranged(parser, "warmup", 100, "steps of linear learning-rate warm-up")
-    add_ranged(parser, "weight_decay", 0.01, "AdamW weight decay")
-    add_ranged(parser, "save_every", 500, "steps between checkpoints")
-    add_ranged(parser, "log_every", 10, "steps between log.jsonl lines")
+    add_loop_options(parser, steps=1000, batch_size=4, lr=lr, warmup=100, weight_decay=0.01,
+                     save_every=500, log_every=10)
     add_ranged(parser, "ema", 0.999, "EMA decay of a prior's weights (0 = off; the VQ-VAE keeps none)")
     add_ranged(parser, "seconds", 4.0, "length each clip is read at (s)")
-    add_ranged(parser, "seed", 0, "seed of the weights and the batch order")
+    add_loop_options(parser, seed=0)
     parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda when present)")
 
 
