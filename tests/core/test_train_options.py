@@ -137,10 +137,12 @@ def test_a_real_run_with_a_bad_value_exits_2_without_reading_anything(tmp_path: 
 
 
 CROSS_CHECKS = [
-    ("echoes-spec-vqgan", "train_vqgan", ["--preset", "tiny", "--crop-frames", "3"],
+    ("echoes-spec-vqgan", "echoes.train_vqgan", ["--preset", "tiny", "--crop-frames", "3"],
      "--crop-frames 3 must be a positive multiple"),
-    ("echoes-transformer", "train_transformer", ["--cond-prob", "0.6", "--null-prob", "0.6"],
+    ("echoes-transformer", "echoes.train_transformer", ["--cond-prob", "0.6", "--null-prob", "0.6"],
      "add up to at most 1"),
+    ("im2wav-vqvae", "im2wav.train_vqvae", ["--segment", "5", "--seconds", "4"],
+     "--segment 5.0 s does not fit in the --seconds 4.0 s"),
 ]
 
 
@@ -151,6 +153,6 @@ def test_options_checked_together_are_refused_before_any_model(
     def refuse(*_args, **_kwargs):
         raise AssertionError("work started before the options were checked")
 
-    monkeypatch.setattr(f"foley_studio.models.echoes.{module}.setup_distributed", refuse)
+    monkeypatch.setattr(f"foley_studio.models.{module}.setup_distributed", refuse)
     code = main(["train", stage, *given, *_required(("train", stage), tmp_path)])
     assert code == 2 and message in capsys.readouterr().err

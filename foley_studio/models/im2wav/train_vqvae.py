@@ -77,6 +77,9 @@ def initial_model(args: argparse.Namespace) -> VQVAE:
 
 def run_train(args: argparse.Namespace) -> int:
     """Train (or resume) and write the checkpoint folder."""
+    if args.segment > args.seconds:  # refused before anything is read or built
+        raise ConfigError(f"--segment {args.segment} s does not fit in the --seconds {args.seconds} s "
+                          "each clip is read at; give a shorter --segment or a longer --seconds.")
     info = setup_distributed(args.device)
     try:
         torch.manual_seed(args.seed)
