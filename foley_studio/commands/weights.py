@@ -16,6 +16,7 @@ from pathlib import Path
 
 from foley_studio.errors import CheckpointError, ConfigError, ModelUnavailableError
 from foley_studio.registry import cache_dir, list_bundles
+from foley_studio.training.options import add_ranged
 
 IMPORTERS: dict[str, str] = {
     "im2wav": "foley_studio.models.im2wav.convert",
@@ -46,8 +47,7 @@ def _register_download(verbs: argparse._SubParsersAction) -> None:
     kinds = down.add_subparsers(dest="kind", required=True, metavar="KIND")
     im2 = kinds.add_parser("im2wav", help="the released IM2WAV model (three files), imported as "
                                           "bundle 'im2wav'")
-    im2.add_argument("--retries", type=int, default=3,
-                     help="attempts to resume a broken transfer before giving up (default 3)")
+    add_ranged(im2, "retries", 3, "attempts to resume a broken transfer before giving up")
     im2.set_defaults(func=_download_im2wav)
     clip = kinds.add_parser("clip", help="the CLIP image/text encoder the released model uses")
     clip.add_argument("--model", default="ViT-B-32/openai",
@@ -71,8 +71,6 @@ SOURCES_FILE = "sources.json"
 def _download_im2wav(args: argparse.Namespace) -> int:
     from foley_studio.downloads import fetch_im2wav, recorded
 
-    if args.retries < 0:
-        raise ConfigError(f"--retries {args.retries}: give 0 or more attempts.")
     files = fetch_im2wav(retries=args.retries)
     roles = identify_im2wav([f.path for f in files])
     out = cache_dir() / "models" / "im2wav"

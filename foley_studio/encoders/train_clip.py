@@ -25,6 +25,7 @@ from foley_studio.encoders.clip import KIND, ClipEncoder, ClipNetwork, tokenizer
 from foley_studio.errors import ConfigError
 from foley_studio.models.im2wav.data import load_cache
 from foley_studio.models.im2wav.training import LoopSettings, train_loop
+from foley_studio.training.options import add_loop_options, add_ranged
 from foley_studio.training.runtime import DistInfo, setup_distributed, teardown_distributed
 
 
@@ -32,24 +33,20 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``train clip``."""
     parser.add_argument("--data", type=Path, required=True, help="dataset folder (vggsound.csv + video/)")
     parser.add_argument("--out", type=Path, required=True, help="encoder bundle / checkpoint folder")
-    parser.add_argument("--embed-dim", type=int, default=32)
-    parser.add_argument("--image-size", type=int, default=64)
-    parser.add_argument("--text-width", type=int, default=64,
-                        help="text transformer width (its token table is 49408 × width floats)")
-    parser.add_argument("--steps", type=int, default=2000)
-    parser.add_argument("--batch-size", type=int, default=16)
-    parser.add_argument("--lr", type=float, default=5e-4)
-    parser.add_argument("--warmup", type=int, default=100)
-    parser.add_argument("--weight-decay", type=float, default=0.1)
-    parser.add_argument("--save-every", type=int, default=500)
-    parser.add_argument("--log-every", type=int, default=10)
-    parser.add_argument("--seconds", type=float, default=4.0, help="length each clip is read at")
-    parser.add_argument("--fps", type=float, default=4.0, help="frames kept per second of each clip")
+    add_ranged(parser, "embed_dim", 32, "width of the shared image/text vectors")
+    add_ranged(parser, "image_size", 64, "side of the square frames the encoder sees (pixels)")
+    add_ranged(parser, "text_width", 64, "text transformer width (its token table is 49408 × "
+               "width floats)")
+    add_loop_options(parser, steps=2000, batch_size=16, lr=5e-4, warmup=100, weight_decay=0.1,
+                     save_every=500, log_every=10)
+    add_ranged(parser, "seconds", 4.0, "length each clip is read at (s)")
+    add_ranged(parser, "fps", 4.0, "frames kept per second of each clip")
     parser.add_argument("--event-frames", action="store_true",
                         help="pair each clip's event frame (caption + EVENT_WORDS) with a frame away "
-                             "from events, so frame vectors show when a sound starts (use --fps 25)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--device", default=None)
+                             "from events, so frame vectors show when a sound starts (use --fps 25; "
+                             "default off)")
+    add_loop_options(parser, seed=0)
+    parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda when present)")
 
 
 def pair_batches(frames: torch.Tensor, captions: list[str], tokenizer, batch: int, image_size: int,

@@ -18,6 +18,7 @@ from tqdm import tqdm
 from foley_studio.errors import ConfigError
 from foley_studio.evaluation.training import (TrainConfig, TrainResult, train_audio_classifier,
                                               train_image_classifier)
+from foley_studio.training.options import add_loop_options, add_ranged, stated
 from foley_studio.training.runtime import write_log
 
 SAMPLE_RATE = 22050
@@ -29,13 +30,12 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     defaults = TrainConfig()
     parser.add_argument("--data", required=True, type=Path, help="rendered world folder (vggsound.csv + video/)")
     parser.add_argument("--out", required=True, type=Path, help="folder for the weights and the log")
-    parser.add_argument("--modality", choices=("audio", "image"), default="audio")
-    parser.add_argument("--steps", type=int, default=defaults.steps)
-    parser.add_argument("--batch-size", type=int, default=defaults.batch_size)
-    parser.add_argument("--lr", type=float, default=defaults.lr)
-    parser.add_argument("--seed", type=int, default=defaults.seed)
-    parser.add_argument("--seconds", type=float, default=4.0, help="clip length read from each video")
-    parser.add_argument("--frames-per-clip", type=int, default=4, help="frames taken from each clip (image)")
+    parser.add_argument("--modality", choices=("audio", "image"), default="audio",
+                        help=stated("which classifier", "audio"))
+    add_loop_options(parser, steps=defaults.steps, batch_size=defaults.batch_size, lr=defaults.lr,
+                     seed=defaults.seed)
+    add_ranged(parser, "seconds", 4.0, "clip length read from each video (s)")
+    add_ranged(parser, "frames_per_clip", 4, "frames taken from each clip (image)")
 
 
 def run_train(args: argparse.Namespace) -> int:

@@ -18,18 +18,18 @@ from pathlib import Path
 import numpy as np
 
 from foley_studio.errors import ConfigError
+from foley_studio.training.options import add_loop_options, add_ranged
 
 
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``train sync-detector``."""
     parser.add_argument("--data", required=True, type=Path, help="rendered world folder (events.jsonl + video/)")
     parser.add_argument("--out", required=True, type=Path, help="folder for the weights")
-    parser.add_argument("--per-class", type=int, default=None, help="train clips per class (default all)")
+    add_ranged(parser, "per_class", None, "train clips per class", shown="all")
     parser.add_argument("--cache", type=Path, default=None, help="motion feature cache (default OUT/features)")
-    parser.add_argument("--steps", type=int, default=300)
-    parser.add_argument("--lr", type=float, default=3e-3)
-    parser.add_argument("--width", type=int, default=32)
-    parser.add_argument("--seed", type=int, default=0)
+    add_loop_options(parser, steps=300, lr=3e-3)
+    add_ranged(parser, "width", 32, "channels of the detector's convolutions")
+    add_loop_options(parser, seed=0)
 
 
 def run_train(args: argparse.Namespace) -> int:

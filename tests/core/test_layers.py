@@ -27,6 +27,7 @@ CASES = [
     ("foley_studio.syncing.visual", ("torch", "PyQt6", "sounddevice")),
     ("foley_studio.syncing.performed", ("torch", "PyQt6", "sounddevice")),
     ("foley_studio.syncing.train_detector", ("torch", "PyQt6")),
+    ("foley_studio.training.options", ("torch", "PyQt6")),
     ("ui.model", ("PyQt6", "torch")),
     ("ui.model.history", ("PyQt6", "torch")),
     ("ui.model.commands", ("PyQt6", "torch")),

@@ -26,6 +26,7 @@ from foley_studio.models.echoes import bundle as bundle_io
 from foley_studio.models.echoes.melgan import MelGANConfig, MelGANGenerator
 from foley_studio.models.echoes.vqgan import VQGAN, VQGANConfig
 from foley_studio.models.weights import load_into, require_torch_file
+from foley_studio.training.options import add_ranged
 
 SAFE_GLOBALS = {
     ("collections", "OrderedDict"), ("torch._utils", "_rebuild_tensor_v2"),
@@ -151,9 +152,10 @@ def add_import_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments shared by the three Echoes importers."""
     parser.add_argument("checkpoint", type=Path, help="the official checkpoint file")
     parser.add_argument("--bundle", type=Path, required=True, help="Echoes bundle folder to write into")
-    parser.add_argument("--resolution", type=int, default=None,
-                        help="VQGAN input width that places attention (848 spectrogram, 256 image)")
-    parser.add_argument("--image-size", type=int, default=None, help="image side for taming-vqgan")
+    add_ranged(parser, "resolution", None, "VQGAN input width that places attention",
+               shown="848 spectrogram, 256 image")
+    add_ranged(parser, "import_image_size", None, "image side for taming-vqgan",
+               shown="the VQGAN's resolution")
 
 
 def run_import(args: argparse.Namespace) -> int:

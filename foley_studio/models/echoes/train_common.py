@@ -20,6 +20,7 @@ from torch.utils.data import DataLoader, Dataset, DistributedSampler, RandomSamp
 from foley_studio.errors import ConfigError
 from foley_studio.models.echoes.bundle import read_bundle_json
 from foley_studio.models.echoes.mel import MEL_PRESETS, MelConfig
+from foley_studio.training.options import add_loop_options, stated
 from foley_studio.training.runtime import (DistInfo, EMA, cycle, load_checkpoint, save_checkpoint,
                                            write_log)
 
@@ -30,20 +31,16 @@ def add_loop_arguments(parser: argparse.ArgumentParser, *, steps: int, batch_siz
     parser.add_argument("--data", type=Path, required=True, help="dataset folder (vggsound.csv + video/)")
     parser.add_argument("--out", type=Path, required=True, help="folder for checkpoints and log.jsonl")
     parser.add_argument("--bundle", type=Path, required=True, help="Echoes bundle folder to write into")
-    parser.add_argument("--preset", default="world", help="model size: paper, world or tiny")
-    parser.add_argument("--steps", type=int, default=steps)
-    parser.add_argument("--batch-size", type=int, default=batch_size, help="per process")
-    parser.add_argument("--lr", type=float, default=lr)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--workers", type=int, default=0, help="DataLoader worker processes")
-    parser.add_argument("--log-every", type=int, default=10)
-    parser.add_argument("--save-every", type=int, default=500)
-    parser.add_argument("--ema", type=float, default=0.0, help="EMA decay (0 = off)")
-    parser.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint")
+    parser.add_argument("--preset", default="world",
+                        help=stated("model size: paper, world or tiny", "world"))
+    add_loop_options(parser, steps=steps, batch_size=batch_size, lr=lr, seed=0, workers=0,
+                     log_every=10, save_every=500, ema=0.0)
+    parser.add_argument("--resume", action="store_true",
+                        help="continue from OUT/checkpoint (default: start afresh)")
     parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda when present)")
     parser.add_argument("--cache", action="store_true",
                         help="keep each decoded clip in memory (small datasets: decode once, not "
-                             "every epoch; random crops are then drawn once per clip)")
+                             "every epoch; random crops are then drawn once per clip; default off)")
 
 
 class MemoryCache(Dataset):

@@ -41,6 +41,7 @@ from foley_studio.models.echoes.transformer import (EchoesConfig, EchoesTransfor
 from foley_studio.models.timing import (load_with_new_timing, padded_events, param_groups, rms_db,
                                         timing_features)
 from foley_studio.models.weights import load_state, read_meta, save_state, sha256_of
+from foley_studio.training.options import add_loop_options, add_ranged, stated
 from foley_studio.training.runtime import EMA, setup_distributed, teardown_distributed, wrap_ddp
 
 PRESETS = {
@@ -56,32 +57,33 @@ CACHE = "tokens"
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``train echoes-transformer``."""
     add_loop_arguments(parser, steps=50000, batch_size=32, lr=1.5e-4)
-    parser.add_argument("--seconds", type=float, default=4.0, help="audio window (paper: 10)")
-    parser.add_argument("--frames", type=int, default=1, help="frames per window (1 = paper)")
-    parser.add_argument("--fps", type=float, default=2.5, help="frames tokenised per second of clip")
-    parser.add_argument("--mask-mean", type=float, default=0.7)
-    parser.add_argument("--cond-prob", type=float, default=0.0,
-                        help="share of rows with one modality left unmasked, as at inference (paper: 0)")
-    parser.add_argument("--null-prob", type=float, default=0.0,
-                        help="share of rows with one modality masked whole, for guidance (paper: 0)")
-    parser.add_argument("--label-smoothing", type=float, default=0.1)
+    add_ranged(parser, "seconds", 4.0, "audio window (paper: 10)")
+    add_ranged(parser, "frames", 1, "frames per window (1 = paper)")
+    add_ranged(parser, "fps", 2.5, "frames tokenised per second of clip")
+    add_ranged(parser, "mask_mean", 0.7, "mean share of tokens masked per modality")
+    add_ranged(parser, "cond_prob", 0.0, "share of rows with one modality left unmasked, as at "
+               "inference (paper: 0; with --null-prob at most 1)")
+    add_ranged(parser, "null_prob", 0.0, "share of rows with one modality masked whole, for "
+               "guidance (paper: 0)")
+    add_ranged(parser, "label_smoothing", 0.1, "label smoothing of the token loss")
     parser.add_argument("--timing", action="store_true",
                         help="add a timing condition (the sync track per column), trained on the "
-                             "clips' event times and envelopes")
-    parser.add_argument("--timing-lr-scale", type=float, default=1.0,
-                        help="the timing condition's learning rate as a multiple of --lr")
-    parser.add_argument("--timing-null-prob", type=float, default=0.2,
-                        help="share of rows trained without timing (besides the image-null rows)")
-    parser.add_argument("--clip-seconds", type=float, default=0.0,
-                        help="tokenise this much of each clip and crop random windows from it "
-                             "(0: one window from each clip's start)")
+                             "clips' event times and envelopes (default off)")
+    add_ranged(parser, "timing_lr_scale", 1.0, "the timing condition's learning rate as a multiple "
+               "of --lr")
+    add_ranged(parser, "timing_null_prob", 0.2, "share of rows trained without timing (besides the "
+               "image-null rows)")
+    add_ranged(parser, "clip_seconds", 0.0, "tokenise this much of each clip and crop random "
+               "windows from it (0: one window from each clip's start)")
     parser.add_argument("--init", type=Path, default=None,
-                        help="start from this bundle's transformer instead of from scratch")
+                        help="start from this bundle's transformer instead of from scratch "
+                             "(default: none, from scratch)")
     parser.add_argument("--tune", choices=("all", "decoder"), default="all",
-                        help="what trains: everything, or (fine-tuning on a slow CPU) only the "
-                             "decoder side and its timing embedding: the encoder then runs "
-                             "without gradients and its timing embedding stays at zero")
-    parser.add_argument("--weight-decay", type=float, default=0.05)
+                        help=stated("what trains: everything, or (fine-tuning on a slow CPU) only "
+                                    "the decoder side and its timing embedding: the encoder then "
+                                    "runs without gradients and its timing embedding stays at zero",
+                                    "all"))
+    add_loop_options(parser, weight_decay=0.05)
 
 
 class TokenItems(Dataset):
@@ -227,6 +229,7 @@ def freeze_encoder(model: EchoesTransformer) -> None:
 
 def run_train(args: argparse.Namespace) -> int:
     """Tokenise (once), train, and write the transformer into the bundle."""
+    masking = masking_config(args)  # refused before anything is read or built
     info = setup_distributed(args.device)
     torch.manual_seed(args.seed + info.rank)
     audio, image = _tokenizers(args.bundle, torch.device("cpu"))
@@ -243,7 +246,6 @@ def run_train(args: argparse.Namespace) -> int:
     trainee = Trainee(wrap_ddp(model, info), opt, bundle_io.kind_of("transformer"), cfg.to_dict(),
                       EMA(model, args.ema) if args.ema else None)
     batches = loader(data, args.batch_size, info, seed=args.seed, workers=args.workers, collate=default_collate)
-    masking = masking_config(args)
 
     def step(batch, index: int) -> dict[str, float]:
         tokens_a, tokens_v, cols, *timing = (t.to(info.device) for t in batch)

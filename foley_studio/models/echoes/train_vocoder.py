@@ -26,6 +26,7 @@ from foley_studio.models.echoes.vocos import VocosConfig, VocosVocoder
 from foley_studio.models.echoes.train_common import (Trainee, add_loop_arguments, finished,
                                                      loader, mean_over_ranks, memory_cached,
                                                      pick_preset, preset_mel, run_loop)
+from foley_studio.training.options import add_ranged, stated
 from foley_studio.training.runtime import (EMA, setup_distributed, teardown_distributed, unwrap,
                                            wrap_ddp)
 
@@ -70,14 +71,16 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``train echoes-vocoder``."""
     add_loop_arguments(parser, steps=20000, batch_size=16, lr=1e-4)
     parser.add_argument("--arch", choices=tuple(ARCHS), default="melgan",
-                        help="MelGAN (SpecVQGAN's vocoder) or Vocos (inverse-STFT head, fast on a CPU)")
-    parser.add_argument("--segment", type=int, default=8192, help="samples per training segment")
-    parser.add_argument("--gan-from", type=int, default=None,
-                        help="step from which the MelGAN discriminator and feature matching join")
-    parser.add_argument("--feature-weight", type=float, default=10.0)
+                        help=stated("MelGAN (SpecVQGAN's vocoder) or Vocos (inverse-STFT head, fast "
+                                    "on a CPU)", "melgan"))
+    add_ranged(parser, "segment_samples", 8192, "samples per training segment")
+    add_ranged(parser, "gan_from", None, "step from which the MelGAN discriminator and feature "
+               "matching join", shown="none (never)")
+    add_ranged(parser, "feature_weight", 10.0, "weight of the feature-matching loss")
     parser.add_argument("--from-tokens", action="store_true",
                         help="feed the generator the mels the bundle's spectrogram VQGAN gives back "
-                             "(tokenise + decode), as Foley generation will, instead of clean mels")
+                             "(tokenise + decode), as Foley generation will, instead of clean mels "
+                             "(default off)")
 
 
 def run_train(args: argparse.Namespace) -> int:

@@ -27,6 +27,7 @@ from foley_studio.models.echoes.train_common import (Trainee, add_loop_arguments
                                                      loader, mean_over_ranks, memory_cached,
                                                      pick_preset, preset_mel, run_loop)
 from foley_studio.models.echoes.vqgan import VQGAN, VQGANConfig
+from foley_studio.training.options import add_ranged
 from foley_studio.training.runtime import (EMA, setup_distributed, teardown_distributed, unwrap,
                                            wrap_ddp)
 
@@ -139,15 +140,13 @@ class RandomFrames(Dataset):
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``train echoes-spec-vqgan`` / ``echoes-image-vqgan``."""
     add_loop_arguments(parser, steps=20000, batch_size=8, lr=4.5e-6 * 8)
-    parser.add_argument("--disc-from", type=int, default=30001, help="step that starts the discriminator")
-    parser.add_argument("--disc-weight", type=float, default=0.8)
-    parser.add_argument("--restart-every", type=int, default=0,
-                        help="every N steps, move the codes no batch used since the last restart "
-                             "onto random encoder outputs (0 = off; counters codebook collapse)")
-    parser.add_argument("--crop-frames", type=int, default=None,
-                        help="mel frames per spectrogram training crop (default: the preset's "
-                             "resolution; the convolutional VQGAN without attention trains on "
-                             "shorter crops and still encodes full windows)")
+    add_ranged(parser, "disc_from", 30001, "step that starts the discriminator")
+    add_ranged(parser, "disc_weight", 0.8, "weight of the adversarial loss")
+    add_ranged(parser, "restart_every", 0, "every N steps, move the codes no batch used since the "
+               "last restart onto random encoder outputs (0 = off; counters codebook collapse)")
+    add_ranged(parser, "crop_frames", None, "mel frames per spectrogram training crop, a multiple "
+               "of the VQGAN's downsampling (the convolutional VQGAN without attention trains on "
+               "shorter crops and still encodes full windows)", shown="the preset's resolution")
 
 
 def _dataset(args: argparse.Namespace, image: bool, cfg: VQGANConfig) -> Dataset:
@@ -176,6 +175,7 @@ def run_train(args: argparse.Namespace) -> int:
     """Train the tokenizer named by ``args.stage`` and write it into the bundle."""
     image = args.stage == "echoes-image-vqgan"
     cfg = pick_preset(IMAGE_PRESETS if image else SPEC_PRESETS, args.preset)
+    frames = None if image else crop_frames(args, cfg)  # refused before any model is built
     info = setup_distributed(args.device)
     torch.manual_seed(args.seed + info.rank)
     model = VQGAN(cfg).to(info.device)
@@ -188,7 +188,7 @@ def run_train(args: argparse.Namespace) -> int:
                         "echoes-discriminator", {"channels": cfg.in_channels}),
     }
     mel = preset_mel(args.bundle, args.preset)
-    prepare = _image_batch(cfg) if image else _spec_batch(mel, crop_frames(args, cfg), info.device)
+    prepare = _image_batch(cfg) if image else _spec_batch(mel, frames, info.device)
     batches = loader(_dataset(args, image, cfg), args.batch_size, info, seed=args.seed,
                      workers=args.workers, collate=torch.stack)
     restarts = CodeRestarts(model, args.restart_every, args.seed) if args.restart_every else None

@@ -290,11 +290,12 @@ def add_import_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--low", type=Path, required=True, help="low.tar, or a LOW checkpoint folder")
     parser.add_argument("--up", type=Path, required=True, help="up.tar, or an UP checkpoint folder")
     parser.add_argument("--out", type=Path, required=True, help="bundle folder to write")
-    parser.add_argument("--name", default="im2wav", help="bundle name in the registry")
+    parser.add_argument("--name", default="im2wav", help="bundle name in the registry (default %(default)s)")
     parser.add_argument("--encoder", default="ViT-B-32/openai",
-                        help="for checkpoint folders: encoder bundle folder or open_clip MODEL/PRETRAINED")
+                        help="for checkpoint folders: encoder bundle folder or open_clip "
+                             "MODEL/PRETRAINED (default %(default)s)")
     parser.add_argument("--trust-pickle", action="store_true",
-                        help="allow arbitrary pickled objects (only for files you trust)")
+                        help="allow arbitrary pickled objects (only for files you trust; default off)")
 
 
 def run_import(args: argparse.Namespace) -> int:

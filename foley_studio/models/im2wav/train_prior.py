@@ -15,6 +15,7 @@ from foley_studio.models.im2wav.vqvae import VQVAE
 from foley_studio.models.timing import load_with_new_timing, padded_events
 from foley_studio.models.weights import load_module, load_state, read_meta
 from foley_studio.models.im2wav.training import LoopSettings, train_loop
+from foley_studio.training.options import add_ranged
 from foley_studio.training.runtime import DistInfo, setup_distributed, teardown_distributed
 
 
@@ -24,8 +25,9 @@ def add_prior_arguments(parser: argparse.ArgumentParser) -> None:
                         help="checkpoint folder of 'train im2wav-vqvae' (its model.* files)")
     parser.add_argument("--encoder", default="ViT-B-32/openai",
                         help="CLIP encoder: an open_clip MODEL/PRETRAINED, a local encoder bundle "
-                             "folder (from 'train clip'), or 'tiny' (random, for tests)")
-    parser.add_argument("--fps", type=float, default=25.0, help="frames per second fed to CLIP")
+                             "folder (from 'train clip'), or 'tiny' (random, for tests); "
+                             "default %(default)s")
+    add_ranged(parser, "fps", 25.0, "frames per second fed to CLIP")
 
 
 def load_encoder(spec: str, seed: int = 0) -> ClipEncoder:
@@ -62,12 +64,13 @@ def add_init_argument(parser: argparse.ArgumentParser) -> None:
     """``--init`` and ``--timing``: fine-tune a shipped prior, adding a timing condition."""
     parser.add_argument("--init", type=Path, default=None,
                         help="start from these prior weights (a bundle's low/up files without "
-                             "suffix, e.g. BUNDLE/low) instead of from scratch; its sizes are kept")
+                             "suffix, e.g. BUNDLE/low) instead of from scratch; its sizes are kept "
+                             "(default: none, from scratch)")
     parser.add_argument("--timing", action="store_true",
                         help="add a timing condition (the sync track per token), trained on the "
-                             "clips' event times and envelopes; it starts at zero")
-    parser.add_argument("--timing-lr-scale", type=float, default=1.0,
-                        help="the timing condition's learning rate as a multiple of --lr")
+                             "clips' event times and envelopes; it starts at zero (default off)")
+    add_ranged(parser, "timing_lr_scale", 1.0, "the timing condition's learning rate as a multiple "
+               "of --lr")
 
 
 def init_prior(cls, path: Path, kind: str, timing: bool) -> torch.nn.Module:

@@ -17,6 +17,7 @@ from foley_studio.models.im2wav.generator import TINY_VQVAE, WORLD_VQVAE
 from foley_studio.models.im2wav.train_prior import load_trained_vqvae
 from foley_studio.models.im2wav.training import LoopSettings, add_loop_arguments, train_loop
 from foley_studio.models.im2wav.vqvae import VQVAE
+from foley_studio.training.options import add_ranged
 from foley_studio.training.runtime import setup_distributed, teardown_distributed
 
 KIND = "im2wav-vqvae"
@@ -26,12 +27,13 @@ PRESETS = {"tiny": TINY_VQVAE, "world": WORLD_VQVAE, "paper": {}}
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``train im2wav-vqvae``."""
     add_loop_arguments(parser)
-    parser.add_argument("--segment", type=float, default=1.0, help="seconds of audio per example")
+    add_ranged(parser, "segment_seconds", 1.0, "seconds of audio per example, within --seconds")
     parser.add_argument("--init", type=Path, default=None,
-                        help="start from the weights of this 'train im2wav-vqvae' folder")
+                        help="start from the weights of this 'train im2wav-vqvae' folder "
+                             "(default: none, from scratch)")
     parser.add_argument("--decoders-only", action="store_true",
                         help="train only the decoders: encoders and codebooks stay frozen, so the "
-                             "tokens (and priors trained on them) stay valid")
+                             "tokens (and priors trained on them) stay valid (default off)")
 
 
 def audio_batches(audio: torch.Tensor, batch: int, segment: int, hop: int, seed: int,
@@ -75,6 +77,9 @@ def initial_model(args: argparse.Namespace) -> VQVAE:
 
 def run_train(args: argparse.Namespace) -> int:
     """Train (or resume) and write the checkpoint folder."""
+    if args.segment > args.seconds:  # refused before anything is read or built
+        raise ConfigError(f"--segment {args.segment} s does not fit in the --seconds {args.seconds} s "
+                          "each clip is read at; give a shorter --segment or a longer --seconds.")
     info = setup_distributed(args.device)
     try:
         torch.manual_seed(args.seed)

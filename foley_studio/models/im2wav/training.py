@@ -17,6 +17,7 @@ from torch import nn
 from tqdm import tqdm
 
 from foley_studio.models.timing import param_groups
+from foley_studio.training.options import add_loop_options, add_ranged, stated
 from foley_studio.training.runtime import (EMA, DistInfo, load_checkpoint, save_checkpoint, unwrap,
                                            wrap_ddp, write_log)
 
@@ -47,20 +48,16 @@ class LoopSettings:
 
 
 def add_loop_arguments(parser: argparse.ArgumentParser, *, lr: float = 3e-4) -> None:
-    """The arguments every stage shares."""
+    """The arguments every stage shares (ranges from :data:`foley_studio.training.options.LIMITS`)."""
     parser.add_argument("--data", type=Path, required=True, help="dataset folder (vggsound.csv + video/)")
     parser.add_argument("--out", type=Path, required=True, help="checkpoint folder (resumed if present)")
-    parser.add_argument("--preset", choices=("tiny", "world", "paper"), default="tiny", help="model sizes")
-    parser.add_argument("--steps", type=int, default=1000)
-    parser.add_argument("--batch-size", type=int, default=4)
-    parser.add_argument("--lr", type=float, default=lr)
-    parser.add_argument("--warmup", type=int, default=100)
-    parser.add_argument("--weight-decay", type=float, default=0.01)
-    parser.add_argument("--save-every", type=int, default=500)
-    parser.add_argument("--log-every", type=int, default=10)
-    parser.add_argument("--ema", type=float, default=0.999, help="EMA decay (priors)")
-    parser.add_argument("--seconds", type=float, default=4.0, help="length each clip is read at")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--preset", choices=("tiny", "world", "paper"), default="tiny",
+                        help=stated("model sizes", "tiny"))
+    add_loop_options(parser, steps=1000, batch_size=4, lr=lr, warmup=100, weight_decay=0.01,
+                     save_every=500, log_every=10)
+    add_ranged(parser, "ema", 0.999, "EMA decay of a prior's weights (0 = off; the VQ-VAE keeps none)")
+    add_ranged(parser, "seconds", 4.0, "length each clip is read at (s)")
+    add_loop_options(parser, seed=0)
     parser.add_argument("--device", default=None, help="cpu or cuda (default: cuda when present)")
 
 

@@ -114,7 +114,7 @@ def test_offline_names_each_file_and_where_to_put_it(released, monkeypatch, caps
 
 def test_negative_retries_are_refused(capsys):
     assert main(["weights", "download", "im2wav", "--retries", "-1"]) == 2
-    assert "--retries -1" in capsys.readouterr().err
+    assert "--retries must lie in 0–100 (got -1)" in capsys.readouterr().err
 
 
 def test_import_of_a_file_that_is_not_a_checkpoint_is_a_clear_error(tmp_path, capsys):
