@@ -57,7 +57,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from foley_studio.errors import ConfigError
-    from foley_studio.evaluation.protocol import Protocol
+    from foley_studio.evaluation.protocol import Protocol, shift_notes
     from foley_studio.outputs import check_folder
     from foley_studio.evaluation.report import evaluate_runs, world_models, write_report
 
@@ -82,7 +82,7 @@ def _run(args: argparse.Namespace) -> int:
         notes.append(f"{name}: a guided 4-s video take took {figures['seconds_per_take']:.1f} s "
                      f"(median, one CPU thread); weights {figures['weights_mb']:.1f} MB.")
     result = evaluate_runs(runs, reference, judges)
-    result.notes += notes
+    result.notes += notes + shift_notes(result.rows)
     result.meta.update(bundles=bundles, protocol=asdict(proto), data=str(args.data),
                        per_class=args.per_class)
     files = write_report(result, args.out, title="Foley Studio on held-out world clips")

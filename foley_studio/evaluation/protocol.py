@@ -48,6 +48,22 @@ from foley_studio.sync import SyncTrack
 PICTURE_SIZE = 128  # the world's frame size, which the image classifier was trained on
 IMPACTS = {"bounce", "hit", "step", "strike", "tick"}  # event kinds with a sharp onset
 SYNC_SHIFT = 0.15  # seconds the controllability row moves the ground-truth hits
+SHIFTED_ROW = f"sync: ground truth +{SYNC_SHIFT * 1000:.0f} ms"
+
+
+def shift_notes(rows: dict[str, dict]) -> list[str]:
+    """For each bundle with both ground-truth sync rows (``rows[run][metric]``): how far moving
+    the track by :data:`SYNC_SHIFT` moved the median onset (shifted row's onset shift less the
+    unshifted row's, so a take's own lead or lag on its hits cancels out)."""
+    notes = []
+    for run, figures in rows.items():
+        bundle, _, row = run.partition(": ")
+        base = rows.get(f"{bundle}: sync: ground truth", {}).get("onset_shift_ms")
+        moved = figures.get("onset_shift_ms")
+        if row == SHIFTED_ROW and base is not None and moved is not None:
+            notes.append(f"{bundle}: moving the sync track +{SYNC_SHIFT * 1000:.0f} ms moved the median "
+                         f"onset {moved - base:.1f} ms (from {base:.1f} ms to {moved:.1f} ms).")
+    return notes
 
 
 @dataclass(frozen=True)
@@ -151,7 +167,7 @@ def sync_tracks(item: dict, seconds: float) -> dict[str, SyncTrack]:
     truth = SyncTrack.from_times(item["events"], source="ground-truth")
     seen = detect_visual_hits(item["video"], item["start"], item["start"] + seconds)
     return {"ground truth": truth, "picture": seen.shifted(-item["start"]),
-            f"ground truth +{SYNC_SHIFT * 1000:.0f} ms": truth.shifted(SYNC_SHIFT)}
+            SHIFTED_ROW.removeprefix("sync: "): truth.shifted(SYNC_SHIFT)}
 
 
 def _sync_takes(gen: Generator, make, video: Conditioning, video_take: np.ndarray, item: dict,

@@ -12,7 +12,7 @@ from foley_studio.data.manifest import Row, write_manifest
 from foley_studio.data.render import write_mp4
 from foley_studio.data.world import render_clip
 from foley_studio.evaluation.protocol import (Protocol, assemble, clip_takes, load_items, other_class_item,
-                                             pick_items)
+                                             pick_items, shift_notes)
 from foley_studio.models.echoes.generator import EchoesGenerator
 from foley_studio.models.im2wav.generator import Im2WavGenerator
 
@@ -116,3 +116,13 @@ def test_generators_that_follow_sync_get_ground_truth_and_shifted_rows(world) ->
     quick = clip_takes(gen, items, 0, dataclasses.replace(proto, sync_only=True))[0]
     assert set(quick) == {"video", "sync: ground truth", "sync: ground truth, conformed", "sync: picture",
                           "sync: picture, conformed", "sync: ground truth +150 ms"}
+
+
+def test_shift_note_reads_how_far_the_onsets_moved_not_where_they_sit():
+    rows = {"a: sync: ground truth": {"onset_shift_ms": -7.0},
+            "a: sync: ground truth +150 ms": {"onset_shift_ms": 133.0},
+            "b: sync: ground truth +150 ms": {"onset_shift_ms": 150.0},  # no unshifted row: no note
+            "c: sync: ground truth": {"onset_shift_ms": 1.0},
+            "c: sync: ground truth +150 ms": {"onset_shift_ms": None}}
+    assert shift_notes(rows) == ["a: moving the sync track +150 ms moved the median onset 140.0 ms "
+                                 "(from -7.0 ms to 133.0 ms)."]
