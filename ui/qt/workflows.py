@@ -26,6 +26,7 @@ class FlowHost(Protocol):
 
     project: Any
     history: Any
+    lanes: Any
     settings: Any
     catalog: Any
     dialogs: Any
@@ -189,8 +190,15 @@ class Workflows:
     # -- take edits --------------------------------------------------------------------------
     @_guarded
     def accept_take(self, take_id: str) -> None:
-        """Place a take on the Foley lane at its own time."""
-        self.w.history.push(commands.AcceptTake(self.w.project, take_id))
+        """Place a take at its own time: an inpaint take repairs the production audio on the
+        "Production (edited)" lane; any other goes on the Foley lane chosen in the timeline
+        (its header last clicked), else the topmost one."""
+        if self.w.project.take(take_id).gap is not None:
+            self.w.lanes.repair(take_id)
+            return
+        chosen = self.w.timeline.selected_lane
+        lane_id = chosen if chosen and self.w.project.lane_by_id(chosen).kind == "foley" else None
+        self.w.history.push(commands.AcceptTake(self.w.project, take_id, lane_id=lane_id))
 
     @_guarded
     def rename_take(self, take_id: str, name: Optional[str] = None) -> None:
