@@ -82,6 +82,10 @@ def test_repairing_makes_the_edited_lane_mutes_the_original_and_undoes_in_one_st
     assert p.production_lane().mute and len(p.edited_lane().clips) == 1
     history.push(commands.RepairProduction(p, other.id, 0.04))
     assert len(p.lanes_of(EDITED)) == 1 and len(p.edited_lane().clips) == 2
+    history.push(commands.RemoveLane(p, p.edited_lane().id))
+    assert p.edited_lane() is None and not p.production_lane().mute  # the original sounds again
+    history.undo()
+    assert p.production_lane().mute and len(p.edited_lane().clips) == 2
     history.undo()
     history.undo()
     assert p.lanes == before

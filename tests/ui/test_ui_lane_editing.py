@@ -221,6 +221,15 @@ def test_an_accepted_inpaint_take_repairs_the_production_track_with_before_after
     np.testing.assert_allclose(written[int(1.7 * rate):int(2.3 * rate)], 0.3, atol=2e-3)
     assert hashlib.sha256(video.read_bytes()).hexdigest() == digest
 
+    box = clip_box(w, repair.id)
+    drag(qtbot, w, box.center().toPoint(), box.center().toPoint() + QPoint(80, 0))
+    assert w.project.clip(repair.id) == repair  # a repair stays over its gap
+
+    w.dialogs.choose = lambda title, text, choices: choices[0]
+    trigger(w.lanes.menu_for(edited.id), "Remove Lane")
+    assert w.project.edited_lane() is None and not w.project.production_lane().mute
+    w.actions.undo.trigger()
+    assert w.project.edited_lane() == edited and w.project.production_lane().mute
     w.actions.undo.trigger()
     assert w.project.edited_lane() is None and not w.project.production_lane().mute
     assert w.errors.shown == []

@@ -27,7 +27,7 @@ from PyQt6.QtWidgets import QScrollBar, QSizePolicy, QVBoxLayout, QWidget
 
 from foley_studio.sync import SILENCE_DB
 from foley_studio.timeline import frame_start, snap_to_frame, timecode
-from ui.model.lanes import CLIP_KINDS, FOLEY, Lane, LaneClip, audible, hit_near
+from ui.model.lanes import CLIP_KINDS, EDITED, FOLEY, Lane, LaneClip, audible, hit_near
 from ui.model.project import Project
 from ui.model.selection import Selection
 from ui.qt import theme
@@ -228,6 +228,12 @@ class _Canvas(QWidget):
             return
         colour = theme.SOURCE_WAVE if audible(self.lanes(), lane) else theme.TEXT_DIM
         self._paint_peaks(p, r, peaks * lane.gain, 0.0, PEAK_RATE, colour)
+        edited = self.t.project.edited_lane()
+        if lane.mute and edited is not None and audible(self.lanes(), edited):
+            p.setPen(QPen(theme.TEXT_DIM))
+            p.setFont(QFont("sans", 8))
+            p.drawText(r.adjusted(6, 2, 0, 0), Qt.AlignmentFlag.AlignTop,
+                       f"muted: {edited.name} plays instead")
 
     def _paint_edited(self, p: QPainter, r: QRectF, lane: Lane) -> None:
         """The production audio faintly (what sounds between repairs), the repairs over it."""
@@ -235,6 +241,8 @@ class _Canvas(QWidget):
             faint = QColor(theme.SOURCE_WAVE.red(), theme.SOURCE_WAVE.green(), theme.SOURCE_WAVE.blue(),
                            120 if audible(self.lanes(), lane) else 50)
             self._paint_peaks(p, r, self.t.peaks * lane.gain, 0.0, PEAK_RATE, faint)
+        for clip in lane.clips:  # under a repair the original does not sound: do not draw it
+            p.fillRect(self.clip_box(r, clip), theme.LANE)
         self._paint_clips(p, r, lane)
 
     def _paint_clips(self, p: QPainter, r: QRectF, lane: Lane) -> None:
@@ -463,6 +471,8 @@ class _Canvas(QWidget):
 
     def _drag_clip(self, delta: float) -> None:
         clip, part = self._clip_drag
+        if part == "body" and self.t.project.lane_by_id(self.t.project.clip_lane(clip.id)).kind == EDITED:
+            return  # a repair stays over its gap; its edges still trim and its corners fade
         if part == "body":
             self.t.clip_moved.emit(clip.id, max(0.0, self.t.snap(clip.start + delta)), self._gestures)
             return

@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable, Optional, Protocol
 
-import numpy as np
 
 from foley_studio.errors import ConfigError
 from ui.model import commands
@@ -136,16 +135,8 @@ class Workflows:
 
     @_guarded
     def play_timeline(self) -> None:
-        """Play the soundtrack with the Foley lane mixed in, from the playhead."""
-        overview = self.w.overview
-        if overview is None:
-            raise ConfigError("Open a video first (File ▸ Open Video).")
-        from ui.services.media import AUDIO_RATE
-
-        soundtrack = overview.audio if overview.audio is not None else \
-            np.zeros(int(overview.duration * AUDIO_RATE), np.float32)  # (S,)
-        mix = self.w.project.mix(soundtrack, AUDIO_RATE)
-        self.w.transport.play(Playing("timeline", mix, AUDIO_RATE, 0.0), offset=self.w.playhead)
+        """Play the timeline's mix (every audible lane) from the playhead."""
+        self.w.lanes.play_mix()
 
     @_guarded
     def ab(self) -> None:
