@@ -162,3 +162,15 @@ def test_a_version_3_inpaint_clip_on_a_foley_lane_becomes_a_repair(tmp_path: Pat
     (repair,) = loaded.edited_lane().clips
     expected = repair_clip(patch.id, 1.0, 1.0, (1.5, 1.7), 1 / 25)
     assert (repair.take_id, repair.start, repair.length) == (patch.id, expected.start, expected.length)
+
+
+def test_a_damaged_version_3_document_is_named_not_a_crash(tmp_path: Path) -> None:
+    p = Project()
+    p.insert_takes(0, [_take(0.1, 0.0)])
+    path = save_project(p, tmp_path / "old.foley.json")
+    doc = json.loads(path.read_text())
+    doc["schema_version"] = 3
+    del doc["takes"][0]["region"]
+    path.write_text(json.dumps(doc))
+    with pytest.raises(ConfigError, match="is damaged.*version 3"):
+        load_project(path)
