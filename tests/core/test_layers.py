@@ -19,6 +19,7 @@ CASES = [
     ("foley_studio.presets", ("torch", "PyQt6")),
     ("foley_studio.media", ("torch", "PyQt6")),
     ("foley_studio.media.delivery", ("torch", "PyQt6")),
+    ("foley_studio.media.mix", ("torch", "PyQt6")),
     ("foley_studio.crashlog", ("torch", "PyQt6", "numpy")),
     ("foley_studio.outputs", ("torch", "PyQt6")),
     ("foley_studio.cli", ("torch", "PyQt6", "numpy")),
@@ -43,6 +44,7 @@ CASES = [
     ("ui.services.send", ("PyQt6", "torch")),
     ("ui.services.autosave", ("PyQt6", "torch")),
     ("ui.services.splice", ("PyQt6", "torch")),
+    ("ui.services.mixing", ("PyQt6", "torch", "sounddevice")),
     ("ui.services.sync_hits", ("PyQt6", "torch", "cv2", "sounddevice")),
     ("ui.app", ("PyQt6", "torch")),
 ]

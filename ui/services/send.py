@@ -9,7 +9,7 @@ Everything here blocks on files and sockets, so the app runs it as a job.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
@@ -56,14 +56,14 @@ class SendReport:
 
 
 def lane_takes(project: Project) -> list[tuple[str, Take]]:
-    """A snapshot of the lane: ``(clip id, take placed at the clip's start)`` in time order.
+    """A snapshot of the lane: ``(clip id, take as the clip plays it)`` in time order (trimmed,
+    faded and gained, placed at the clip's start: :meth:`Project.placed_take`).
 
     Taken on the GUI thread, so a job can write the files while the user keeps editing.
     """
     if not project.lane:
         raise BridgeError("The Foley lane is empty; accept at least one take before sending.")
-    return [(clip.id, replace(project.take(clip.take_id).take, start=clip.start))
-            for clip in sorted(project.lane, key=lambda c: c.start)]
+    return [(clip.id, project.placed_take(clip)) for clip in sorted(project.lane, key=lambda c: c.start)]
 
 
 def media_folder(project_path: Optional[Path]) -> Path:
