@@ -51,6 +51,8 @@ class QtGeneratePanel(QWidget):
         self.prompt = QLineEdit(placeholderText="e.g. footsteps on gravel (text prompt mode)")
         self.takes = _spin(1, 16, settings.takes)
         self.seed = _spin(0, 2**31 - 1, 0)
+        self.seed.setToolTip("Seed of the next run's first take; it moves on after each run "
+                             "(each take keeps the seed it was made with)")
         self.dice = QToolButton(text="Random")
         self.dice.setToolTip("New random seed")
         self.dice.clicked.connect(lambda: self.seed.setValue(random.randrange(2**31 - 1)))
@@ -162,6 +164,12 @@ class QtGeneratePanel(QWidget):
                                extend_seconds=self.extend.value(), still_seconds=s.still_seconds,
                                context_seconds=s.inpaint_context, crossfade_ms=s.crossfade_ms,
                                window=s.storyboard_window, conform=self.conform.isChecked())
+
+    def advance_seed(self, used: int, following: int) -> None:
+        """After a run that started at seed ``used``, show ``following`` so the next Generate
+        makes new takes; a seed the user typed meanwhile is kept for the next run."""
+        if self.seed.value() == used:
+            self.seed.setValue(min(following, self.seed.maximum()))
 
     def show_job(self, job) -> None:
         """Show a running job's estimated time left (empty when there is no estimate)."""

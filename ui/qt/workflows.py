@@ -16,7 +16,7 @@ from foley_studio.errors import ConfigError
 from ui.model import commands
 from ui.model.project import TakeItem
 from ui.qt.errors import guarded_slot
-from ui.qt.qt_transport import Playing
+from ui.qt.qt_transport import Playing, next_shuttle_speed
 from ui.services import generation, send
 from ui.services.generation import Storyboard
 
@@ -72,9 +72,12 @@ class Workflows:
         fn = generation.takes_job(self.w.project, options, self.w.catalog)
         self.w.settings.generator = options.generator
         label = generation.MODE_LABELS[options.mode]
-        self.w.submit(f"{label} ({options.takes} takes)", fn, self._on_takes)
+        self.w.submit(f"{label} ({options.takes} takes)", fn,
+                      lambda items: self._on_takes(items, options.seed))
 
-    def _on_takes(self, items: list[TakeItem]) -> None:
+    def _on_takes(self, items: list[TakeItem], seed: Optional[int] = None) -> None:
+        if items and seed is not None:  # each take keeps its seed; the next run uses new ones
+            self.w.generate_panel.advance_seed(seed, max(item.take.seed for item in items) + 1)
         self.w.project.number_new_takes(items)
         self.w.history.push(commands.AddTakes(self.w.project, items))
         if items:
@@ -123,19 +126,38 @@ class Workflows:
 
     @_guarded
     def toggle_play(self) -> None:
-        """Space: stop, or play the highlighted take, or play the timeline from the playhead."""
+        """Space: stop what plays, else play the timeline from the playhead."""
         if self.w.transport.playing:
             self.w.transport.stop()
-            return
-        take_id = self.w.takes_panel.current_id()
-        if take_id is not None:
-            self.play_take(take_id)
         else:
             self.play_timeline()
 
     @_guarded
+    def play_highlighted(self) -> None:
+        """Shift+Space: play the take highlighted in the takes list from its start."""
+        take_id = self.w.takes_panel.current_id()
+        if take_id is None:
+            raise ConfigError("No take is highlighted; generate takes, then pick one in the "
+                              "takes list.")
+        self.play_take(take_id)
+
+    @_guarded
+    def shuttle(self, direction: int) -> None:
+        """L (``direction`` 1) or J (-1): shuttle the timeline from the playhead, faster with
+        each press in the same direction (1×, 2×, 4×); backwards shows picture only."""
+        speed = next_shuttle_speed(self.w.transport.shuttle_speed, direction)
+        if speed > 0:
+            self.w.transport.shuttle_forward(self.timeline_playing(), self.w.playhead, speed)
+        else:
+            self.w.transport.shuttle_back(self.w.playhead, -speed)
+
+    @_guarded
     def play_timeline(self) -> None:
         """Play the soundtrack with the Foley lane mixed in, from the playhead."""
+        self.w.transport.play(self.timeline_playing(), offset=self.w.playhead)
+
+    def timeline_playing(self) -> Playing:
+        """The timeline's mix, ready for the transport."""
         overview = self.w.overview
         if overview is None:
             raise ConfigError("Open a video first (File ▸ Open Video).")
@@ -144,7 +166,7 @@ class Workflows:
         soundtrack = overview.audio if overview.audio is not None else \
             np.zeros(int(overview.duration * AUDIO_RATE), np.float32)  # (S,)
         mix = self.w.project.mix(soundtrack, AUDIO_RATE)
-        self.w.transport.play(Playing("timeline", mix, AUDIO_RATE, 0.0), offset=self.w.playhead)
+        return Playing("timeline", mix, AUDIO_RATE, 0.0)
 
     @_guarded
     def ab(self) -> None:
@@ -232,6 +254,14 @@ class Workflows:
         if not path:
             return None
         return send.export_take(item.take, spec, Path(path), bwf).path
+
+    @_guarded
+    def take_file(self, take_id: str) -> Path:
+        """A take delivered into the project's media folder by the Delivery preferences (for
+        dragging it out of the takes list); an unsaved project has no media folder yet."""
+        item = self.w.project.take(take_id)
+        folder = send.media_folder(self.w.project_path)
+        return send.write_lane_takes([(item.id, item.take)], folder, self._delivery_spec())[0].path
 
     # -- send --------------------------------------------------------------------------------
     @_guarded
