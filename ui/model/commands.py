@@ -6,6 +6,7 @@ from dataclasses import replace
 from ui.model.history import Command
 from ui.model.lanes import Lane
 from ui.model.project import LaneClip, Project, TakeItem
+from ui.model.storyboard import Storyboard
 
 
 class AddTakes(Command):
@@ -154,3 +155,17 @@ class RemoveLane(Command):
 
     def undo(self) -> None:
         self.project.insert_lane(*self._removed)
+
+
+class AddStoryboard(Command):
+    """A drawn storyboard joins the project (saved with it)."""
+
+    def __init__(self, project: Project, board: Storyboard) -> None:
+        self.project, self.board = project, board
+        self.text = "Draw storyboard"
+
+    def do(self) -> None:
+        self.project.add_storyboard(self.board)
+
+    def undo(self) -> None:
+        self.project.remove_storyboard(self.board.id)

@@ -269,7 +269,8 @@ class MainWindow(QMainWindow):
     def _on_video_loaded(self, overview: Overview, keep_project: bool = False) -> None:
         self.overview = overview
         self.timeline.set_overview(overview)
-        self.takes_panel.fps = self.storyboard_panel.fps = overview.fps
+        self.takes_panel.fps = overview.fps
+        self.storyboard_panel.set_fps(overview.fps)
         if not keep_project:
             self._replace(Project(), None)
             self.project.set_video(VideoInfo(overview.path, overview.fps, overview.duration))
@@ -447,6 +448,8 @@ class MainWindow(QMainWindow):
         self._update_title()
 
     def _on_project_changed(self, what: str) -> None:
+        if what == "storyboards":
+            self.storyboard_panel.show_storyboard(self.flows.storyboard_result)
         if what == "selection":
             sel = self.project.selection
             fps = self.project.video.fps if self.project.video else 25.0

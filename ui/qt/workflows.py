@@ -15,10 +15,11 @@ import numpy as np
 from foley_studio.errors import ConfigError
 from ui.model import commands
 from ui.model.project import TakeItem
+from ui.model.storyboard import Storyboard
 from ui.qt.errors import guarded_slot
+from ui.qt.qt_storyboard_panel import write_sheet
 from ui.qt.qt_transport import Playing, next_shuttle_speed
 from ui.services import generation, send
-from ui.services.generation import Storyboard
 
 
 class FlowHost(Protocol):
@@ -59,7 +60,12 @@ class Workflows:
 
     def __init__(self, window: FlowHost) -> None:
         self.w = window
-        self.storyboard_result: Optional[Storyboard] = None
+
+    @property
+    def storyboard_result(self) -> Optional[Storyboard]:
+        """The newest storyboard of the project (the one shown and exported), if any."""
+        boards = self.w.project.storyboards
+        return boards[-1] if boards else None
 
     # -- generation ---------------------------------------------------------------------------
     @_guarded
@@ -91,13 +97,13 @@ class Workflows:
         self.w.submit("Storyboard", fn, self._on_storyboard)
 
     def _on_storyboard(self, board: Storyboard) -> None:
-        self.storyboard_result = board
-        self.w.storyboard_panel.show_storyboard(board)
+        self.w.history.push(commands.AddStoryboard(self.w.project, board))  # shown by the panel
         self.w.tabs.setCurrentWidget(self.w.storyboard_panel)
 
     @_guarded
     def export_storyboard(self, path: Optional[str] = None) -> Optional[Path]:
-        """Write the storyboard as one PNG sheet (a row per take)."""
+        """Write the newest storyboard as a PNG sheet at least 1920 px wide, a row per take,
+        each picture labelled with its timecode."""
         board = self.storyboard_result
         if board is None:
             raise ConfigError("There is no storyboard yet; select some sound and draw one first.")
@@ -105,9 +111,8 @@ class Workflows:
                                                self.w.suggest("storyboard.png"))
         if not path:
             return None
-        from foley_studio import media
-
-        return media.write_image_sheet(path, board.frames)
+        video = self.w.project.video
+        return write_sheet(Path(path), board, video.fps if video else 25.0)
 
     @_guarded
     def add_model_folder(self, folder: str) -> None:
