@@ -77,6 +77,7 @@ class MainWindow(QMainWindow):
         self.autosave_timer.timeout.connect(self.autosave_now)
         self.autosave_timer.start()
         self.setAcceptDrops(True)
+        self.timeline.canvas.setFocus()  # keys start on the timeline, not in a text field
         self.resize(1440, 900)
         self._update_title()
 

@@ -167,6 +167,7 @@ class TimecodeField(QLineEdit):
         self.message.setWordWrap(True)
         self.message.setVisible(False)
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # never focused by Tab or at start
         self.setToolTip("Playhead timecode: type 01:02:03:04 (or ;04 drop-frame), 01:02:03.5 or "
                         "+/- frames and press Enter (Ctrl+G)")
         self.returnPressed.connect(self._commit)
