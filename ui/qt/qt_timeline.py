@@ -26,7 +26,7 @@ from foley_studio.sync import SILENCE_DB
 from foley_studio.timeline import frame_index, frame_start, snap_to_frame, timecode
 from ui.model.lanes import Lane, audible, hit_near
 from ui.model.project import Project
-from ui.model.selection import Selection
+from ui.model.selection import Selection, last_frame
 from ui.qt import theme
 from ui.services.media import PEAK_RATE, Overview, waveform_peaks
 
@@ -527,7 +527,7 @@ class QtTimeline(QWidget):
 
     def last_frame(self) -> float:
         """The start of the video's last frame (where End puts the playhead)."""
-        return max(np.ceil(self.duration * self.fps - 1e-6) - 1, 0) / self.fps
+        return last_frame(self.duration, self.fps) / self.fps
 
     def stepped(self, frames: int) -> float:
         """The start of the frame ``frames`` after the playhead's (before it when negative),

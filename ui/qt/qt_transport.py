@@ -11,7 +11,6 @@ sound muted, since the engine plays sources forwards only.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Optional
 
@@ -23,6 +22,7 @@ from PyQt6.QtWidgets import QLabel, QLineEdit
 from foley_studio.errors import FoleyStudioError, SelectionError
 from foley_studio.timeline import (frame_index, frames_to_timecode, is_drop_frame_rate,
                                    parse_timecode, timecode)
+from ui.model.selection import last_frame
 from ui.services.playback import PlaybackEngine
 
 POLL_MS = 16
@@ -188,7 +188,7 @@ class TimecodeField(QLineEdit):
         else:
             frame = frame_index(parse_timecode(text, self.fps, drop=is_drop_frame_rate(self.fps)),
                                 self.fps)
-        last = max(math.ceil(self.duration * self.fps - 1e-6) - 1, 0)
+        last = last_frame(self.duration, self.fps)
         if not 0 <= frame <= last:
             raise SelectionError(f"{text!r} is outside the video, which runs "
                                  f"{timecode(0.0, self.fps)} – {frames_to_timecode(last, self.fps)}; "
