@@ -119,6 +119,7 @@ def test_a_typed_timecode_moves_the_playhead_and_bad_text_is_refused(qtbot, stud
     type_timecode(qtbot, w, "00:00:02:10")
     assert frame(w) == 2 * round(fps) + 10 and field.text() == "00:00:02:10"
     assert not field.hasFocus() and not field.message.isVisible()
+    assert w.timeline.canvas.hasFocus()  # the keys go back to the timeline
     type_timecode(qtbot, w, "+7")
     assert frame(w) == 2 * round(fps) + 17 and field.text() == timecode(w.playhead, fps)
     type_timecode(qtbot, w, "-17")
@@ -209,7 +210,7 @@ def test_j_k_l_shuttle_forwards_faster_and_backwards_in_picture(qtbot, studio) -
     assert t.shuttle_speed == 4 and "4×" in w.job_label.text()
     qtbot.waitUntil(lambda: w.playhead > at + 0.2, timeout=5000)
     qtbot.keyClick(w, Qt.Key.Key_K)
-    assert not t.playing and t.shuttle_speed == 0
+    assert not t.playing and t.shuttle_speed == 0 and w.job_label.text() == "Stopped"
 
     w.seek(3.0)
     qtbot.keyClick(w, Qt.Key.Key_J)

@@ -86,8 +86,8 @@ class Project:
     def require_selection(self) -> Selection:
         """The selection, or a :class:`SelectionError` telling the user to make one."""
         if self.selection is None:
-            raise SelectionError("Nothing is selected: click a frame or drag across the "
-                                 "timeline (or press I and O) first.")
+            raise SelectionError("Nothing is selected: drag across the timeline, Ctrl+click a "
+                                 "frame, or press I and O at the playhead first.")
         return self.selection
 
     # -- takes ----------------------------------------------------------------------------

@@ -90,9 +90,9 @@ class MainWindow(QMainWindow):
         self.send_panel = QtSendPanel(self.settings)
         self.takes_panel = QtTakesPanel(self.project)
         self.tabs = QTabWidget()
-        self.tabs.addTab(_scrolling(self.generate_panel), "Generate")
+        self.tabs.addTab(self.generate_panel, "Generate")
         self.tabs.addTab(self.storyboard_panel, "Storyboard")
-        self.tabs.addTab(_scrolling(self.send_panel), "Send")
+        self.tabs.addTab(_scrolling(self.send_panel), "Send")  # a short panel scrolls
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.tabs)
         right.addWidget(self.takes_panel)
@@ -145,6 +145,7 @@ class MainWindow(QMainWindow):
         self.project.changed.connect(self._on_project_changed)
         self.timeline.seek_requested.connect(self.seek)
         self.preview.timecode.seek_requested.connect(self.seek)
+        self.preview.timecode.finished.connect(self.timeline.canvas.setFocus)  # keys work on
         self.timeline.clip_moved.connect(self.flows.move_clip)
         self.timeline.thumbnails_wanted.connect(self._decode_thumbnails)
         self.transport.playhead_moved.connect(self._follow_playback)
@@ -463,6 +464,8 @@ class MainWindow(QMainWindow):
         self.actions.play.setText("Stop" if label else "Play Timeline")
         if label:
             self.job_label.setText(f"Playing {label}")
+        elif self.job_label.text().startswith("Playing "):
+            self.job_label.setText("Stopped")
 
     def _update_title(self) -> None:
         self.setWindowTitle(f"{self.document_name()}{' *' if self._dirty else ''} — Foley Studio")

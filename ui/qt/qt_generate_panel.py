@@ -8,7 +8,7 @@ from typing import Optional
 from PyQt6.QtCore import pyqtSignal
 from PyQt6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout,
                              QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton,
-                             QSpinBox, QToolButton, QVBoxLayout, QWidget)
+                             QScrollArea, QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
 from foley_studio.estimate import format_duration
 from foley_studio.requests import SamplerSettings
@@ -96,12 +96,20 @@ class QtGeneratePanel(QWidget):
                                           ("Image guidance", self.image_guidance))):
             grid.addWidget(QLabel(label), i // 2, (i % 2) * 2)
             grid.addWidget(box, i // 2, (i % 2) * 2 + 1)
+        fields = QWidget()
+        inner = QVBoxLayout(fields)
+        inner.setContentsMargins(0, 0, 0, 0)
+        inner.addLayout(form)
+        inner.addWidget(sampler)
+        inner.addWidget(self.conform)
+        inner.addWidget(self.sync_note)
+        inner.addStretch(1)
+        scroll = QScrollArea()  # the form scrolls in a short panel; Generate stays in view
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(fields)
         outer = QVBoxLayout(self)
-        outer.addLayout(form)
-        outer.addWidget(sampler)
-        outer.addWidget(self.conform)
-        outer.addWidget(self.sync_note)
-        outer.addStretch(1)
+        outer.addWidget(scroll, 1)
         outer.addWidget(self.button)
         outer.addWidget(self.eta)
 

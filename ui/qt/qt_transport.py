@@ -158,6 +158,7 @@ class TimecodeField(QLineEdit):
     says why and the field keeps focus."""
 
     seek_requested = pyqtSignal(float)
+    finished = pyqtSignal()  # the user is done with the field (Enter on a good time, or Escape)
 
     def __init__(self, parent=None) -> None:
         super().__init__("00:00:00:00", parent)
@@ -207,6 +208,7 @@ class TimecodeField(QLineEdit):
         self.clearFocus()
         self.seek_requested.emit(t)
         self.setText(timecode(self.time, self.fps))
+        self.finished.emit()
 
     def _say(self, text: str) -> None:
         self.message.setText(text)
@@ -222,6 +224,7 @@ class TimecodeField(QLineEdit):
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
         if event.key() == Qt.Key.Key_Escape:
             self.clearFocus()
+            self.finished.emit()
             return
         super().keyPressEvent(event)
 
