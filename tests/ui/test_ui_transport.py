@@ -246,5 +246,22 @@ def test_zoom_to_selection_and_menus_name_the_keys(qtbot, studio) -> None:
                       ("Zoom to Selection", "Z"), ("Zoom to Fit", "Ctrl+0"), ("Set In Point", "I"),
                       ("Set Out Point", "O"), ("Loop", "Ctrl+L")):
         assert keys[text] == key, text
-    assert keys["Shuttle Backwards (Again: 2×, 4×)"] == "J"
-    assert keys["Shuttle Forwards (Again: 2×, 4×)"] == "L"
+    assert keys["Shuttle Backwards (Again: 2×, 4×; K+J: Frame Back)"] == "J"
+    assert keys["Shuttle Forwards (Again: 2×, 4×; K+L: Frame On)"] == "L"
+
+
+def test_k_held_with_j_or_l_steps_single_frames(qtbot, studio) -> None:
+    w = studio
+    w.seek(2.0)
+    start = frame(w)
+    qtbot.keyPress(w, Qt.Key.Key_K)
+    qtbot.keyClick(w, Qt.Key.Key_L)
+    qtbot.keyClick(w, Qt.Key.Key_L)
+    qtbot.keyClick(w, Qt.Key.Key_J)
+    qtbot.keyClick(w, Qt.Key.Key_L)
+    assert frame(w) == start + 2 and not w.transport.playing and w.transport.shuttle_speed == 0
+    qtbot.keyRelease(w, Qt.Key.Key_K)
+    qtbot.keyClick(w, Qt.Key.Key_J)  # K is up: J shuttles again
+    assert w.transport.shuttle_speed == -1
+    qtbot.keyClick(w, Qt.Key.Key_K)
+    assert not w.transport.playing

@@ -32,6 +32,8 @@ class MenuHost(Protocol):
     step: Callable[[int], None]
     step_seconds: Callable[[int], None]
     go_to_end: Callable[[], None]
+    stop_key: Callable[[], None]
+    shuttle_key: Callable[[int], None]
     focus_timecode: Callable[[], None]
     zoom_to_selection: Callable[[], None]
     select_frame: Callable[[], None]
@@ -130,9 +132,9 @@ def _transport_menu(a: WindowActions, menu) -> None:
     w = a.w
     a.play = a.add(menu, "Play Timeline", w.flows.toggle_play, "Space")
     a.add(menu, "Play Highlighted Take", w.flows.play_highlighted, "Shift+Space")
-    a.add(menu, "Shuttle Backwards (Again: 2×, 4×)", lambda: w.flows.shuttle(-1), "J")
-    a.add(menu, "Stop", w.transport.stop, "K")
-    a.add(menu, "Shuttle Forwards (Again: 2×, 4×)", lambda: w.flows.shuttle(1), "L")
+    a.add(menu, "Shuttle Backwards (Again: 2×, 4×; K+J: Frame Back)", lambda: w.shuttle_key(-1), "J")
+    a.add(menu, "Stop", w.stop_key, "K")
+    a.add(menu, "Shuttle Forwards (Again: 2×, 4×; K+L: Frame On)", lambda: w.shuttle_key(1), "L")
     menu.addSeparator()
     a.add(menu, "Previous Frame", lambda: w.step(-1), "Left")
     a.add(menu, "Next Frame", lambda: w.step(1), "Right")

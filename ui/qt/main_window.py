@@ -13,8 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from PyQt6.QtCore import QByteArray, QSettings, Qt, QTimer
-from PyQt6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
+from PyQt6.QtCore import QByteArray, QEvent, QSettings, Qt, QTimer
+from PyQt6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QKeyEvent
 from PyQt6.QtWidgets import (QLabel, QMainWindow, QProgressBar, QPushButton, QScrollArea, QSplitter,
                              QTabWidget, QWidget)
 
@@ -62,6 +62,7 @@ class MainWindow(QMainWindow):
         self.overview: Optional[Overview] = None
         self.project_path: Optional[Path] = None
         self.playhead = 0.0
+        self.k_held = False  # K is down: J and L step frames instead of shuttling
         self._dirty = self._autosave_due = False
         self.document = DocumentGuard(self)
         self.autosaves = autosave.AutosaveSlot()
@@ -383,6 +384,29 @@ class MainWindow(QMainWindow):
         """Move the playhead by whole timecode seconds (as many frames as the label counts)."""
         fps = self.overview.fps if self.overview else 25.0
         self.step(seconds * round(fps))
+
+    def stop_key(self) -> None:
+        """K: stop; while K is held, J and L step single frames (see :meth:`shuttle_key`)."""
+        self.k_held = True
+        self.transport.stop()
+
+    def shuttle_key(self, direction: int) -> None:
+        """L (``direction`` 1) or J (-1): shuttle, or with K held, step one frame that way."""
+        if self.k_held:
+            self.step(direction)
+        else:
+            self.flows.shuttle(direction)
+
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        if event.key() == Qt.Key.Key_K and not event.isAutoRepeat():
+            self.k_held = False
+        super().keyReleaseEvent(event)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        """A K released in another window never reaches this one: leaving forgets it."""
+        if event.type() == QEvent.Type.ActivationChange and not self.isActiveWindow():
+            self.k_held = False
+        super().changeEvent(event)
 
     def go_to_end(self) -> None:
         """Put the playhead on the video's last frame (End)."""
