@@ -128,19 +128,20 @@ def test_storyboards_survive_save_and_reopen_and_undo(qtbot, studio, tmp_path) -
     generate(qtbot, w, "storyboard", "echoes-tiny", takes=2)
     (drawn,) = w.project.storyboards
     assert w.storyboard_panel.storyboard is drawn and w.storyboard_panel.export.isEnabled()
+    assert drawn.seed == 0 and w.generate_panel.seed.value() == 2  # the next board draws anew
     path = w.save(tmp_path / "boards.foley.json")
     assert w.new_project()
     assert w.project.storyboards == [] and not w.storyboard_panel.export.isEnabled()
     assert w.open_project(path)
     (back,) = w.project.storyboards
-    assert back.id == drawn.id and back.region == drawn.region and back.window == drawn.window
+    assert (back.id, back.region, back.window, back.seed) == (drawn.id, drawn.region, drawn.window, 0)
     assert np.array_equal(back.frames, drawn.frames)
     assert w.storyboard_panel.storyboard is back
     qtbot.keyClick(w, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # not undoable: just opened
     assert w.project.storyboards == [back]
     w.project.set_selection(Selection(1.0, 3.0))
     generate(qtbot, w, "storyboard", "echoes-tiny", takes=1)
-    assert len(w.project.storyboards) == 2
+    assert len(w.project.storyboards) == 2 and w.project.storyboards[-1].seed == 2
     qtbot.keyClick(w, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert w.project.storyboards == [back] and w.storyboard_panel.storyboard is back
 

@@ -80,7 +80,8 @@ def to_dict(project: Project, path: Path) -> dict[str, Any]:
         "takes": [_take_dict(item, path) for item in project.takes],
         "lanes": [_lane_dict(lane) for lane in project.lanes],
         "storyboards": [{"id": b.id, "file": f"{takes_dir(path).name}/{b.id}.storyboard.npy",
-                         "region": list(b.region), "window": b.window} for b in project.storyboards],
+                         "region": list(b.region), "window": b.window, "seed": b.seed}
+                        for b in project.storyboards],
     }
 
 
@@ -209,7 +210,8 @@ def _storyboard(d: dict[str, Any], path: Path) -> Storyboard:
     frames = np.load(file, allow_pickle=False)  # (takes, windows, H, W, 3) uint8
     if frames.ndim != 5 or frames.dtype != np.uint8:
         raise ConfigError(f"{file} holds {frames.dtype} {frames.shape}, not storyboard pictures.")
-    return Storyboard(frames, tuple(d["region"]), float(d["window"]), d["id"])
+    return Storyboard(frames, tuple(d["region"]), float(d["window"]), int(d.get("seed", 0)),
+                      d["id"])
 
 
 def _write_storyboard(target: Path, frames: np.ndarray) -> None:

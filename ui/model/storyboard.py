@@ -16,6 +16,7 @@ class Storyboard:
     frames: np.ndarray
     region: tuple[float, float]
     window: float
+    seed: int = 0  # take k was drawn with seed + k
     id: str = field(default_factory=lambda: new_id("board"))
 
     def window_starts(self) -> list[float]:

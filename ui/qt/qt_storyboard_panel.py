@@ -124,5 +124,6 @@ class QtStoryboardPanel(QWidget):
                 cell.setPixmap(QPixmap.fromImage(to_qimage(board.frames[k, w])).scaledToHeight(
                     CELL_H, Qt.TransformationMode.SmoothTransformation))
                 self.grid.addWidget(cell, k + 1, w + 1)
-        self.hint.setText(f"{takes} take(s) × {windows} window(s) of {board.window:g} s")
+        self.hint.setText(f"{takes} take(s) × {windows} window(s) of {board.window:g} s, "
+                          f"seed {board.seed}" + (f"–{board.seed + takes - 1}" if takes > 1 else ""))
 

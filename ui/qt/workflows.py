@@ -97,6 +97,7 @@ class Workflows:
         self.w.submit("Storyboard", fn, self._on_storyboard)
 
     def _on_storyboard(self, board: Storyboard) -> None:
+        self.w.generate_panel.advance_seed(board.seed, board.seed + board.frames.shape[0])
         self.w.history.push(commands.AddStoryboard(self.w.project, board))  # shown by the panel
         self.w.tabs.setCurrentWidget(self.w.storyboard_panel)
 

@@ -124,7 +124,7 @@ def storyboard_job(project: Project, options: GenerateOptions, catalog: Generato
 
         frames = api.storyboard(request, generator, window=options.window, progress=progress,
                                 cancel=cancel)  # (takes, windows, H, W, 3)
-        return Storyboard(frames, (request.start, request.end), options.window)
+        return Storyboard(frames, (request.start, request.end), options.window, options.seed)
 
     return run
 
