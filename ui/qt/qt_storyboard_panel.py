@@ -42,7 +42,8 @@ def render_sheet(board: Storyboard, fps: float, width: int = SHEET_WIDTH) -> QIm
     p.setFont(QFont("sans", 16, QFont.Weight.Bold))
     p.drawText(QRectF(MARGIN, 0, width - 2 * MARGIN, TITLE_H), Qt.AlignmentFlag.AlignVCenter,
                f"Storyboard {timecode(board.region[0], fps)} – {timecode(board.region[1], fps)}"
-               f"   ·   {takes} take(s) × {windows} window(s) of {board.window:g} s")
+               f"   ·   {takes} take(s) × {windows} window(s) of {board.window:g} s   ·   "
+               f"seed {board.seed}")
     starts = board.window_starts()
     for k in range(takes):
         top = TITLE_H + MARGIN + k * row_h
