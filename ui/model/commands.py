@@ -7,6 +7,7 @@ from foley_studio.errors import ConfigError
 from ui.model.history import Command
 from ui.model.lanes import EDITED, FOLEY, PRODUCTION, Lane, removable
 from ui.model.project import LaneClip, Project, TakeItem
+from ui.model.storyboard import Storyboard
 
 
 class AddTakes(Command):
@@ -204,3 +205,17 @@ class RemoveLane(EditLanes):
             lanes = [other.with_changes(mute=False) if other.kind == PRODUCTION else other
                      for other in lanes]
         super().__init__(project, lanes, f"Remove lane {lane.name}")
+
+
+class AddStoryboard(Command):
+    """A drawn storyboard joins the project (saved with it)."""
+
+    def __init__(self, project: Project, board: Storyboard) -> None:
+        self.project, self.board = project, board
+        self.text = "Draw storyboard"
+
+    def do(self) -> None:
+        self.project.add_storyboard(self.board)
+
+    def undo(self) -> None:
+        self.project.remove_storyboard(self.board.id)

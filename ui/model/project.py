@@ -2,7 +2,7 @@
 
 Every mutation goes through a method here and fires :attr:`Project.changed` with what changed
 (``"video"``, ``"takes"``, ``"lane"`` when clips moved, ``"lanes"`` for any other lane edit such
-as hits, mute or gain, ``"selection"``); undoable edits call these methods from
+as hits, mute or gain, ``"selection"``, ``"storyboards"``); undoable edits call these methods from
 :mod:`ui.model.commands`. Saving and loading live in :mod:`ui.model.project_file`.
 """
 from __future__ import annotations
@@ -20,11 +20,12 @@ from ui.model.events import Signal
 from ui.model.lanes import (CLIP_KINDS, EDITED, EDITED_NAME, FOLEY, PRODUCTION, Lane, LaneClip,
                             audible, default_lanes, new_id, repair_clip)
 from ui.model.selection import Selection
+from ui.model.storyboard import Storyboard
 
 if TYPE_CHECKING:
     from foley_studio.media.mix import ClipSound, LaneSound
 
-__all__ = ["Lane", "LaneClip", "Project", "TakeItem", "VideoInfo", "new_id"]
+__all__ = ["Lane", "LaneClip", "Project", "Storyboard", "TakeItem", "VideoInfo", "new_id"]
 
 _NUMBERED = re.compile(r"(.+) take (\d+)")  # the names generation gives: "<mode> take N"
 
@@ -61,13 +62,15 @@ class Project:
         self.selection: Optional[Selection] = None
         self.takes: list[TakeItem] = []
         self.lanes: list[Lane] = default_lanes()
+        self.storyboards: list[Storyboard] = []  # oldest first
         self.changed = Signal()
 
     def assign(self, other: "Project") -> None:
         """Take over ``other``'s whole state (opening a project keeps this object for the views)."""
         self.video, self.selection = other.video, other.selection
         self.takes, self.lanes = list(other.takes), list(other.lanes)
-        for what in ("video", "takes", "lanes", "lane", "selection"):
+        self.storyboards = list(other.storyboards)
+        for what in ("video", "takes", "lanes", "lane", "selection", "storyboards"):
             self.changed.emit(what)
 
     # -- video and selection -------------------------------------------------------------
@@ -87,8 +90,8 @@ class Project:
     def require_selection(self) -> Selection:
         """The selection, or a :class:`SelectionError` telling the user to make one."""
         if self.selection is None:
-            raise SelectionError("Nothing is selected: click a frame or drag across the "
-                                 "timeline (or press I and O) first.")
+            raise SelectionError("Nothing is selected: drag across the timeline, Ctrl+click a "
+                                 "frame, or press I and O at the playhead first.")
         return self.selection
 
     # -- takes ----------------------------------------------------------------------------
@@ -130,6 +133,17 @@ class Project:
         """Give a take a new display name."""
         self.take(take_id).take.name = name
         self.changed.emit("takes")
+
+    # -- storyboards ----------------------------------------------------------------------
+    def add_storyboard(self, board: Storyboard) -> None:
+        """Keep a drawn storyboard (the newest is the one shown and exported)."""
+        self.storyboards.append(board)
+        self.changed.emit("storyboards")
+
+    def remove_storyboard(self, board_id: str) -> None:
+        """Forget a storyboard."""
+        self.storyboards = [b for b in self.storyboards if b.id != board_id]
+        self.changed.emit("storyboards")
 
     # -- lanes --------------------------------------------------------------------------
     def lane_by_id(self, lane_id: str) -> Lane:

@@ -4,13 +4,17 @@
 the lanes (production, its repaired copy, Foley stems with their trimmed and faded clips, sync
 tracks with their hits);
 ``song.foley.json.takes/`` holds ``<take id>.wav`` (32-bit float, lossless), and for a take
-conformed to a sync track also ``<take id>.unconformed.wav``, the audio as generated.
+conformed to a sync track also ``<take id>.unconformed.wav``, the audio as generated. Drawn
+storyboards are listed under ``storyboards`` (an optional key: files without it, older ones
+included, simply have none) with their pictures in ``<board id>.storyboard.npy`` beside the
+takes, so they come back exactly as drawn.
 Older versions are migrated on load; files from a newer Foley Studio are refused rather than
 half-read. Everything is written atomically, the JSON last, so a crash never leaves a project
 that points at missing audio.
 """
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Any, Callable
@@ -18,13 +22,14 @@ from typing import Any, Callable
 import numpy as np
 import soundfile as sf
 
-from foley_studio.atomic import atomic_path, write_text_atomic
+from foley_studio.atomic import atomic_path, write_bytes_atomic, write_text_atomic
 from foley_studio.errors import ConfigError, MissingFileError
 from foley_studio.requests import Take
 from foley_studio.sync import SyncTrack
 from ui.model.lanes import FOLEY, Lane
 from ui.model.project import LaneClip, Project, TakeItem, VideoInfo
 from ui.model.selection import Selection
+from ui.model.storyboard import Storyboard
 
 SCHEMA_VERSION = 4
 SUFFIX = ".foley.json"
@@ -44,6 +49,8 @@ def save_project(project: Project, path: str | Path) -> Path:
         if item.take.unconformed is not None:
             _write_take_audio(folder / f"{item.id}.unconformed.wav", item.take.unconformed,
                               item.take.sample_rate)
+    for board in project.storyboards:
+        _write_storyboard(folder / f"{board.id}.storyboard.npy", board.frames)
     write_text_atomic(path, json.dumps(to_dict(project, path), indent=2))
     return path
 
@@ -73,6 +80,9 @@ def to_dict(project: Project, path: Path) -> dict[str, Any]:
                                                "frame": sel.frame},
         "takes": [_take_dict(item, path) for item in project.takes],
         "lanes": [_lane_dict(lane) for lane in project.lanes],
+        "storyboards": [{"id": b.id, "file": f"{takes_dir(path).name}/{b.id}.storyboard.npy",
+                         "region": list(b.region), "window": b.window, "seed": b.seed}
+                        for b in project.storyboards],
     }
 
 
@@ -89,6 +99,7 @@ def from_dict(data: dict[str, Any], path: Path, takes: list[TakeItem] | None = N
             project.selection = Selection(s["start"], s["end"], s.get("frame", False))
         project.takes = takes if takes is not None else [_take_item(t, path) for t in data["takes"]]
         project.set_lanes([_lane(d) for d in data["lanes"]])
+        project.storyboards = [_storyboard(d, path) for d in data.get("storyboards", [])]
     except (KeyError, TypeError, ValueError, ConfigError) as exc:
         raise ConfigError(f"{path} is damaged ({exc!r} is missing or wrong); restore it from "
                           "the autosave or a backup.") from exc
@@ -238,6 +249,26 @@ def _write_take_audio(target: Path, audio: np.ndarray, rate: int) -> None:
         return
     with atomic_path(target) as tmp:
         sf.write(tmp, np.asarray(audio, dtype=np.float32), rate, subtype="FLOAT", format="WAV")
+
+
+def _storyboard(d: dict[str, Any], path: Path) -> Storyboard:
+    file = path.parent / d["file"]
+    if not file.is_file():
+        raise MissingFileError(f"The storyboard pictures {file} are missing; the project {path} "
+                               "refers to them. Restore the .takes folder next to the project file.")
+    frames = np.load(file, allow_pickle=False)  # (takes, windows, H, W, 3) uint8
+    if frames.ndim != 5 or frames.dtype != np.uint8:
+        raise ConfigError(f"{file} holds {frames.dtype} {frames.shape}, not storyboard pictures.")
+    return Storyboard(frames, tuple(d["region"]), float(d["window"]), int(d.get("seed", 0)),
+                      d["id"])
+
+
+def _write_storyboard(target: Path, frames: np.ndarray) -> None:
+    if target.is_file():  # a drawn storyboard never changes
+        return
+    buffer = io.BytesIO()
+    np.save(buffer, np.ascontiguousarray(frames, dtype=np.uint8), allow_pickle=False)
+    write_bytes_atomic(target, buffer.getvalue())
 
 
 def _relative(video: str, folder: Path) -> str:

@@ -7,6 +7,12 @@ from foley_studio.errors import SelectionError
 from foley_studio.timeline import TimeRange, frame_index
 
 
+def last_frame(duration: float, fps: float) -> int:
+    """Index of a clip's last frame: its duration holds ``round(duration * fps)`` frames (a
+    container's duration is the frame count over the rate, give or take rounding)."""
+    return max(round(duration * fps) - 1, 0)
+
+
 @dataclass(frozen=True)
 class Selection:
     """``[start, end)`` seconds; ``frame`` marks a single clicked frame (a still for the generator)."""

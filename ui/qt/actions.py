@@ -31,6 +31,14 @@ class MenuHost(Protocol):
     transport: Any
     autosave_timer: Any
     seek: Callable[[float], None]
+    step: Callable[[int], None]
+    step_seconds: Callable[[int], None]
+    go_to_end: Callable[[], None]
+    stop_key: Callable[[], None]
+    shuttle_key: Callable[[int], None]
+    focus_timecode: Callable[[], None]
+    zoom_to_selection: Callable[[], None]
+    select_frame: Callable[[], None]
     mark_in: Callable[[], None]
     mark_out: Callable[[], None]
     clear_selection: Callable[[], None]
@@ -107,21 +115,40 @@ def build_menus(w: MenuHost) -> WindowActions:
     mark = bar.addMenu("&Mark")
     a.add(mark, "Set In Point", w.mark_in, "I")
     a.add(mark, "Set Out Point", w.mark_out, "O")
+    a.add(mark, "Select Frame at Playhead (Ctrl+Click)", w.select_frame)
     a.add(mark, "Clear Selection", w.clear_selection, "Esc")
     build_sync_menu(a, bar)
     build_lane_menu(a, bar)
-    transport = bar.addMenu("&Transport")
-    a.play = a.add(transport, "Play", w.flows.toggle_play, "Space")
-    a.add(transport, "Go to Start", lambda: w.seek(0.0), "Home")
-    a.add(transport, "A/B Between Takes", w.flows.ab, "B")
-    a.add(transport, "Loop", lambda: w.takes_panel.loop.toggle(), "L")
+    _transport_menu(a, bar.addMenu("&Transport"))
     view = bar.addMenu("&View")
     a.add(view, "Zoom In", lambda: w.timeline.zoom_by(1.5), "=")
     a.add(view, "Zoom Out", lambda: w.timeline.zoom_by(1 / 1.5), "-")
+    a.add(view, "Zoom to Selection", lambda: w.guarded(w.zoom_to_selection), "Z")
     a.add(view, "Zoom to Fit", w.timeline.zoom_to_fit, "Ctrl+0")
     a.refresh_undo()
     a.refresh_recent()
     return a
+
+
+def _transport_menu(a: WindowActions, menu) -> None:
+    """Play, shuttle, step and go-to keys, as in a video editor."""
+    w = a.w
+    a.play = a.add(menu, "Play Timeline", w.flows.toggle_play, "Space")
+    a.add(menu, "Play Highlighted Take", w.flows.play_highlighted, "Shift+Space")
+    a.add(menu, "Shuttle Backwards (Again: 2×, 4×; K+J: Frame Back)", lambda: w.shuttle_key(-1), "J")
+    a.add(menu, "Stop", w.stop_key, "K")
+    a.add(menu, "Shuttle Forwards (Again: 2×, 4×; K+L: Frame On)", lambda: w.shuttle_key(1), "L")
+    menu.addSeparator()
+    a.add(menu, "Previous Frame", lambda: w.step(-1), "Left")
+    a.add(menu, "Next Frame", lambda: w.step(1), "Right")
+    a.add(menu, "Back One Second", lambda: w.step_seconds(-1), "Shift+Left")
+    a.add(menu, "Forward One Second", lambda: w.step_seconds(1), "Shift+Right")
+    a.add(menu, "Go to Start", lambda: w.seek(0.0), "Home")
+    a.add(menu, "Go to End", w.go_to_end, "End")
+    a.add(menu, "Go to Timecode…", w.focus_timecode, "Ctrl+G")
+    menu.addSeparator()
+    a.add(menu, "A/B Between Takes", w.flows.ab, "B")
+    a.add(menu, "Loop", lambda: w.takes_panel.loop.toggle(), "Ctrl+L")
 
 
 def _file_menu(a: WindowActions, menu) -> None:

@@ -13,9 +13,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from PyQt6.QtCore import QByteArray, QSettings, Qt, QTimer
-from PyQt6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
-from PyQt6.QtWidgets import QLabel, QMainWindow, QProgressBar, QPushButton, QSplitter, QTabWidget
+from PyQt6.QtCore import QByteArray, QEvent, QSettings, Qt, QTimer
+from PyQt6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QKeyEvent
+from PyQt6.QtWidgets import (QLabel, QMainWindow, QProgressBar, QPushButton, QScrollArea, QSplitter,
+                             QTabWidget, QWidget)
 
 from foley_studio.errors import ConfigError
 from foley_studio.timeline import timecode
@@ -63,6 +64,7 @@ class MainWindow(QMainWindow):
         self.overview: Optional[Overview] = None
         self.project_path: Optional[Path] = None
         self.playhead = 0.0
+        self.k_held = False  # K is down: J and L step frames instead of shuttling
         self._dirty = self._autosave_due = False
         self.document = DocumentGuard(self)
         self.autosaves = autosave.AutosaveSlot()
@@ -80,6 +82,7 @@ class MainWindow(QMainWindow):
         self.autosave_timer.timeout.connect(self.autosave_now)
         self.autosave_timer.start()
         self.setAcceptDrops(True)
+        self.timeline.canvas.setFocus()  # keys start on the timeline, not in a text field
         self.resize(1440, 900)
         self._update_title()
 
@@ -94,11 +97,13 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.addTab(self.generate_panel, "Generate")
         self.tabs.addTab(self.storyboard_panel, "Storyboard")
-        self.tabs.addTab(self.send_panel, "Send")
+        self.tabs.addTab(_scrolling(self.send_panel), "Send")  # a short panel scrolls
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.tabs)
         right.addWidget(self.takes_panel)
-        right.setSizes([370, 430])
+        right.setStretchFactor(0, 0)
+        right.setStretchFactor(1, 1)  # the takes list takes the room a taller window gives
+        right.setSizes([300, 500])
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(self.preview)
         top.addWidget(right)
@@ -113,8 +118,11 @@ class MainWindow(QMainWindow):
     def _build_transport_bar(self) -> None:
         p = self.preview
         p.add_button("|◀", "Go to start (Home)", lambda: self.seek(0.0))
-        p.add_button("▶ Play", "Play or stop (Space)", self.flows.toggle_play)
-        p.add_button("■ Stop", "Stop", self.transport.stop)
+        p.add_button("◀◀", "Shuttle backwards; again for 2× and 4× (J)", lambda: self.flows.shuttle(-1))
+        p.add_button("▶ Play", "Play the timeline from the playhead, or stop (Space)", self.flows.toggle_play)
+        p.add_button("■ Stop", "Stop (K)", self.transport.stop)
+        p.add_button("▶▶", "Shuttle forwards; again for 2× and 4× (L)", lambda: self.flows.shuttle(1))
+        p.add_button("▶|", "Go to end (End)", self.go_to_end)
         p.add_button("In", "Set the in point at the playhead (I)", self.mark_in, left=False)
         p.add_button("Out", "Set the out point at the playhead (O)", self.mark_out, left=False)
 
@@ -141,6 +149,8 @@ class MainWindow(QMainWindow):
         self.history.changed.connect(self._on_history_changed)
         self.project.changed.connect(self._on_project_changed)
         self.timeline.seek_requested.connect(self.seek)
+        self.preview.timecode.seek_requested.connect(self.seek)
+        self.preview.timecode.finished.connect(self.timeline.canvas.setFocus)  # keys work on
         self.timeline.clip_moved.connect(self.flows.move_clip)
         self.timeline.thumbnails_wanted.connect(self._decode_thumbnails)
         self.transport.playhead_moved.connect(self._follow_playback)
@@ -163,6 +173,7 @@ class MainWindow(QMainWindow):
         t.delete_requested.connect(self.flows.delete_take)
         t.export_requested.connect(lambda i, bwf: self.flows.export_take(i, bwf))
         t.loop.toggled.connect(self.transport.set_loop)
+        t.file_for = self.flows.take_file
 
     # -- jobs --------------------------------------------------------------------------------
     def submit(self, title: str, fn, on_done: Callable[[Any], None],
@@ -185,7 +196,8 @@ class MainWindow(QMainWindow):
         self.storyboard_panel.generate.setEnabled(not busy)
         self.progress.setValue(int(job.progress * 1000))
         self.generate_panel.show_job(job)
-        self.job_label.setText(f"{job.title}: {job.state.value}")
+        if busy or job.id in self._on_done:  # a queued repeat keeps the outcome's message
+            self.job_label.setText(f"{job.title}: {job.state.value}")
         if job.finished:
             self.generate_panel.refresh_sync_note()  # a bundle's sync support is known once loaded
             self._finish(job)
@@ -265,7 +277,8 @@ class MainWindow(QMainWindow):
     def _on_video_loaded(self, overview: Overview, keep_project: bool = False) -> None:
         self.overview = overview
         self.timeline.set_overview(overview)
-        self.takes_panel.fps = self.storyboard_panel.fps = overview.fps
+        self.takes_panel.fps = overview.fps
+        self.storyboard_panel.set_fps(overview.fps)
         if not keep_project:
             self._replace(Project(), None)
             self.project.set_video(VideoInfo(overview.path, overview.fps, overview.duration))
@@ -363,10 +376,56 @@ class MainWindow(QMainWindow):
         self.playhead = self.timeline.clamp(t)
         self.timeline.set_playhead(self.playhead)
         fps = self.overview.fps if self.overview else 25.0
-        self.preview.set_time(self.playhead, fps)
+        self.preview.set_time(self.playhead, fps, self.timeline.duration)
         if self.overview is not None:
             self.media.request_frame(self.playhead, self.main_thread.wrap(self.preview.show_frame),
                                      self.main_thread.wrap(self.errors.report))
+
+    def step(self, frames: int) -> None:
+        """Move the playhead by whole frames (← →; Shift steps a timecode second)."""
+        self.seek(self.timeline.stepped(frames))
+
+    def step_seconds(self, seconds: int) -> None:
+        """Move the playhead by whole timecode seconds (as many frames as the label counts)."""
+        fps = self.overview.fps if self.overview else 25.0
+        self.step(seconds * round(fps))
+
+    def stop_key(self) -> None:
+        """K: stop; while K is held, J and L step single frames (see :meth:`shuttle_key`)."""
+        self.k_held = True
+        self.transport.stop()
+
+    def shuttle_key(self, direction: int) -> None:
+        """L (``direction`` 1) or J (-1): shuttle, or with K held, step one frame that way."""
+        if self.k_held:
+            self.step(direction)
+        else:
+            self.flows.shuttle(direction)
+
+    def keyReleaseEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        if event.key() == Qt.Key.Key_K and not event.isAutoRepeat():
+            self.k_held = False
+        super().keyReleaseEvent(event)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        """A K released in another window never reaches this one: leaving forgets it."""
+        if event.type() == QEvent.Type.ActivationChange and not self.isActiveWindow():
+            self.k_held = False
+        super().changeEvent(event)
+
+    def go_to_end(self) -> None:
+        """Put the playhead on the video's last frame (End)."""
+        self.seek(self.timeline.last_frame())
+
+    def focus_timecode(self) -> None:
+        """Put the cursor in the timecode field, its text selected, to type where to go (Ctrl+G)."""
+        self.preview.timecode.setFocus()
+        self.preview.timecode.selectAll()
+
+    def zoom_to_selection(self) -> None:
+        """Fill the timeline with the selection (Z)."""
+        sel = self.project.require_selection()
+        self.timeline.zoom_to(sel.start, sel.end)
 
     def _decode_thumbnails(self, times: list[float]) -> None:
         """Sharper thumbnails for a zoomed-in timeline; a frame that fails is named in the
@@ -402,6 +461,13 @@ class MainWindow(QMainWindow):
             return
         self.guarded(lambda: self.project.set_selection(make(self.project.selection, video.duration, video.fps)))
 
+    def select_frame(self) -> None:
+        """Select the frame under the playhead (a still for Foley from picture)."""
+        video = self.project.video
+        if video is not None:
+            self.guarded(self.project.set_selection,
+                         Selection.at_frame(self.playhead, video.fps, video.duration))
+
     def clear_selection(self) -> None:
         """Drop the selection (Esc)."""
         self.project.set_selection(None)
@@ -413,6 +479,8 @@ class MainWindow(QMainWindow):
         self._update_title()
 
     def _on_project_changed(self, what: str) -> None:
+        if what == "storyboards":
+            self.storyboard_panel.show_storyboard(self.flows.storyboard_result)
         if what == "selection":
             sel = self.project.selection
             fps = self.project.video.fps if self.project.video else 25.0
@@ -422,9 +490,11 @@ class MainWindow(QMainWindow):
                 f"{timecode(sel.end, fps)}  ({sel.duration:.2f} s)")
 
     def _on_transport_state(self, label: str) -> None:
-        self.actions.play.setText("Stop" if label else "Play")
+        self.actions.play.setText("Stop" if label else "Play Timeline")
         if label:
             self.job_label.setText(f"Playing {label}")
+        elif self.job_label.text().startswith("Playing "):
+            self.job_label.setText("Stopped")
 
     def _update_title(self) -> None:
         self.setWindowTitle(f"{self.document_name()}{' *' if self._dirty else ''} — Foley Studio")
@@ -466,6 +536,15 @@ class MainWindow(QMainWindow):
         geometry = _window_state().value("geometry")
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
+
+
+def _scrolling(panel: QWidget) -> QScrollArea:
+    """``panel`` in a scroll area, so a tall form never squeezes the takes list below it."""
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    area.setWidget(panel)
+    return area
 
 
 def _window_state() -> QSettings:

@@ -8,7 +8,7 @@ from typing import Optional
 from PyQt6.QtCore import pyqtSignal
 from PyQt6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout,
                              QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton,
-                             QSpinBox, QToolButton, QVBoxLayout, QWidget)
+                             QScrollArea, QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
 from foley_studio.estimate import format_duration
 from foley_studio.requests import SamplerSettings
@@ -51,6 +51,8 @@ class QtGeneratePanel(QWidget):
         self.prompt = QLineEdit(placeholderText="e.g. footsteps on gravel (text prompt mode)")
         self.takes = _spin(1, 16, settings.takes)
         self.seed = _spin(0, 2**31 - 1, 0)
+        self.seed.setToolTip("Seed of the next run's first take; it moves on after each run "
+                             "(each take keeps the seed it was made with)")
         self.dice = QToolButton(text="Random")
         self.dice.setToolTip("New random seed")
         self.dice.clicked.connect(lambda: self.seed.setValue(random.randrange(2**31 - 1)))
@@ -94,12 +96,20 @@ class QtGeneratePanel(QWidget):
                                           ("Image guidance", self.image_guidance))):
             grid.addWidget(QLabel(label), i // 2, (i % 2) * 2)
             grid.addWidget(box, i // 2, (i % 2) * 2 + 1)
+        fields = QWidget()
+        inner = QVBoxLayout(fields)
+        inner.setContentsMargins(0, 0, 0, 0)
+        inner.addLayout(form)
+        inner.addWidget(sampler)
+        inner.addWidget(self.conform)
+        inner.addWidget(self.sync_note)
+        inner.addStretch(1)
+        scroll = QScrollArea()  # the form scrolls in a short panel; Generate stays in view
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(fields)
         outer = QVBoxLayout(self)
-        outer.addLayout(form)
-        outer.addWidget(sampler)
-        outer.addWidget(self.conform)
-        outer.addWidget(self.sync_note)
-        outer.addStretch(1)
+        outer.addWidget(scroll, 1)
         outer.addWidget(self.button)
         outer.addWidget(self.eta)
 
@@ -162,6 +172,12 @@ class QtGeneratePanel(QWidget):
                                extend_seconds=self.extend.value(), still_seconds=s.still_seconds,
                                context_seconds=s.inpaint_context, crossfade_ms=s.crossfade_ms,
                                window=s.storyboard_window, conform=self.conform.isChecked())
+
+    def advance_seed(self, used: int, following: int) -> None:
+        """After a run that started at seed ``used``, show ``following`` so the next Generate
+        makes new takes; a seed the user typed meanwhile is kept for the next run."""
+        if self.seed.value() == used:
+            self.seed.setValue(min(following, self.seed.maximum()))
 
     def show_job(self, job) -> None:
         """Show a running job's estimated time left (empty when there is no estimate)."""

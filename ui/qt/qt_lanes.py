@@ -155,7 +155,7 @@ class LaneEditor:
             label = "Repair (before)" if current.label == "Repair (after)" else "Repair (after)"
             self.w.transport.swap(Playing(label, audio, current.rate, current.start))
             return
-        soundtrack, rate = self._soundtrack()
+        soundtrack, rate = self.soundtrack()
         region = mixing.repair_region(self.w.project, self.w.timeline.selected_clip, self.w.playhead)
         self._ab = mixing.before_after(self.w.project, soundtrack, rate, region)
         self.w.transport.play(Playing("Repair (after)", self._ab[1], rate, region[0]))
@@ -191,14 +191,15 @@ class LaneEditor:
     @_guarded
     def play_mix(self) -> None:
         """Play the timeline's mix (every audible lane) from the playhead."""
-        soundtrack, rate = self._soundtrack()
+        soundtrack, rate = self.soundtrack()
         self.w.mix_player.set_soundtrack(soundtrack, rate)
         audio = self.w.mix_player.render_from(self.w.playhead)
         if len(audio) == 0:
             raise ConfigError("The playhead is at the end of the video; move it back to play.")
         self.w.transport.play(Playing("Timeline mix", audio, rate, self.w.playhead))
 
-    def _soundtrack(self) -> tuple[Any, int]:
+    def soundtrack(self) -> tuple[Any, int]:
+        """The production audio ``(S,)`` from time 0 and its rate (silence without a soundtrack)."""
         import numpy as np
 
         from ui.services.media import AUDIO_RATE
@@ -300,7 +301,7 @@ def build_lane_menu(a: Any, bar: Any) -> None:
     a.add(menu, "Lane Gain…", lambda: lanes.set_lane_gain())
     a.add(menu, "Remove Lane", lambda: lanes.remove_lane())
     menu.addSeparator()
-    a.add(menu, "Clip Gain…", lambda: lanes.clip_gain(), "Ctrl+G")
+    a.add(menu, "Clip Gain…", lambda: lanes.clip_gain(), "Ctrl+Shift+G")
     a.add(menu, "Reset Clip", lambda: lanes.reset_clip())
     menu.addSeparator()
     a.play_mix = a.add(menu, "Play Mix from Playhead", lanes.play_mix, "P")

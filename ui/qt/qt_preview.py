@@ -1,4 +1,5 @@
-"""The video preview: the frame under the playhead, scaled to fit, with the timecode."""
+"""The video preview: the frame under the playhead, scaled to fit, with the transport buttons
+and the timecode field (type a timecode there to go to it)."""
 from __future__ import annotations
 
 from typing import Optional
@@ -8,8 +9,8 @@ from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QPixmap, QResizeEvent
 from PyQt6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
-from foley_studio.timeline import timecode
 from ui.qt.qt_timeline import to_qimage
+from ui.qt.qt_transport import TimecodeField
 
 
 class QtPreview(QWidget):
@@ -22,18 +23,22 @@ class QtPreview(QWidget):
         self.picture.setMinimumSize(320, 180)
         self.picture.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
         self.picture.setStyleSheet("background: #0c0c0e; color: #6b707b;")
-        self.timecode = QLabel("00:00:00:00")
+        self.timecode = TimecodeField()
         self.timecode.setObjectName("timecode")
-        self.timecode.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.timecode.setFixedWidth(200)
         self.bar = QHBoxLayout()
         self.bar.setContentsMargins(8, 4, 8, 4)
         self.bar.addStretch(1)
         self.bar.addWidget(self.timecode)
         self.bar.addStretch(1)
+        layout_message = QHBoxLayout()
+        layout_message.setContentsMargins(8, 0, 8, 4)
+        layout_message.addWidget(self.timecode.message, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.picture, 1)
         layout.addLayout(self.bar)
+        layout.addLayout(layout_message)
         self._pixmap: Optional[QPixmap] = None
         self.shown_time: Optional[float] = None
 
@@ -51,9 +56,9 @@ class QtPreview(QWidget):
         self.shown_time = t
         self._rescale()
 
-    def set_time(self, t: float, fps: float) -> None:
-        """Show the playhead's timecode."""
-        self.timecode.setText(timecode(t, fps))
+    def set_time(self, t: float, fps: float, duration: float = 0.0) -> None:
+        """Show the playhead's timecode (``duration`` bounds what may be typed there)."""
+        self.timecode.show_time(t, fps, duration)
 
     def clear(self) -> None:
         """Back to the empty state."""

@@ -1,12 +1,17 @@
 """The takes list: waveform thumbnails, audition, A/B, accept, rename, delete, export; a take
-conformed to the sync lane A/Bs against its original and says what conform did."""
+conformed to the sync lane A/Bs against its original and says what conform did.
+
+Enter (or a double-click) plays the highlighted take; a take dragged out of the list arrives
+as a WAV file (delivered into the project's media folder) on the desktop, in a DAW or an NLE.
+The list takes whatever height the panel is given."""
 from __future__ import annotations
 
-from typing import Optional
+from pathlib import Path
+from typing import Callable, Optional
 
 import numpy as np
-from PyQt6.QtCore import QPointF, QSize, Qt, pyqtSignal
-from PyQt6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
+from PyQt6.QtCore import QMimeData, QPointF, QSize, Qt, QUrl, pyqtSignal
+from PyQt6.QtGui import QColor, QDrag, QIcon, QKeyEvent, QPainter, QPen, QPixmap
 from PyQt6.QtWidgets import (QAbstractItemView, QGridLayout, QListWidget, QListWidgetItem,
                              QPushButton, QToolButton, QVBoxLayout, QWidget)
 
@@ -15,6 +20,9 @@ from ui.model.project import Project, TakeItem
 from ui.qt import theme
 
 THUMB = QSize(150, 40)
+PLAY_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+MIN_ROWS = 3
+"""The list is never squeezed below this many take rows."""
 
 
 def waveform_pixmap(audio: np.ndarray, rate: int, colour: QColor, size: QSize = THUMB) -> QPixmap:
@@ -34,6 +42,50 @@ def waveform_pixmap(audio: np.ndarray, rate: int, colour: QColor, size: QSize = 
     return pix
 
 
+def file_mime(path: Path) -> QMimeData:
+    """Drag data naming one local file (what file managers, DAWs and NLEs accept)."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    return mime
+
+
+class TakesList(QListWidget):
+    """The list itself: Enter plays the highlighted take; dragging a take hands over its WAV."""
+
+    play_key = pyqtSignal(str)
+
+    def __init__(self, parent: Optional[QWidget] = None) -> None:
+        super().__init__(parent)
+        self.file_for: Optional[Callable[[str], Optional[Path]]] = None
+        self.setDragEnabled(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DragOnly)
+        self.setIconSize(THUMB)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setMinimumHeight(MIN_ROWS * (THUMB.height() + 12))
+
+    def current_id(self) -> Optional[str]:
+        """Id of the highlighted take, if any."""
+        item = self.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item else None
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        if event.key() in PLAY_KEYS and self.current_id() is not None:
+            self.play_key.emit(self.current_id())
+            return
+        super().keyPressEvent(event)
+
+    def startDrag(self, actions: Qt.DropAction) -> None:  # noqa: N802 - Qt override
+        """Drag the highlighted take out as its delivered WAV file."""
+        take_id = self.current_id()
+        path = self.file_for(take_id) if take_id is not None and self.file_for else None
+        if path is None:  # no take, or the file could not be written (the window said why)
+            return
+        drag = QDrag(self)
+        drag.setMimeData(file_mime(path))
+        drag.setPixmap(self.currentItem().icon().pixmap(THUMB))
+        drag.exec(Qt.DropAction.CopyAction)
+
+
 class QtTakesPanel(QWidget):
     """Shows the project's takes; buttons emit the action with the current take ids."""
 
@@ -51,9 +103,8 @@ class QtTakesPanel(QWidget):
         super().__init__(parent)
         self.project = project
         self.fps = 25.0
-        self.list = QListWidget()
-        self.list.setIconSize(THUMB)
-        self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.list = TakesList()
+        self.list.play_key.connect(self.play_requested.emit)
         self.list.itemDoubleClicked.connect(lambda item: self.play_requested.emit(item.data(Qt.ItemDataRole.UserRole)))
         self.loop = QToolButton(text="Loop", checkable=True)
         self.buttons: dict[str, QPushButton] = {}
@@ -83,10 +134,18 @@ class QtTakesPanel(QWidget):
         project.changed.connect(self._on_project_changed)
         self._update_buttons()
 
+    @property
+    def file_for(self) -> Optional[Callable[[str], Optional[Path]]]:
+        """Writes a take's WAV for a drag and returns its path (None when it could not)."""
+        return self.list.file_for
+
+    @file_for.setter
+    def file_for(self, fn: Optional[Callable[[str], Optional[Path]]]) -> None:
+        self.list.file_for = fn
+
     def current_id(self) -> Optional[str]:
         """Id of the highlighted take, if any."""
-        item = self.list.currentItem()
-        return item.data(Qt.ItemDataRole.UserRole) if item else None
+        return self.list.current_id()
 
     def select(self, take_id: str) -> None:
         """Highlight a take."""

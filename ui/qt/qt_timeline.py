@@ -1,7 +1,9 @@
 """The timeline: timecode ruler, thumbnail strip and the project's lanes (production audio,
 Foley stems, sync hits).
 
-Click to put the playhead on a frame and select it; drag to select a region; both snap to frame
+Click the ruler or an empty stretch of a lane to put the playhead on a frame (the selection
+stays); drag to select a region; Ctrl+click selects the clicked frame (a still for Foley from
+picture) and Shift+click moves the selection's nearer edge to the click. All snap to frame
 boundaries. On a sync lane a double-click adds a hit, a hit drags from frame to frame, and
 Delete or Backspace removes the selected hit. The M and S boxes in an audio lane's header mute
 and solo it; a click elsewhere in a header picks the lane accepted takes go to, Shift+wheel
@@ -26,10 +28,10 @@ from PyQt6.QtGui import (QColor, QContextMenuEvent, QFont, QImage, QKeyEvent, QM
 from PyQt6.QtWidgets import QScrollBar, QSizePolicy, QVBoxLayout, QWidget
 
 from foley_studio.sync import SILENCE_DB
-from foley_studio.timeline import frame_start, snap_to_frame, timecode
+from foley_studio.timeline import frame_index, frame_start, snap_to_frame, timecode
 from ui.model.lanes import CLIP_KINDS, EDITED, FOLEY, Lane, LaneClip, audible, hit_near
 from ui.model.project import Project
-from ui.model.selection import Selection
+from ui.model.selection import Selection, last_frame
 from ui.qt import theme
 from ui.services.media import PEAK_RATE, Overview, waveform_peaks
 
@@ -80,6 +82,7 @@ class _Canvas(QWidget):
         self._dragging = False
         self._clip_drag: Optional[tuple[LaneClip, str]] = None  # (clip at the press, grip)
         self._hit_drag: Optional[float] = None  # the dragged hit's time at the press
+        self._playhead_at_press = 0.0
         self._gestures = 0
 
     def fit_lanes(self) -> None:
@@ -427,6 +430,7 @@ class _Canvas(QWidget):
         if not self.t.duration:
             return
         self._press, self._press_x, self._dragging = self.time_at(x), x, False
+        self._playhead_at_press = self.t.playhead
         grip, hit = self.grip_at(x, y), self.hit_at(x, y)
         self.t.selected_clip, self.t.selected_hit = grip[0].id if grip else None, hit
         if grip is not None or hit is not None:
@@ -487,7 +491,7 @@ class _Canvas(QWidget):
         if self._press is None:
             return
         if not self._dragging and self._clip_drag is None and self._hit_drag is None:
-            self.t.select(Selection.at_frame(self._press, self.t.fps, self.t.duration))
+            self._click(event.modifiers())
         if self._clip_drag is not None and self._clip_drag[1] == "body":
             self._drop_on_lane(self._clip_drag[0].id, event.position().y())
         self._press, self._clip_drag, self._hit_drag = None, None, None
@@ -507,6 +511,20 @@ class _Canvas(QWidget):
         clip_id = self.clip_at(x, y) if x >= HEADER_W else None
         self.t.selected_clip = clip_id or self.t.selected_clip
         self.t.menu_requested.emit(lane.id, clip_id or "", event.globalPos())
+
+    def _click(self, modifiers: Qt.KeyboardModifier) -> None:
+        """A plain click only moved the playhead; Ctrl selects the clicked frame, Shift moves
+        the selection's nearer edge (or makes a region from where the playhead was)."""
+        if modifiers & Qt.KeyboardModifier.ControlModifier:
+            self.t.select(Selection.at_frame(self._press, self.t.fps, self.t.duration))
+        elif modifiers & Qt.KeyboardModifier.ShiftModifier:
+            t, sel = self.t.snap(self._press), self.t.project.selection
+            if sel is None or sel.frame:
+                anchor = self._playhead_at_press if sel is None else sel.start
+            else:
+                anchor = sel.end if abs(t - sel.start) < abs(t - sel.end) else sel.start
+            if anchor != t:
+                self.t.select(Selection.between(anchor, t, self.t.duration))
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         """On a sync lane, away from its hits: add a hit on the nearest frame boundary."""
@@ -659,6 +677,16 @@ class QtTimeline(QWidget):
         """``t`` on the nearest frame boundary inside the clip (selection edges, hits, clips)."""
         return min(max(snap_to_frame(t, self.fps), 0.0), self.duration)
 
+    def last_frame(self) -> float:
+        """The start of the video's last frame (where End puts the playhead)."""
+        return last_frame(self.duration, self.fps) / self.fps
+
+    def stepped(self, frames: int) -> float:
+        """The start of the frame ``frames`` after the playhead's (before it when negative),
+        kept inside the video; counted in whole frames, so steps never drift."""
+        index = frame_index(self.playhead, self.fps) + frames
+        return min(max(index, 0) / self.fps, self.last_frame())
+
     def set_playhead(self, t: float) -> None:
         """Move the playhead, scrolling to keep it in view."""
         self.playhead = self.clamp(t)
@@ -672,6 +700,13 @@ class QtTimeline(QWidget):
         width = max(100, self.canvas.width() - HEADER_W - 8)
         self.zoom = width / self.duration if self.duration else 80.0
         self.set_scroll(0.0)
+
+    def zoom_to(self, start: float, end: float) -> None:
+        """Fill the view with ``[start, end]`` and a little room either side (zoom to selection)."""
+        span = max(end - start, 1.0 / self.fps)
+        width = max(100, self.canvas.width() - HEADER_W - 8)
+        self.zoom = min(width / (1.1 * span), 4000.0)
+        self.set_scroll(start - 0.05 * span)
 
     def zoom_by(self, factor: float, around: Optional[float] = None) -> None:
         """Zoom in (factor > 1) or out, keeping time ``around`` under the same pixel."""

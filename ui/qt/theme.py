@@ -57,8 +57,10 @@ QSplitter::handle { background: #111214; }
 QScrollBar:horizontal { background: #1b1c1f; height: 12px; }
 QScrollBar::handle:horizontal { background: #44474f; border-radius: 4px; min-width: 30px; }
 QScrollBar::add-line, QScrollBar::sub-line { width: 0; height: 0; }
-QLabel#timecode { font-family: monospace; font-size: 18pt; color: #ffffff;
+QLineEdit#timecode { font-family: monospace; font-size: 18pt; color: #ffffff;
     background: #111214; border: 1px solid #34363c; border-radius: 3px; padding: 2px 10px; }
+QLineEdit#timecode:focus { border: 1px solid #3d8bfd; }
+QLabel#error { color: #ff6b6b; }
 QLabel#note { color: #e0b341; font-size: 9pt; }
 QLabel#status_dot_ok { color: #4cd07d; } QLabel#status_dot_bad { color: #ff5f5f; }
 """

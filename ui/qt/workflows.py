@@ -10,14 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable, Optional, Protocol
 
-
 from foley_studio.errors import ConfigError
 from ui.model import commands
 from ui.model.project import TakeItem
+from ui.model.storyboard import Storyboard
 from ui.qt.errors import guarded_slot
-from ui.qt.qt_transport import Playing
+from ui.qt.qt_storyboard_panel import write_sheet
+from ui.qt.qt_transport import Playing, next_shuttle_speed
 from ui.services import generation, send
-from ui.services.generation import Storyboard
 
 
 class FlowHost(Protocol):
@@ -59,7 +59,12 @@ class Workflows:
 
     def __init__(self, window: FlowHost) -> None:
         self.w = window
-        self.storyboard_result: Optional[Storyboard] = None
+
+    @property
+    def storyboard_result(self) -> Optional[Storyboard]:
+        """The newest storyboard of the project (the one shown and exported), if any."""
+        boards = self.w.project.storyboards
+        return boards[-1] if boards else None
 
     # -- generation ---------------------------------------------------------------------------
     @_guarded
@@ -72,9 +77,12 @@ class Workflows:
         fn = generation.takes_job(self.w.project, options, self.w.catalog)
         self.w.settings.generator = options.generator
         label = generation.MODE_LABELS[options.mode]
-        self.w.submit(f"{label} ({options.takes} takes)", fn, self._on_takes)
+        self.w.submit(f"{label} ({options.takes} takes)", fn,
+                      lambda items: self._on_takes(items, options.seed))
 
-    def _on_takes(self, items: list[TakeItem]) -> None:
+    def _on_takes(self, items: list[TakeItem], seed: Optional[int] = None) -> None:
+        if items and seed is not None:  # each take keeps its seed; the next run uses new ones
+            self.w.generate_panel.advance_seed(seed, max(item.take.seed for item in items) + 1)
         self.w.project.number_new_takes(items)
         self.w.history.push(commands.AddTakes(self.w.project, items))
         if items:
@@ -88,13 +96,14 @@ class Workflows:
         self.w.submit("Storyboard", fn, self._on_storyboard)
 
     def _on_storyboard(self, board: Storyboard) -> None:
-        self.storyboard_result = board
-        self.w.storyboard_panel.show_storyboard(board)
+        self.w.generate_panel.advance_seed(board.seed, board.seed + board.frames.shape[0])
+        self.w.history.push(commands.AddStoryboard(self.w.project, board))  # shown by the panel
         self.w.tabs.setCurrentWidget(self.w.storyboard_panel)
 
     @_guarded
     def export_storyboard(self, path: Optional[str] = None) -> Optional[Path]:
-        """Write the storyboard as one PNG sheet (a row per take)."""
+        """Write the newest storyboard as a PNG sheet at least 1920 px wide, a row per take,
+        each picture labelled with its timecode."""
         board = self.storyboard_result
         if board is None:
             raise ConfigError("There is no storyboard yet; select some sound and draw one first.")
@@ -102,9 +111,8 @@ class Workflows:
                                                self.w.suggest("storyboard.png"))
         if not path:
             return None
-        from foley_studio import media
-
-        return media.write_image_sheet(path, board.frames)
+        video = self.w.project.video
+        return write_sheet(Path(path), board, video.fps if video else 25.0)
 
     @_guarded
     def add_model_folder(self, folder: str) -> None:
@@ -123,20 +131,40 @@ class Workflows:
 
     @_guarded
     def toggle_play(self) -> None:
-        """Space: stop, or play the highlighted take, or play the timeline from the playhead."""
+        """Space: stop what plays, else play the timeline from the playhead."""
         if self.w.transport.playing:
             self.w.transport.stop()
-            return
-        take_id = self.w.takes_panel.current_id()
-        if take_id is not None:
-            self.play_take(take_id)
         else:
             self.play_timeline()
 
     @_guarded
+    def play_highlighted(self) -> None:
+        """Shift+Space: play the take highlighted in the takes list from its start."""
+        take_id = self.w.takes_panel.current_id()
+        if take_id is None:
+            raise ConfigError("No take is highlighted; generate takes, then pick one in the "
+                              "takes list.")
+        self.play_take(take_id)
+
+    @_guarded
+    def shuttle(self, direction: int) -> None:
+        """L (``direction`` 1) or J (-1): shuttle the timeline from the playhead, faster with
+        each press in the same direction (1×, 2×, 4×); backwards shows picture only."""
+        speed = next_shuttle_speed(self.w.transport.shuttle_speed, direction)
+        if speed > 0:
+            self.w.transport.shuttle_forward(self.timeline_playing(), self.w.playhead, speed)
+        else:
+            self.w.transport.shuttle_back(self.w.playhead, -speed)
+
+    @_guarded
     def play_timeline(self) -> None:
         """Play the timeline's mix (every audible lane) from the playhead."""
-        self.w.lanes.play_mix()
+        self.w.transport.play(self.timeline_playing(), offset=self.w.playhead)
+
+    def timeline_playing(self) -> Playing:
+        """The timeline's mix from time 0, ready for the transport (play, shuttle)."""
+        soundtrack, rate = self.w.lanes.soundtrack()
+        return Playing("timeline", self.w.project.mix(soundtrack, rate), rate, 0.0)
 
     @_guarded
     def ab(self) -> None:
@@ -231,6 +259,14 @@ class Workflows:
         if not path:
             return None
         return send.export_take(item.take, spec, Path(path), bwf).path
+
+    @_guarded
+    def take_file(self, take_id: str) -> Path:
+        """A take delivered into the project's media folder by the Delivery preferences (for
+        dragging it out of the takes list); an unsaved project has no media folder yet."""
+        item = self.w.project.take(take_id)
+        folder = send.media_folder(self.w.project_path)
+        return send.write_lane_takes([(item.id, item.take)], folder, self._delivery_spec())[0].path
 
     # -- send --------------------------------------------------------------------------------
     @_guarded

@@ -23,9 +23,13 @@ from foley_studio.requests import GenerationRequest, SamplerSettings
 from foley_studio.timeline import frame_start
 from ui.model.project import Project, TakeItem
 from ui.model.selection import Selection
+from ui.model.storyboard import Storyboard
 from ui.services.catalog import GeneratorCatalog
 from ui.services.jobs import JobFn
 from ui.services.splice import splice
+
+__all__ = ["GenerateOptions", "MODE_LABELS", "Storyboard", "build_request", "original_audio",
+           "storyboard_job", "takes_job"]
 
 MODE_LABELS = {"foley": "Foley from picture", "inpaint": "Inpaint a gap", "extend": "Extend",
                "storyboard": "Storyboard from sound", "text": "Text prompt"}
@@ -47,15 +51,6 @@ class GenerateOptions:
     crossfade_ms: float = 20.0
     window: float = 1.0
     conform: bool = True  # snap the takes' hits onto the sync lane's (when it has hits there)
-
-
-@dataclass
-class Storyboard:
-    """Pictures drawn for a region's sound: ``frames`` is ``(takes, windows, H, W, 3)`` uint8."""
-
-    frames: np.ndarray
-    region: tuple[float, float]
-    window: float
 
 
 def build_request(project: Project, options: GenerateOptions,
@@ -129,7 +124,7 @@ def storyboard_job(project: Project, options: GenerateOptions, catalog: Generato
 
         frames = api.storyboard(request, generator, window=options.window, progress=progress,
                                 cancel=cancel)  # (takes, windows, H, W, 3)
-        return Storyboard(frames, (request.start, request.end), options.window)
+        return Storyboard(frames, (request.start, request.end), options.window, options.seed)
 
     return run
 
