@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from PyQt6.QtCore import QPoint, Qt, QTimer
 
+from foley_studio.requests import SamplerSettings
 from ui.model.settings import AppSettings
 from ui.qt.main_window import MainWindow
 from ui.qt.qt_timeline import RULER_H
@@ -258,6 +259,14 @@ def test_in_out_keys_inpaint_with_before_after(qtbot, window) -> None:
     qtbot.mouseClick(w.takes_panel.buttons["Before/After"], Qt.MouseButton.LeftButton)
     assert w.transport.current.label.endswith("(after)")
     w.transport.stop()
+
+
+def test_sync_guidance_box_reaches_the_sampler(qtbot, window) -> None:
+    box = window.generate_panel.sync_guidance
+    assert window.generate_panel.options().sampler.sync_guidance == SamplerSettings().sync_guidance
+    box.lineEdit().selectAll()
+    qtbot.keyClicks(box.lineEdit(), "6.5")
+    assert window.generate_panel.options().sampler.sync_guidance == 6.5
 
 
 def test_storyboard_strip_and_png_sheet(qtbot, window, tmp_path) -> None:

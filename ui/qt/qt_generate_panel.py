@@ -59,6 +59,9 @@ class QtGeneratePanel(QWidget):
         self.guidance = _spin(0.0, 20.0, settings.guidance, 2, 0.5)
         self.image_guidance = _spin(0.0, 20.0, 1.0, 2, 0.5)
         self.image_guidance.setToolTip("Guidance of storyboard pictures on their sound (1 = none)")
+        self.sync_guidance = _spin(0.0, 20.0, SamplerSettings().sync_guidance, 2, 0.5)
+        self.sync_guidance.setToolTip("How strongly IM2WAV follows the sync lane's hits apart from "
+                                      "the picture (models without sync ignore it)")
         self.temperature = _spin(0.05, 3.0, 1.0, 2, 0.05)
         self.top_k = _spin(0, 4096, 0)
         self.steps = _spin(1, 200, 30)
@@ -93,7 +96,8 @@ class QtGeneratePanel(QWidget):
         for i, (label, box) in enumerate((("Guidance", self.guidance), ("Temperature", self.temperature),
                                           ("Top-k", self.top_k), ("Steps", self.steps),
                                           ("Extend by (s)", self.extend),
-                                          ("Image guidance", self.image_guidance))):
+                                          ("Image guidance", self.image_guidance),
+                                          ("Sync guidance", self.sync_guidance))):
             grid.addWidget(QLabel(label), i // 2, (i % 2) * 2)
             grid.addWidget(box, i // 2, (i % 2) * 2 + 1)
         fields = QWidget()
@@ -141,6 +145,7 @@ class QtGeneratePanel(QWidget):
         s = preset.sampler_for(self.catalog.kind_of(self.generator.currentData()))
         self.guidance.setValue(s.guidance)
         self.image_guidance.setValue(s.image_guidance)
+        self.sync_guidance.setValue(s.guidance if s.sync_guidance is None else s.sync_guidance)
         self.temperature.setValue(s.temperature)
         self.top_k.setValue(s.top_k)
         self.steps.setValue(s.steps)
@@ -163,6 +168,7 @@ class QtGeneratePanel(QWidget):
     def options(self) -> GenerateOptions:
         """The panel's values (sampler values are validated here)."""
         sampler = SamplerSettings(guidance=self.guidance.value(), image_guidance=self.image_guidance.value(),
+                                  sync_guidance=self.sync_guidance.value(),
                                   temperature=self.temperature.value(), top_k=self.top_k.value(),
                                   steps=self.steps.value())
         s = self.settings
