@@ -131,6 +131,7 @@ def _file_menu(a: WindowActions, menu) -> None:
     a.add(menu, "Save Project", lambda: w.guarded(w.save), "Ctrl+S")
     a.add(menu, "Save Project As…", lambda: _save_as(w), "Ctrl+Shift+S")
     menu.addSeparator()
+    a.add(menu, "Project Start Timecode…", w.flows.start_timecode)
     a.add(menu, "Export Storyboard…", w.flows.export_storyboard)
     menu.addSeparator()
     a.add(menu, "Quit", w.close, "Ctrl+Q")

@@ -8,7 +8,7 @@ from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QPixmap, QResizeEvent
 from PyQt6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
-from foley_studio.timeline import timecode
+from foley_studio.timeline import Clock
 from ui.qt.qt_timeline import to_qimage
 
 
@@ -51,9 +51,9 @@ class QtPreview(QWidget):
         self.shown_time = t
         self._rescale()
 
-    def set_time(self, t: float, fps: float) -> None:
-        """Show the playhead's timecode."""
-        self.timecode.setText(timecode(t, fps))
+    def set_time(self, t: float, clock: Clock) -> None:
+        """Show the playhead's timecode, labelled by the project's ``clock``."""
+        self.timecode.setText(clock.label(t))
 
     def clear(self) -> None:
         """Back to the empty state."""

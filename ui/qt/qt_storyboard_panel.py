@@ -8,7 +8,7 @@ from PyQt6.QtGui import QPixmap
 from PyQt6.QtWidgets import (QGridLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout,
                              QWidget)
 
-from foley_studio.timeline import timecode
+from foley_studio.timeline import Clock
 from ui.qt.qt_timeline import to_qimage
 from ui.services.generation import Storyboard
 
@@ -24,7 +24,7 @@ class QtStoryboardPanel(QWidget):
     def __init__(self, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
         self.storyboard: Optional[Storyboard] = None
-        self.fps = 25.0
+        self.clock = Clock(25.0)  # labels the windows' start times
         self.grid_host = QWidget()
         self.grid = QGridLayout(self.grid_host)
         self.grid.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
@@ -52,7 +52,7 @@ class QtStoryboardPanel(QWidget):
             self.grid.takeAt(0).widget().deleteLater()
         takes, windows = board.frames.shape[:2]
         for w in range(windows):
-            self.grid.addWidget(QLabel(timecode(board.region[0] + w * board.window, self.fps)), 0, w + 1)
+            self.grid.addWidget(QLabel(self.clock.label(board.region[0] + w * board.window)), 0, w + 1)
         for k in range(takes):
             self.grid.addWidget(QLabel(f"take {k + 1}"), k + 1, 0)
             for w in range(windows):

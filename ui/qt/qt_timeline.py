@@ -21,7 +21,7 @@ from PyQt6.QtGui import (QColor, QFont, QImage, QKeyEvent, QMouseEvent, QPainter
 from PyQt6.QtWidgets import QScrollBar, QSizePolicy, QVBoxLayout, QWidget
 
 from foley_studio.sync import SILENCE_DB
-from foley_studio.timeline import frame_start, snap_to_frame, timecode
+from foley_studio.timeline import frame_start, snap_to_frame
 from ui.model.lanes import Lane, audible, hit_near
 from ui.model.project import Project
 from ui.model.selection import Selection
@@ -141,7 +141,7 @@ class _Canvas(QWidget):
                 p.setPen(QPen(theme.GRID))
                 p.drawLine(QPointF(x, RULER_H - 10), QPointF(x, self.height()))
                 p.setPen(QPen(theme.TEXT))
-                p.drawText(QPointF(x + 4, RULER_H - 12), timecode(t, fps))
+                p.drawText(QPointF(x + 4, RULER_H - 12), self.t.project.clock.label(t))
                 for k in range(1, 4):
                     xm = self.x_of(t + k * step / 4)
                     p.setPen(QPen(theme.TEXT_DIM))
@@ -155,7 +155,7 @@ class _Canvas(QWidget):
         p.setFont(QFont("sans", 9, QFont.Weight.Bold))
         p.setPen(QPen(theme.TEXT_DIM))
         p.drawText(QRectF(8, 0, HEADER_W - 8, RULER_H), Qt.AlignmentFlag.AlignVCenter,
-                   timecode(self.t.playhead, self.t.fps))
+                   self.t.project.clock.label(self.t.playhead))
         rows = [("Picture", theme.TEXT, None)] + [(lane.name, COLOURS[lane.kind], lane) for lane in self.lanes()]
         for i, (name, colour, lane) in enumerate(rows):
             r = self.lane_rect(i)

@@ -233,6 +233,21 @@ class Workflows:
             return None
         return send.export_take(item.take, spec, Path(path), bwf).path
 
+    @_guarded
+    def start_timecode(self, text: Optional[str] = None) -> None:
+        """Project Settings: the timecode of the video's first frame (typed, checked against
+        the video's rate; empty: none). Undoable."""
+        video = self.w.project.video
+        if video is None:
+            raise ConfigError("Open a video first: the start timecode labels its first frame.")
+        if text is None:
+            text = self.w.dialogs.text(
+                "Project start timecode", f"Timecode of the first frame at {video.fps:.3f} fps "
+                "(HH:MM:SS:FF; HH:MM:SS;FF for drop-frame; empty for none):",
+                video.start_timecode or "")
+        if text is not None and (text.strip() or None) != video.start_timecode:
+            self.w.history.push(commands.SetStartTimecode(self.w.project, text.strip() or None))
+
     # -- send --------------------------------------------------------------------------------
     @_guarded
     def send(self) -> None:
@@ -271,6 +286,6 @@ class Workflows:
         return send.media_folder(self.w.project_path)
 
     def _delivery_spec(self) -> Any:
-        video = self.w.project.video
-        fps = video.fps if video else 25.0
-        return send.delivery_spec(self.w.settings, fps, send.project_name(self.w.project_path))
+        clock = self.w.project.clock
+        return send.delivery_spec(self.w.settings, clock.fps, send.project_name(self.w.project_path),
+                                  clock.label(0.0))
