@@ -19,6 +19,7 @@ CASES = [
     ("foley_studio.presets", ("torch", "PyQt6")),
     ("foley_studio.media", ("torch", "PyQt6")),
     ("foley_studio.media.delivery", ("torch", "PyQt6")),
+    ("foley_studio.media.mix", ("torch", "PyQt6")),
     ("foley_studio.crashlog", ("torch", "PyQt6", "numpy")),
     ("foley_studio.outputs", ("torch", "PyQt6")),
     ("foley_studio.cli", ("torch", "PyQt6", "numpy")),

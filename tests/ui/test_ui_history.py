@@ -96,16 +96,17 @@ def test_changed_fires_once_per_step(project: Project) -> None:
     assert len(seen) == 3
 
 
-def test_mix_adds_foley_and_lets_inpaint_replace_the_soundtrack() -> None:
+def test_mix_adds_foley_and_lets_an_inpaint_repair_replace_the_soundtrack_in_its_gap() -> None:
     p = Project()
     foley = TakeItem(Take(np.full(100, 0.25, np.float32), 1000, "m", 0, 0.1, name="f"), (0.1, 0.2))
     patch = TakeItem(Take(np.full(100, -0.5, np.float32), 1000, "m", 0, 0.5, mode="inpaint",
                           name="i"), (0.5, 0.6), gap=(0.52, 0.58))
     p.insert_takes(0, [foley, patch])
     p.add_clip(LaneClip(foley.id, 0.1))
-    p.add_clip(LaneClip(patch.id, 0.5))
+    History().push(commands.RepairProduction(p, patch.id, 0.01))
     out = p.mix(np.full(1000, 0.5, np.float32), 1000)
     assert out[50] == 0.5 and out[150] == 0.75 and out[550] == -0.5 and out[650] == 0.5
+    assert out[505] == 0.5  # before the seam: the original, once (the production lane is muted)
 
 
 def test_new_takes_count_on_from_the_projects_takes_of_their_mode() -> None:

@@ -136,7 +136,7 @@ def test_lanes_round_trip_through_the_project_file(tmp_path: Path) -> None:
     sync = SyncTrack((Hit(0.52, 0.25), Hit(1.0)), env, source="voiced")
     p.replace_lane(p.sync_lane().with_changes(sync=sync))
     path = save_project(p, tmp_path / "lanes.foley.json")
-    assert json.loads(path.read_text())["schema_version"] == SCHEMA_VERSION == 3
+    assert json.loads(path.read_text())["schema_version"] == SCHEMA_VERSION == 4
     loaded = load_project(path)
     assert loaded.lanes == p.lanes
     assert loaded.sync_lane().sync.envelope == env and loaded.sync_lane().sync.source == "voiced"

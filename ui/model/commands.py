@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from foley_studio.errors import ConfigError
 from ui.model.history import Command
-from ui.model.lanes import Lane
+from ui.model.lanes import FOLEY, Lane, removable
 from ui.model.project import LaneClip, Project, TakeItem
 
 
@@ -62,16 +63,18 @@ class RenameTake(Command):
 
 
 class AcceptTake(Command):
-    """Place a take on the Foley lane at its own start time (or at ``start``)."""
+    """Place a take on a Foley lane (the topmost unless ``lane_id``) at its own start time (or
+    at ``start``)."""
 
-    def __init__(self, project: Project, take_id: str, start: float | None = None) -> None:
+    def __init__(self, project: Project, take_id: str, start: float | None = None,
+                 lane_id: str | None = None) -> None:
         item = project.take(take_id)
-        self.project = project
+        self.project, self.lane_id = project, lane_id
         self.clip = LaneClip(take_id, item.take.start if start is None else start)
         self.text = f"Accept {item.name}"
 
     def do(self) -> None:
-        self.project.add_clip(self.clip)
+        self.project.add_clip(self.clip, self.lane_id)
 
     def undo(self) -> None:
         self.project.remove_clip(self.clip.id)
@@ -116,6 +119,52 @@ class EditLane(Command):
         return False
 
 
+class EditClip(EditLane):
+    """Replace one clip by an edited copy (trim, fade, gain); a drag's edits merge into one step."""
+
+    def __init__(self, project: Project, clip: LaneClip, text: str, gesture: int = 0) -> None:
+        lane = project.lane_by_id(project.clip_lane(clip.id))
+        super().__init__(project, lane.with_clip(clip), text, gesture)
+
+
+class EditLanes(Command):
+    """Swap the project's whole lane list for an edited one (an edit that spans lanes)."""
+
+    def __init__(self, project: Project, lanes: list[Lane], text: str) -> None:
+        self.project, self.text = project, text
+        self.old, self.new = list(project.lanes), list(lanes)
+
+    def do(self) -> None:
+        self.project.set_lanes(self.new)
+
+    def undo(self) -> None:
+        self.project.set_lanes(self.old)
+
+
+class RepairProduction(EditLanes):
+    """Let an accepted inpaint take repair its gap on the "Production (edited)" lane (made on
+    first use, with the original production lane muted in the same step)."""
+
+    def __init__(self, project: Project, take_id: str, seam: float) -> None:
+        super().__init__(project, project.with_repair(take_id, seam),
+                         f"Repair production with {project.take(take_id).name}")
+
+
+class MoveClipToLane(EditLanes):
+    """Move a clip to another lane of clips (a vertical drag), keeping its time and trims."""
+
+    def __init__(self, project: Project, clip_id: str, lane_id: str) -> None:
+        source = project.lane_by_id(project.clip_lane(clip_id))
+        target = project.lane_by_id(lane_id)
+        clip = source.clip(clip_id)
+        if FOLEY not in (source.kind, target.kind) or source.kind != target.kind:
+            raise ConfigError(f"A clip moves only between Foley lanes; {target.name} is a "
+                              f"{target.kind} lane.")
+        lanes = [lane.without_clip(clip_id) if lane.id == source.id else
+                 lane.with_clip(clip) if lane.id == target.id else lane for lane in project.lanes]
+        super().__init__(project, lanes, f"Move clip to {target.name}")
+
+
 class MoveClip(EditLane):
     """Slide a lane clip in time; the moves of one drag (same ``gesture``) merge into one step."""
 
@@ -145,8 +194,12 @@ class RemoveLane(Command):
     """Remove a lane and what it holds (takes stay in the takes list)."""
 
     def __init__(self, project: Project, lane_id: str) -> None:
+        lane = project.lane_by_id(lane_id)
+        if not removable(project.lanes, lane):
+            raise ConfigError(f"{lane.name} cannot be removed: the project needs its production "
+                              "audio and one sync lane. Mute it, or clear its hits, instead.")
         self.project, self.lane_id = project, lane_id
-        self.text = f"Remove lane {project.lane_by_id(lane_id).name}"
+        self.text = f"Remove lane {lane.name}"
         self._removed: tuple[int, Lane] | None = None
 
     def do(self) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import numpy as np
 
@@ -18,8 +18,12 @@ from foley_studio.requests import Take
 from foley_studio.sync import SyncTrack
 from foley_studio.timeline import Clock
 from ui.model.events import Signal
-from ui.model.lanes import Lane, LaneClip, audible, default_lanes, new_id
+from ui.model.lanes import (CLIP_KINDS, EDITED, EDITED_NAME, FOLEY, PRODUCTION, Lane, LaneClip,
+                            audible, default_lanes, new_id, repair_clip)
 from ui.model.selection import Selection
+
+if TYPE_CHECKING:
+    from foley_studio.media.mix import ClipSound, LaneSound
 
 __all__ = ["Lane", "LaneClip", "Project", "TakeItem", "VideoInfo", "new_id"]
 
@@ -157,10 +161,26 @@ class Project:
         raise KeyError(f"no lane {lane_id!r} in the project")
 
     def replace_lane(self, lane: Lane) -> None:
-        """Swap in an edited lane (same id)."""
+        """Swap in an edited lane (same id); its clips must fit their takes."""
         index = self.lanes.index(self.lane_by_id(lane.id))
+        self._check_clips(lane)
         old, self.lanes[index] = self.lanes[index], lane
         self.changed.emit("lane" if old.clips != lane.clips else "lanes")
+
+    def set_lanes(self, lanes: list[Lane]) -> None:
+        """Swap in a whole edited list of lanes (an edit of several lanes at once)."""
+        ids = [lane.id for lane in lanes]
+        if len(set(ids)) != len(ids):
+            raise ConfigError("Two lanes share an id; each lane needs its own.")
+        for lane in lanes:
+            self._check_clips(lane)
+        self.lanes = list(lanes)
+        self.changed.emit("lanes")
+        self.changed.emit("lane")
+
+    def _check_clips(self, lane: Lane) -> None:
+        for clip in lane.clips:
+            clip.check_take(self.take(clip.take_id).take.duration)
 
     def insert_lane(self, index: int, lane: Lane) -> None:
         """Add a lane at ``index`` (ids are unique)."""
@@ -181,6 +201,14 @@ class Project:
         """The lanes of one kind, top to bottom."""
         return [lane for lane in self.lanes if lane.kind == kind]
 
+    def production_lane(self) -> Optional[Lane]:
+        """The lane of the video's own soundtrack, if the project has one."""
+        return next(iter(self.lanes_of(PRODUCTION)), None)
+
+    def edited_lane(self) -> Optional[Lane]:
+        """The "Production (edited)" lane of inpaint repairs, once the first repair made it."""
+        return next(iter(self.lanes_of(EDITED)), None)
+
     def sync_lane(self) -> Optional[Lane]:
         """The sync lane generation follows (the topmost), if the project has one."""
         return next(iter(self.lanes_of("sync")), None)
@@ -191,19 +219,49 @@ class Project:
         track = lane.sync.within(start, end) if lane is not None else None
         return track if track is not None and track.hits else None
 
-    # -- clips on Foley lanes -------------------------------------------------------------
+    # -- clips on Foley and edited lanes --------------------------------------------------
     @property
     def lane(self) -> list[LaneClip]:
         """Every clip on the Foley lanes, lane by lane."""
-        return [c for lane in self.lanes_of("foley") for c in lane.clips]
+        return [c for lane in self.lanes_of(FOLEY) for c in lane.clips]
+
+    @property
+    def all_clips(self) -> list[LaneClip]:
+        """Every clip on any lane (Foley stems and repairs), lane by lane."""
+        return [c for lane in self.lanes if lane.kind in CLIP_KINDS for c in lane.clips]
+
+    def clip(self, clip_id: str) -> LaneClip:
+        """The clip with ``clip_id`` on whichever lane holds it."""
+        return self.lane_by_id(self.clip_lane(clip_id)).clip(clip_id)
 
     def add_clip(self, clip: LaneClip, lane_id: Optional[str] = None) -> None:
         """Place a clip on a Foley lane (the topmost one unless ``lane_id`` names another)."""
         self.take(clip.take_id)  # the take must exist
-        lane = self.lane_by_id(lane_id) if lane_id else next(iter(self.lanes_of("foley")), None)
-        if lane is None or lane.kind != "foley":
+        lane = self.lane_by_id(lane_id) if lane_id else next(iter(self.lanes_of(FOLEY)), None)
+        if lane is None or lane.kind not in CLIP_KINDS:
             raise ConfigError("Takes go on a Foley lane, and there is none; add a Foley lane first.")
         self.replace_lane(lane.with_changes(clips=(*lane.clips, clip)))
+
+    def with_repair(self, take_id: str, seam: float) -> list[Lane]:
+        """The lanes after the inpaint take ``take_id`` repairs its gap: a repair clip on the
+        edited production lane, which is made (below the production lane, which it mutes) on
+        first use. Returns the new lane list; :class:`~ui.model.commands.EditLanes` applies it."""
+        item = self.take(take_id)
+        if item.gap is None:
+            raise ConfigError(f"{item.name} is not an inpaint take; only an inpainted gap can "
+                              "repair the production audio. Accept it onto a Foley lane instead.")
+        clip = repair_clip(take_id, item.take.start, item.take.duration, item.gap, seam)
+        lanes = list(self.lanes)
+        edited = self.edited_lane()
+        if edited is None:
+            edited = Lane(EDITED, EDITED_NAME)
+            production = self.production_lane()
+            at = lanes.index(production) + 1 if production is not None else 0
+            if production is not None:
+                lanes[at - 1] = production.with_changes(mute=True, solo=False)
+            lanes.insert(at, edited)
+        lanes[lanes.index(edited)] = edited.with_clip(clip)
+        return lanes
 
     def remove_clip(self, clip_id: str) -> LaneClip:
         """Take a clip off its lane and return it."""
@@ -220,44 +278,37 @@ class Project:
         raise KeyError(f"no clip {clip_id!r} on any lane")
 
     def clips_of(self, take_id: str) -> list[LaneClip]:
-        """Lane clips that play ``take_id``."""
-        return [c for c in self.lane if c.take_id == take_id]
+        """Lane clips (Foley or repair) that play ``take_id``."""
+        return [c for c in self.all_clips if c.take_id == take_id]
 
-    def mix(self, soundtrack: np.ndarray, rate: int) -> np.ndarray:
-        """The soundtrack with the Foley lanes mixed in: ``(S,)`` float32 at ``rate``.
+    # -- sound ----------------------------------------------------------------------------
+    def clip_sound(self, clip: LaneClip, gain: float = 1.0) -> "ClipSound":
+        """What a renderer needs of ``clip``: its take's audio and its placement."""
+        from foley_studio.media.mix import ClipSound
 
-        Each lane sounds at its gain unless muted (or another lane is soloed). Foley clips add
-        to the soundtrack; an inpainted clip already holds the soundtrack around its gap, so it
-        replaces the soundtrack where it lies instead of doubling it.
+        take = self.take(clip.take_id).take
+        return ClipSound(take.audio, take.sample_rate, clip.start, clip.offset, clip.length,
+                         clip.fade_in, clip.fade_out, clip.gain * gain)
+
+    def lane_sounds(self, lanes: Optional[list[Lane]] = None) -> list["LaneSound"]:
+        """The audible lanes (mute and solo applied) as :mod:`foley_studio.media.mix` input;
+        ``lanes`` picks some of the project's lanes regardless of mute (A/B, exports)."""
+        from foley_studio.media.mix import ADD, REPAIR, SOURCE, LaneSound
+
+        modes = {PRODUCTION: SOURCE, EDITED: REPAIR, FOLEY: ADD}
+        chosen = lanes if lanes is not None else [l for l in self.lanes if audible(self.lanes, l)]
+        return [LaneSound(modes[lane.kind], lane.gain, tuple(self.clip_sound(c) for c in lane.clips))
+                for lane in chosen if lane.kind in modes]
+
+    def mix(self, soundtrack: np.ndarray, rate: int, start: float = 0.0,
+            end: Optional[float] = None) -> np.ndarray:
+        """The timeline's mix of ``[start, end)`` seconds: ``(S,)`` float32 at ``rate``.
+
+        ``soundtrack`` is the production audio ``(S,)`` at ``rate`` from time 0; each audible
+        lane sounds at its gain (see :mod:`ui.model.lanes` for how clips and repairs render).
         """
-        out = np.array(soundtrack, dtype=np.float32) * self._production_gain()  # (S,)
-        placed = self._placed(rate)
-        for clip, audio, _ in placed:
-            if self.take(clip.take_id).gap is not None:
-                first = int(round(clip.start * rate))
-                out[first:first + len(audio)] = 0.0
-        for clip, audio, gain in placed:
-            first = int(round(clip.start * rate))
-            span = out[first:first + len(audio)]
-            span += gain * audio[:len(span)]
-        return np.clip(out, -1.0, 1.0)
+        from foley_studio.media.mix import render_mix
 
-    def _production_gain(self) -> float:
-        lane = next(iter(self.lanes_of("production")), None)
-        if lane is None:
-            return 1.0
-        return lane.gain if audible(self.lanes, lane) else 0.0
-
-    def _placed(self, rate: int) -> list[tuple[LaneClip, np.ndarray, float]]:
-        """``(clip, its audio at rate, lane gain)`` for every clip on an audible Foley lane."""
-        return [(c, _resample(self.take(c.take_id).take.audio, self.take(c.take_id).take.sample_rate,
-                              rate), lane.gain)
-                for lane in self.lanes_of("foley") if audible(self.lanes, lane) for c in lane.clips]
-
-
-def _resample(audio: np.ndarray, src: int, dst: int) -> np.ndarray:
-    """Linear resampling, good enough for a lane preview mix."""
-    if src == dst or len(audio) == 0:
-        return audio.astype(np.float32, copy=False)
-    n = int(round(len(audio) * dst / src))
-    return np.interp(np.arange(n) * src / dst, np.arange(len(audio)), audio).astype(np.float32)
+        first = int(round(start * rate))
+        last = len(soundtrack) if end is None else int(round(end * rate))
+        return render_mix(self.lane_sounds(), soundtrack, rate, first, max(0, last - first))

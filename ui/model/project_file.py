@@ -1,7 +1,8 @@
 """Project files: versioned JSON plus one WAV per take in a folder beside it.
 
 ``song.foley.json`` holds ``schema_version``, the video, the selection, the takes' provenance and
-the lanes (production, Foley stems with their clips, sync tracks with their hits);
+the lanes (production, its repaired copy, Foley stems with their trimmed and faded clips, sync
+tracks with their hits);
 ``song.foley.json.takes/`` holds ``<take id>.wav`` (32-bit float, lossless), and for a take
 conformed to a sync track also ``<take id>.unconformed.wav``, the audio as generated.
 Older versions are migrated on load; files from a newer Foley Studio are refused rather than
@@ -22,11 +23,11 @@ from foley_studio.errors import ConfigError, MissingFileError, SelectionError
 from foley_studio.requests import Take
 from foley_studio.sync import SyncTrack
 from foley_studio.timeline import Clock
-from ui.model.lanes import Lane
+from ui.model.lanes import FOLEY, Lane
 from ui.model.project import LaneClip, Project, TakeItem, VideoInfo
 from ui.model.selection import Selection
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 SUFFIX = ".foley.json"
 
 
@@ -77,8 +78,9 @@ def to_dict(project: Project, path: Path) -> dict[str, Any]:
     }
 
 
-def from_dict(data: dict[str, Any], path: Path) -> Project:
-    """Rebuild a project from a current-schema document saved at ``path``."""
+def from_dict(data: dict[str, Any], path: Path, takes: list[TakeItem] | None = None) -> Project:
+    """Rebuild a project from a current-schema document saved at ``path`` (``takes`` stands
+    in for the document's takes without reading their audio)."""
     project = Project()
     try:
         if data["video"]:
@@ -89,8 +91,8 @@ def from_dict(data: dict[str, Any], path: Path) -> Project:
         if data["selection"]:
             s = data["selection"]
             project.selection = Selection(s["start"], s["end"], s.get("frame", False))
-        project.takes = [_take_item(t, path) for t in data["takes"]]
-        project.lanes = [_lane(d) for d in data["lanes"]]
+        project.takes = takes if takes is not None else [_take_item(t, path) for t in data["takes"]]
+        project.set_lanes([_lane(d) for d in data["lanes"]])
     except (KeyError, TypeError, ValueError, AttributeError, ConfigError, SelectionError) as exc:
         raise ConfigError(f"{path} is damaged ({exc!r} is missing or wrong); restore it from "
                           "the autosave or a backup.") from exc
@@ -135,21 +137,64 @@ def _v2_to_v3(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {1: _v1_to_v2, 2: _v2_to_v3}
+def _v3_to_v4(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 3 clips had no trims, fades or gain (they read as whole takes at 0 dB), and an
+    inpaint take on a Foley lane replaced the soundtrack under it: such clips become repair
+    clips on a "Production (edited)" lane, as accepting an inpaint take now makes."""
+    project = from_dict({**data, "takes": []}, Path("version-3 project"), takes=_bare_takes(data))
+    repairs = [c for lane in project.lanes_of(FOLEY) for c in lane.clips
+               if project.take(c.take_id).gap is not None]
+    fps = (data.get("video") or {}).get("fps") or 25.0
+    for clip in repairs:
+        try:
+            project.lanes = project.with_repair(clip.take_id, 1.0 / fps)
+        except ConfigError:  # a gap outside its take cannot repair: the clip stays as it was
+            continue
+        lane = project.lane_by_id(project.clip_lane(clip.id))
+        project.lanes[project.lanes.index(lane)] = lane.without_clip(clip.id)
+    data["lanes"] = [_lane_dict(lane) for lane in project.lanes]
+    data["schema_version"] = 4
+    return data
+
+
+def _bare_takes(data: dict[str, Any]) -> list[TakeItem]:
+    """The takes of a document with their timing but no audio (for migrations)."""
+    return [TakeItem(Take(np.zeros(int(round((t["region"][1] - t["region"][0]) * 1000)), np.float32),
+                          1000, t["model"], t["seed"], t["start"], name=t["name"]),
+                     tuple(t["region"]), tuple(t["gap"]) if t.get("gap") else None, t["id"])
+            for t in data.get("takes", [])]
+
+
+MIGRATIONS: dict[int, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
 """schema_version → function that returns the document at the next version."""
 
 
 def _lane_dict(lane: Lane) -> dict[str, Any]:
     out = {"id": lane.id, "kind": lane.kind, "name": lane.name, "mute": lane.mute,
            "solo": lane.solo, "gain_db": lane.gain_db,
-           "clips": [{"id": c.id, "take_id": c.take_id, "start": c.start} for c in lane.clips]}
+           "clips": [_clip_dict(c) for c in lane.clips]}
     if lane.kind == "sync":
         out["sync"] = lane.sync.to_json()
     return out
 
 
+def _clip_dict(clip: LaneClip) -> dict[str, Any]:
+    return {"id": clip.id, "take_id": clip.take_id, "start": clip.start, "offset": clip.offset,
+            "length": clip.length, "fade_in": clip.fade_in, "fade_out": clip.fade_out,
+            "gain_db": clip.gain_db}
+
+
+def _clip(c: dict[str, Any]) -> LaneClip:
+    """A clip; the trims, fades and gain a version-3 clip lacks read as none."""
+    length = c.get("length")
+    return LaneClip(c["take_id"], float(c["start"]), c["id"], float(c.get("offset", 0.0)),
+                    None if length is None else float(length), float(c.get("fade_in", 0.0)),
+                    float(c.get("fade_out", 0.0)), float(c.get("gain_db", 0.0)))
+
+
 def _lane(d: dict[str, Any]) -> Lane:
-    clips = tuple(LaneClip(c["take_id"], float(c["start"]), c["id"]) for c in d.get("clips", []))
+    clips = tuple(_clip(c) for c in d.get("clips", []))
     sync = SyncTrack.from_json(d["sync"]) if d.get("sync") else SyncTrack()
     return Lane(d["kind"], d["name"], d["id"], bool(d.get("mute", False)), bool(d.get("solo", False)),
                 float(d.get("gain_db", 0.0)), clips, sync)
