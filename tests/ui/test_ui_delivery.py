@@ -18,7 +18,8 @@ from helpers_app import Scripted, new_window
 from ui.model.project import LaneClip, Project, TakeItem, VideoInfo
 from ui.model.settings import AppSettings, load_settings
 from ui.qt.qt_preferences import QtPreferences
-from ui.services.send import SendTarget, delivery_spec, lane_takes, media_folder, send_lane
+from ui.services.lane_delivery import project_plan, send_lanes
+from ui.services.send import SendTarget, delivery_spec, media_folder
 
 
 def _steps_take(name: str = "door", start: float = 1.0) -> Take:
@@ -57,10 +58,10 @@ def test_delivery_preferences_become_a_spec() -> None:
 def test_sent_lane_is_delivered_by_the_spec(tmp_path: Path) -> None:
     spec = delivery_spec(AppSettings(delivery_normalise=True, delivery_loudness=-20.0,
                                      ucs_category="DOORWood", ucs_creator="JD"), 25.0, "scene")
-    clips = lane_takes(_lane_project(Project(), start=1.013))
-    report = send_lane(clips, SendTarget("otio"), tmp_path, 25.0, None, CancelToken(), spec)
+    plan = project_plan(_lane_project(Project(), start=1.013), "scene")
+    report = send_lanes(plan, SendTarget("otio"), tmp_path, spec, None, CancelToken())
     (wav,) = tmp_path.glob("*.wav")
-    assert wav.name == f"DOORWood_door_JD_scene_{clips[0][0]}.wav"
+    assert wav.name == f"DOORWood_door_JD_scene_{plan.lanes[0].clips[0].clip_id}.wav"
     assert soundfile.info(wav).samplerate == 48000 and soundfile.info(wav).subtype == "PCM_24"
     bext = read_bwf(wav)["bext"]
     assert bext["loudness_value"] == pytest.approx(-20.0, abs=0.01)
@@ -84,7 +85,7 @@ def test_send_from_an_unsaved_project_asks_where_to_save(qtbot, tmp_path: Path) 
     (wav,) = media.glob("*.wav")
     import opentimelineio as otio
 
-    (track,) = otio.adapters.read_from_file(str(media / "foley_lane.otio")).tracks
+    (track,) = otio.adapters.read_from_file(str(media / "scene.otio")).tracks
     (clip,) = [c for c in track if isinstance(c, otio.schema.Clip)]
     assert otio.url_utils.filepath_from_url(clip.media_reference.target_url) == str(wav)
     assert wav.name.startswith("FOLYMisc_door_NONE_scene_")

@@ -37,7 +37,7 @@ from ui.qt.qt_timeline import QtTimeline
 from ui.qt.qt_transport import Transport
 from ui.qt.threading import MainThread
 from ui.qt.workflows import Workflows
-from ui.services import autosave
+from ui.services import autosave, lane_delivery
 from ui.services.catalog import GeneratorCatalog
 from ui.services.jobs import Job, JobService, JobState
 from ui.services.media import MediaService, Overview
@@ -408,6 +408,8 @@ class MainWindow(QMainWindow):
 
     def _on_project_changed(self, what: str) -> None:
         clock = self.project.clock
+        if what in ("lane", "lanes"):
+            self.send_panel.show_lanes([lane.name for lane in lane_delivery.sendable(self.project)])
         if what in ("video", "timecode"):
             self.storyboard_panel.clock = clock
             self.preview.set_time(self.playhead, clock)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable, Optional, Protocol
 
+from dataclasses import replace
+
 import numpy as np
 
 from foley_studio.errors import ConfigError
@@ -17,7 +19,7 @@ from ui.model import commands
 from ui.model.project import TakeItem
 from ui.qt.errors import guarded_slot
 from ui.qt.qt_transport import Playing
-from ui.services import generation, send
+from ui.services import generation, lane_delivery, send
 from ui.services.generation import Storyboard
 
 
@@ -251,16 +253,18 @@ class Workflows:
     # -- send --------------------------------------------------------------------------------
     @_guarded
     def send(self) -> None:
-        """Send the Foley lane to the chosen DAW, or export it as a timeline file."""
+        """Send the ticked lanes to the chosen DAW, a track per lane, or export them as a
+        timeline file (EDL: one per lane)."""
         target = self.w.send_panel.target()
         s = self.w.settings
         s.send_target, s.send_host, s.send_port = target.kind, target.host, target.port
-        clips = send.lane_takes(self.w.project)
+        plan = lane_delivery.project_plan(self.w.project, "", self.w.send_panel.chosen_lanes())
         folder = self._send_folder()
         spec = self._delivery_spec()
+        plan = replace(plan, name=send.project_name(self.w.project_path))
 
         def run(progress, cancel) -> send.SendReport:
-            return send.send_lane(clips, target, folder, spec.fps, progress, cancel, spec)
+            return lane_delivery.send_lanes(plan, target, folder, spec, progress, cancel)
 
         failed = (lambda exc: self.w.send_panel.show_status(False, str(exc))) if target.is_daw else None
         self.w.submit(f"Send to {target.kind}", run, self.w.send_panel.show_report, failed)

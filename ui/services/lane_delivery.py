@@ -1,0 +1,216 @@
+"""A project's lanes leaving the app: one track per lane in REAPER, Live, OTIO and FCP XML, one
+EDL per lane.
+
+:func:`project_plan` takes a snapshot of the chosen lanes on the GUI thread (each Foley lane
+with clips, and the "Production (edited)" lane of inpaint repairs); the rest runs as a job.
+:func:`deliver_lanes` writes the files into the project's media folder by the delivery spec:
+
+- for a video editor each Foley clip is its whole take, stamped so that the take's first
+  sample sits at its place after the project's start timecode, and the clip's trim becomes
+  its source in-point and duration (fades and clip gain travel as metadata);
+- for a DAW each Foley clip is written as it sounds (trimmed, faded, at its clip gain), since
+  AbletonOSC cannot trim an arrangement clip;
+- the edited production lane is rendered whole: the production audio with each repair
+  crossfaded in (:func:`foley_studio.media.mix.render_repaired`), at its own level, as a new
+  file; the video and its soundtrack are never written to.
+
+Times sent to a DAW are timeline seconds (the picture's first frame at 0 s, where REAPER and
+Live start their arrangements); the files' TimeReference and the editors' record times add the
+project's start timecode. A DAW whose ruler should read the same timecode needs its project
+start set to it (REAPER: Project Settings › Project start time); the send report says so.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Optional, Sequence
+
+from foley_studio.errors import BridgeError, ConfigError
+from foley_studio.progress import CancelToken, ProgressFn, report
+from foley_studio.requests import Take
+from foley_studio.timeline import Clock, snap_to_frame
+from ui.model.lanes import EDITED, FOLEY
+from ui.model.project import Project
+from ui.services.send import DAWS, FILES, SendReport, SendTarget, connect_target
+
+if TYPE_CHECKING:
+    from foley_studio.media.delivery import DeliverySpec
+    from foley_studio.media.mix import ClipSound
+
+
+@dataclass(frozen=True)
+class PlanClip:
+    """One clip of a lane: its take (``start`` moved to the clip's) and how it plays."""
+
+    clip_id: str
+    take: Take
+    sound: "ClipSound"  # take audio with the clip's trim, fades and gain
+    played: float  # seconds it sounds
+
+
+@dataclass(frozen=True)
+class PlanLane:
+    """A lane to deliver: its name (the track's), kind and clips in time order."""
+
+    name: str
+    kind: str
+    clips: tuple[PlanClip, ...]
+
+
+@dataclass(frozen=True)
+class ProjectPlan:
+    """What leaves: the project's name, clock, chosen lanes and the video (its soundtrack is
+    the edited lane's source)."""
+
+    name: str
+    clock: Clock
+    lanes: tuple[PlanLane, ...]
+    video: Optional[str] = None
+    duration: float = 0.0
+
+
+@dataclass(frozen=True)
+class LaneFile:
+    """A delivered file placed on its lane's track: ``start`` timeline seconds (frame-snapped),
+    played from ``offset`` seconds into the file for ``duration`` seconds."""
+
+    lane: str
+    name: str
+    path: Path
+    start: float
+    offset: float
+    duration: float
+    summary: str
+    fade_in: float = 0.0
+    fade_out: float = 0.0
+    gain_db: float = 0.0
+
+
+def sendable(project: Project) -> list:
+    """The lanes that can leave: Foley and edited production lanes holding clips, top to bottom."""
+    return [lane for lane in project.lanes if lane.kind in (FOLEY, EDITED) and lane.clips]
+
+
+def project_plan(project: Project, name: str, lanes: Optional[Sequence[str]] = None) -> ProjectPlan:
+    """A snapshot of the lanes named in ``lanes`` (``None``: every :func:`sendable` lane).
+    Unknown names and lanes without clips are refused, naming the lanes there are."""
+    chosen = sendable(project)
+    if lanes is not None and not lanes and chosen:
+        raise ConfigError("No lane is chosen; tick the lanes to send (each becomes a track).")
+    if lanes is not None:
+        by_name = {lane.name: lane for lane in project.lanes}
+        missing = [n for n in lanes if n not in by_name or by_name[n] not in chosen]
+        if missing:
+            raise ConfigError(f"No lane with clips is called {', '.join(map(repr, missing))}; "
+                              f"the lanes with clips are {', '.join(l.name for l in chosen) or 'none'}.")
+        chosen = [lane for lane in chosen if lane.name in lanes]
+    if not chosen:
+        raise BridgeError("The lanes are empty; accept at least one take onto a lane before sending.")
+    names = [lane.name for lane in chosen]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise ConfigError(f"Two lanes are called {', '.join(map(repr, twice))}; each lane becomes a "
+                          "track named after it, so rename one.")
+    video = project.video
+    return ProjectPlan(name, project.clock, tuple(_plan_lane(project, lane) for lane in chosen),
+                       video.path if video else None, video.duration if video else 0.0)
+
+
+def _plan_lane(project: Project, lane) -> PlanLane:
+    clips = []
+    for clip in sorted(lane.clips, key=lambda c: c.start):
+        take = project.take(clip.take_id).take
+        clips.append(PlanClip(clip.id, replace(take, start=clip.start), project.clip_sound(clip),
+                              clip.played(take.duration)))
+    return PlanLane(lane.name, lane.kind, tuple(clips))
+
+
+def deliver_lanes(plan: ProjectPlan, folder: Path, spec: "DeliverySpec", *, rendered: bool,
+                  cancel: Optional[CancelToken] = None) -> list[LaneFile]:
+    """Write every lane's files into ``folder`` (see the module docstring); ``rendered``: each
+    Foley clip as it sounds (for DAWs), else its whole take with the trim kept apart."""
+    files: list[LaneFile] = []
+    for lane in plan.lanes:
+        if cancel is not None:
+            cancel.raise_if_set()
+        if lane.kind == EDITED:
+            files.append(_deliver_edited(plan, lane, folder, spec))
+        else:
+            files += [_deliver_clip(lane.name, clip, folder, spec, rendered) for clip in lane.clips]
+    return files
+
+
+def _deliver_clip(lane: str, clip: PlanClip, folder: Path, spec: "DeliverySpec",
+                  rendered: bool) -> LaneFile:
+    from foley_studio.media.delivery import deliver_take
+    from foley_studio.media.mix import clip_audio
+
+    take, sound = clip.take, clip.sound
+    if rendered:
+        audio = clip_audio(sound, take.sample_rate)  # (n,) trimmed, faded, gained
+        done = deliver_take(replace(take, audio=audio), spec, folder, user_data=clip.clip_id)
+        return LaneFile(lane, take.name, done.path, done.position, 0.0, done.duration, done.summary())
+    first_sample = replace(take, start=max(0.0, take.start - sound.offset))
+    done = deliver_take(first_sample, spec, folder, user_data=clip.clip_id)
+    played = min(clip.played, done.duration - sound.offset)
+    return LaneFile(lane, take.name, done.path, snap_to_frame(take.start, spec.fps), sound.offset,
+                    played, done.summary(), sound.fade_in, sound.fade_out, _db(sound.gain))
+
+
+def _deliver_edited(plan: ProjectPlan, lane: PlanLane, folder: Path,
+                    spec: "DeliverySpec") -> LaneFile:
+    """The production audio with the lane's repairs, whole, at its own level."""
+    from foley_studio.media import read_audio
+    from foley_studio.media.delivery import deliver_take
+    from foley_studio.media.mix import render_repaired
+
+    if plan.video is None:
+        raise ConfigError(f"{lane.name!r} repairs the video's sound, but the project has no video; "
+                          "open the video again (File › Open Video) before sending this lane.")
+    production = read_audio(plan.video, spec.rate, 0.0, plan.duration)  # (S,) original, read only
+    audio = render_repaired(production, spec.rate, tuple(c.sound for c in lane.clips))  # (S,)
+    take = Take(audio, spec.rate, "production", 0, 0.0, mode="repair", name=lane.name,
+                prompt=f"{Path(plan.video).name} with {len(lane.clips)} inpainted repair(s)")
+    as_is = replace(spec, loudness=None, true_peak=None, limit=False)  # its level is the picture's
+    done = deliver_take(take, as_is, folder, user_data="edited")
+    return LaneFile(lane.name, lane.name, done.path, 0.0, 0.0, done.duration, done.summary())
+
+
+def _db(gain: float) -> float:
+    return 20.0 * math.log10(gain) if gain > 0 else -math.inf
+
+
+def export_lane_files(files: Sequence[LaneFile], plan: ProjectPlan, fmt: str,
+                      folder: Path) -> list[Path]:
+    """The delivered files as an OTIO or FCP XML timeline with a track per lane, or one EDL per
+    lane, in ``folder``; record times count from the project's start timecode."""
+    from bridge import PlacedTake, export_lanes
+
+    placed = [PlacedTake(f.path, f.start, f.duration, f.name, f.lane, f.offset, f.fade_in,
+                         f.fade_out, f.gain_db) for f in files]
+    stem = plan.name or "foley"
+    return export_lanes(placed, folder / f"{stem}.{fmt}", fps=plan.clock.fps, name=stem, fmt=fmt,
+                        start_timecode=plan.clock.start)
+
+
+def send_lanes(plan: ProjectPlan, target: SendTarget, folder: Path, spec: "DeliverySpec",
+               progress: Optional[ProgressFn], cancel: CancelToken) -> SendReport:
+    """Deliver the plan's lanes into ``folder`` and place every file on its lane's track in the
+    DAW, or write the editor's timeline file(s)."""
+    files = deliver_lanes(plan, folder, spec, rendered=target.is_daw, cancel=cancel)
+    lines = [f.summary for f in files]
+    if not target.is_daw:
+        paths = export_lane_files(files, plan, target.kind, folder)
+        return SendReport(FILES[target.kind], True, (*lines, *(f"wrote {p}" for p in paths)), paths[0])
+    with connect_target(target) as link:
+        for done, f in enumerate(files):
+            cancel.raise_if_set()
+            result = link.place(f.path, f.start, f.lane, f.name)
+            lines.append(f"{result.name} → track {result.track} at {f.start:.3f} s")
+            report(progress, done + 1, len(files))
+    if plan.clock.start is not None:
+        lines.append(f"Positions count from the picture's first frame ({plan.clock.start}); set the "
+                     f"{DAWS[target.kind]} project's start time to {plan.clock.start} for its ruler "
+                     "to show the same timecode.")
+    return SendReport(DAWS[target.kind], True, tuple(lines))
