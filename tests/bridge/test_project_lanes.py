@@ -5,8 +5,10 @@ stand-ins that answer late and twice, as one track per lane with every clip in i
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +25,7 @@ from foley_studio.requests import Take
 from foley_studio.timeline import Clock
 from ui.model.lanes import Lane
 from ui.model.project import LaneClip, Project, TakeItem, VideoInfo
+from ui.model.project_file import save_project
 from ui.services.lane_delivery import project_plan, send_lanes
 from ui.services.send import SendTarget
 
@@ -31,6 +34,7 @@ START = "01:00:00;00"
 FIRST = 107892  # frames from midnight to 01:00:00;00
 FOLEY = ("Feet", "Props", "Cloth")
 EDITED = "Production (edited)"
+REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg not installed")
 
 
@@ -194,3 +198,46 @@ def test_reaper_gets_a_named_track_per_lane_despite_late_runs(
         assert [round(p * NTSC) + FIRST for p in sorted(items[lane])] == [f for f, _ in clips]
     triggers = [a for a, _ in reaper_double.received if a.startswith("/action/")]
     assert len(triggers) > len(state["item"])  # answers came late, so jobs were triggered again
+
+
+def _cli(*argv: str, cwd: Path) -> subprocess.CompletedProcess:
+    """The real command line, reporting which heavy modules it loaded."""
+    code = ("import sys; from foley_studio.cli import main; status = main(sys.argv[1:]); "
+            "print(sorted(m for m in ('torch', 'PyQt6') if m in sys.modules)); sys.exit(status)")
+    return subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, cwd=cwd,
+                          env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin", "OMP_NUM_THREADS": "1"},
+                          timeout=300)
+
+
+def test_cli_sends_a_saved_projects_lanes(video: Path, tmp_path: Path, live: LiveDouble) -> None:
+    project_file = save_project(session(video), tmp_path / "scene.foley.json")
+    done = _cli("send", "--project", str(project_file), "--to", "edl", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    media = tmp_path / "scene Media"
+    assert sorted(p.name for p in media.glob("*.edl")) == sorted(f"scene-{n}.edl" for n in (EDITED, *FOLEY))
+    assert done.stdout.splitlines()[-1] == "[]"  # neither torch nor Qt on this path
+    preset = tmp_path / "live.json"
+    preset.write_text(json.dumps({"kind": "ableton", "port": live.port, "reply_port": live.reply_port}))
+    done = _cli("send", "--project", str(project_file), "--to", "ableton", "--preset", str(preset),
+                "--lanes", "Props, Feet", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert [t["name"] for t in live.tracks] == ["Dialog", "Keys", "Feet", "Props"]
+    assert "Ableton Live: props 3 → track Props at 1.201 s" in done.stdout
+
+
+def test_cli_exports_a_stem_per_lane(video: Path, tmp_path: Path) -> None:
+    project_file = save_project(session(video), tmp_path / "scene.foley.json")
+    done = _cli("export", "--project", str(project_file), "--out", str(tmp_path / "stems"),
+                "--lanes", "Cloth,Production (edited)", "--loudness", "-30", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    stems = sorted((tmp_path / "stems").glob("*.wav"))
+    assert [p.name for p in stems] == ["FOLYMisc_Cloth_NONE_scene_stem.wav",
+                                       "FOLYMisc_Production (edited)_NONE_scene_edited.wav"]
+    for stem in stems:
+        info = soundfile.info(stem)
+        assert (info.samplerate, info.subtype, info.duration) == (48000, "PCM_24", 6.0)
+        assert read_bwf(stem)["bext"]["time_reference"] == round(FIRST / NTSC * 48000)
+    bad = _cli("export", "--project", str(project_file), "--out", str(tmp_path), "--fps", "25",
+               cwd=tmp_path)
+    assert bad.returncode == 2 and "--project delivers the project's lanes" in bad.stderr
+    assert "Traceback" not in bad.stderr

@@ -117,6 +117,29 @@ def project_plan(project: Project, name: str, lanes: Optional[Sequence[str]] = N
                        video.path if video else None, video.duration if video else 0.0)
 
 
+def lane_names(text: Optional[str]) -> Optional[list[str]]:
+    """Lane names from a comma-separated list (``None`` or empty: every lane)."""
+    names = [n.strip() for n in (text or "").split(",") if n.strip()]
+    return names or None
+
+
+def load_plan(path: Path, lanes: Optional[Sequence[str]] = None,
+              spec: Optional["DeliverySpec"] = None) -> tuple[ProjectPlan, "DeliverySpec"]:
+    """The plan of a saved project's ``lanes`` and the delivery spec at its clock: ``spec``
+    with the project's frame rate and start timecode (default 48 kHz/24-bit mono, -1 dBTP)."""
+    from foley_studio.media.delivery import DeliverySpec
+    from ui.model.project_file import load_project
+    from ui.services.send import project_name
+
+    project = load_project(path)
+    plan = project_plan(project, project_name(Path(path)), lanes)
+    clock = plan.clock
+    spec = replace(spec or DeliverySpec(), fps=clock.fps, start_timecode=clock.label(0.0))
+    if spec.source_id == "NONE" and plan.name:
+        spec = replace(spec, source_id=plan.name)
+    return plan, spec
+
+
 def _plan_lane(project: Project, lane) -> PlanLane:
     clips = []
     for clip in sorted(lane.clips, key=lambda c: c.start):
@@ -177,6 +200,29 @@ def _deliver_edited(plan: ProjectPlan, lane: PlanLane, folder: Path,
     return LaneFile(lane.name, lane.name, done.path, 0.0, 0.0, done.duration, done.summary())
 
 
+def deliver_stems(plan: ProjectPlan, folder: Path, spec: "DeliverySpec",
+                  cancel: Optional[CancelToken] = None) -> list[LaneFile]:
+    """Each lane as one WAV from the picture's first frame to its end (or the lane's last
+    clip): a Foley lane's clips as they sound, the edited lane as the repaired production."""
+    from foley_studio.media.delivery import deliver_take
+    from foley_studio.media.mix import render_added
+
+    files = []
+    for lane in plan.lanes:
+        if cancel is not None:
+            cancel.raise_if_set()
+        if lane.kind == EDITED:
+            files.append(_deliver_edited(plan, lane, folder, spec))
+            continue
+        end = max([plan.duration] + [c.sound.start + c.played for c in lane.clips])
+        audio = render_added(tuple(c.sound for c in lane.clips), spec.rate, 0, round(end * spec.rate))
+        stem = Take(audio, spec.rate, "stem", 0, 0.0, mode="stem", name=lane.name,
+                    prompt=f"lane {lane.name}: {len(lane.clips)} clip(s)")
+        done = deliver_take(stem, spec, folder, user_data="stem")
+        files.append(LaneFile(lane.name, lane.name, done.path, 0.0, 0.0, done.duration, done.summary()))
+    return files
+
+
 def _db(gain: float) -> float:
     return 20.0 * math.log10(gain) if gain > 0 else -math.inf
 
@@ -204,6 +250,9 @@ def send_lanes(plan: ProjectPlan, target: SendTarget, folder: Path, spec: "Deliv
         paths = export_lane_files(files, plan, target.kind, folder)
         return SendReport(FILES[target.kind], True, (*lines, *(f"wrote {p}" for p in paths)), paths[0])
     with connect_target(target) as link:
+        if link.target.kind != target.kind:
+            raise ConfigError(f"The preset {target.preset} is for {link.target.kind}, not "
+                              f"{target.kind}; pick a matching preset or destination.")
         for done, f in enumerate(files):
             cancel.raise_if_set()
             result = link.place(f.path, f.start, f.lane, f.name)

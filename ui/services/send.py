@@ -24,14 +24,16 @@ FILES = {"otio": "OpenTimelineIO (.otio)", "xml": "Final Cut Pro 7 XML (.xml)", 
 
 @dataclass(frozen=True)
 class SendTarget:
-    """Where to send: a DAW over OSC (``host``/``port``) or a timeline file format."""
+    """Where to send: a DAW over OSC (``host``/``port``; ``None``: the preset's) or a timeline
+    file format. ``preset`` names a target preset file (``None``: the shipped one of ``kind``)."""
 
     kind: str
-    host: str = "127.0.0.1"
-    port: int = 8000
+    host: Optional[str] = "127.0.0.1"
+    port: Optional[int] = 8000
     reply_port: Optional[int] = None  # None: the preset's (REAPER any free port, Live 11001)
     spool: Optional[str] = None  # REAPER's spool folder; None: the preset's
     reply_timeout: Optional[float] = None
+    preset: Optional[str] = None
 
     @property
     def is_daw(self) -> bool:
@@ -113,4 +115,4 @@ def connect_target(target: SendTarget) -> Any:
     overrides = {"host": target.host, "port": target.port, "reply_port": target.reply_port,
                  "spool": target.spool,
                  "reply_timeout": target.reply_timeout}
-    return connect(target.kind, **overrides)  # None values keep the preset's
+    return connect(target.preset or target.kind, **overrides)  # None values keep the preset's
