@@ -135,3 +135,37 @@ def test_preferences_show_every_section_with_choices_as_values(qtbot) -> None:
     result = dialog.result_settings()
     assert result.delivery_channels == 2 and result.ucs_category == "VEHCar"
     assert result.delivery_rate == 48000 and isinstance(result.delivery_rate, int)
+
+
+@pytest.mark.qt
+def test_send_panel_sends_the_ticked_lanes_each_to_its_track(qtbot, tmp_path: Path) -> None:
+    from PyQt6.QtTest import QTest
+
+    from ui.model.lanes import Lane
+
+    w = new_window(qtbot, Scripted(path=str(tmp_path / "scene.foley.json")))
+    _lane_project(w.project)
+    w.project.insert_lane(len(w.project.lanes), Lane("foley", "Props"))
+    item = TakeItem(_steps_take("cup", 3.0), (3.0, 5.0))
+    w.project.insert_takes(0, [item])
+    w.project.add_clip(LaneClip(item.id, 3.0), w.project.lanes_of("foley")[1].id)
+    lanes = w.send_panel.lanes
+    assert [lanes.item(k).text() for k in range(lanes.count())] == ["Foley", "Props"]
+    assert w.send_panel.chosen_lanes() == ["Foley", "Props"]  # new lanes come ticked
+    lanes.setFocus()
+    lanes.setCurrentRow(0)
+    QTest.keyClick(lanes, Qt.Key.Key_Space)  # untick Foley
+    assert w.send_panel.chosen_lanes() == ["Props"]
+    w.send_panel.set_kind("otio")
+    assert w.send_panel.send.text() == "Export lanes…"
+    qtbot.mouseClick(w.send_panel.send, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "wrote" in w.send_panel.log.toPlainText(), timeout=20000)
+    import opentimelineio as otio
+
+    timeline = otio.adapters.read_from_file(str(tmp_path / "scene Media" / "scene.otio"))
+    assert [t.name for t in timeline.tracks] == ["Props"]
+    (clip,) = timeline.tracks[0].find_clips()
+    assert clip.name == "cup" and clip.range_in_parent().start_time.to_seconds() == pytest.approx(3.0)
+    w.project.insert_lane(len(w.project.lanes), Lane("foley", "Cloth"))  # no clips: not listed
+    assert w.send_panel.chosen_lanes() == ["Props"]
+    w.shutdown()
