@@ -53,3 +53,27 @@ def test_a_video_without_timecode_has_none(clip_mp4: Path, sound_m4a: Path) -> N
 def test_cli_probe_shows_the_start_timecode(pal: Path, capsys: pytest.CaptureFixture) -> None:
     assert main(["probe", str(pal)]) == 0
     assert "start timecode   01:00:00:00" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("which, rate, first_frame", [("ntsc_df", 30000 / 1001, 107892), ("pal", 25.0, 90000)])
+def test_a_delivered_take_is_stamped_after_the_videos_timecode(request, tmp_path: Path, which: str,
+                                                               rate: float, first_frame: int) -> None:
+    """From the video's timecode track to the delivered file, read back by independent tools."""
+    from test_media_delivery import ebur128, ffprobe_stream, steps, take_of
+
+    from foley_studio.media import read_bwf
+    from foley_studio.media.delivery import DeliverySpec, deliver_take
+    from foley_studio.timeline import Clock
+
+    video = request.getfixturevalue(which)
+    clock = Clock(probe(video)["fps"], start_timecode(video))
+    spec = DeliverySpec(rate=48000, depth="24", loudness=-23.0, fps=clock.fps,
+                        start_timecode=clock.start)
+    done = deliver_take(take_of(steps(), start=2.0123), spec, tmp_path)
+    stream = ffprobe_stream(done.path)
+    assert (stream["sample_rate"], stream["bits_per_sample"], stream["codec_name"]) == ("48000", 24, "pcm_s24le")
+    assert not done.peak_limited and abs(ebur128(done.path)[0] - -23.0) <= 0.5
+    frame = round(2.0123 * rate)  # the take snaps to its nearest frame
+    bwf = read_bwf(done.path)
+    assert bwf["bext"]["time_reference"] == round((first_frame + frame) / rate * 48000)
+    assert f"<TIMECODE_FLAG>{'DF' if ';' in clock.start else 'NDF'}</TIMECODE_FLAG>" in bwf["ixml"]

@@ -6,8 +6,9 @@ with clips, and the "Production (edited)" lane of inpaint repairs); the rest run
 :func:`deliver_lanes` writes the files into the project's media folder by the delivery spec:
 
 - for a video editor each Foley clip is its whole take, stamped so that the take's first
-  sample sits at its place after the project's start timecode, and the clip's trim becomes
-  its source in-point and duration (fades and clip gain travel as metadata);
+  sample sits at its place after the project's start timecode (at the first frame when the
+  trim reaches back before it), and the clip's trim becomes its source in-point and duration
+  (fades and clip gain travel as metadata);
 - for a DAW each Foley clip is written as it sounds (trimmed, faded, at its clip gain), since
   AbletonOSC cannot trim an arrangement clip;
 - the edited production lane is rendered whole: the production audio with each repair
