@@ -68,6 +68,8 @@ def export_timeline(takes: Sequence[PlacedTake], out: os.PathLike | str, *, fps:
     if fmt == "xml":
         for track in timeline.tracks:  # the adapter writes a track's name from its own metadata
             track.metadata["fcp_xml"] = {"name": track.name}
+        if ";" in Clock(fps, start_timecode).label(0.0):  # else it writes 00:59:56:12 NDF
+            timeline.metadata["fcp_xml"] = {"timecode": {"displayformat": "DF"}}
     try:
         text = _edl(timeline, fps) if fmt == "edl" else _write(timeline, FORMATS[fmt][0])
     except BridgeError:
@@ -146,7 +148,8 @@ def _write(timeline, adapter: str) -> str:
 
 
 def _edl(timeline, fps: float) -> str:
-    """CMX3600 for one audio track ("A" events); the adapter's entry point insists on video."""
+    """CMX3600 for one audio track ("A" events); the adapter's entry point insists on video.
+    The frame-code mode line the adapter leaves out follows the title, as readers expect."""
     from otio_cmx3600_adapter.cmx_3600 import EDLWriter
 
     if len(timeline.tracks) != 1:
@@ -154,7 +157,9 @@ def _edl(timeline, fps: float) -> str:
         raise BridgeError(f"An EDL holds one track, these takes use {len(timeline.tracks)} ({names}); "
                           "export one EDL per track, or use otio or xml.")
     writer = EDLWriter(tracks=timeline.tracks, rate=fps, style="avid")
-    return writer.get_content_for_track_at_index(0, title=timeline.name)
+    title, rest = writer.get_content_for_track_at_index(0, title=timeline.name).split("\n", 1)
+    drop = any(";" in line for line in rest.splitlines() if line[:3].isdigit())
+    return f"{title}\nFCM: {'DROP FRAME' if drop else 'NON-DROP FRAME'}\n{rest.lstrip(chr(10))}"
 
 
 def build_timeline(takes: Sequence[PlacedTake], *, fps: float, name: str, frames: bool,

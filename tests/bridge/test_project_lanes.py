@@ -117,6 +117,9 @@ def test_a_track_per_lane_in_otio_and_fcp_xml(video: Path, tmp_path: Path, fmt: 
     assert result.path == tmp_path / f"scene.{fmt}"
     got = read_back(result.path)
     assert got == expected(project) and list(got) == [EDITED, *FOLEY]  # named tracks, lane order
+    if fmt == "xml":  # the sequence starts at 01:00:00;00, labelled drop-frame as the picture
+        text = " ".join(result.path.read_text().split())
+        assert "<string>01:00:00;00</string> <frame>107892</frame> <displayformat>DF" in text
     assert hashlib.sha256(video.read_bytes()).hexdigest() == before  # the original is untouched
 
 
@@ -128,7 +131,9 @@ def test_one_edl_per_lane_with_record_times_after_the_start(video: Path, tmp_pat
     for lane, clips in expected(project).items():
         edl = tmp_path / f"scene-{lane}.edl"
         assert f"wrote {edl}" in result.lines
-        events = [line.split() for line in edl.read_text().splitlines() if line[:3].isdigit()]
+        text = edl.read_text()
+        assert text.splitlines()[1] == "FCM: DROP FRAME"
+        events = [line.split() for line in text.splitlines() if line[:3].isdigit()]
         assert [e[6] for e in events] == [clock.label((frame - FIRST) / NTSC) for frame, _ in clips]
         assert [clock.seconds(e[6]) for e in events] == pytest.approx(
             [(frame - FIRST) / NTSC for frame, _ in clips])
