@@ -73,17 +73,34 @@ def envelope(length: int, fade_in: int, fade_out: int) -> np.ndarray:
     return env
 
 
-def clip_span(clip: ClipSound, rate: int) -> tuple[int, np.ndarray, np.ndarray]:
-    """``(first mix sample, samples (n,) with clip gain, fade position (n,))`` of a clip."""
-    audio = to_rate(clip.audio, clip.rate, rate)  # (S,)
-    offset = int(round(clip.offset * rate))
-    played = len(audio) / rate - clip.offset
+def placement(clip: ClipSound, rate: int) -> tuple[int, int]:
+    """``(first mix sample, samples played)`` of a clip at ``rate``, before any resampling."""
+    played = len(clip.audio) / clip.rate - clip.offset
     if clip.length is not None:
         played = min(played, clip.length)
-    n = max(0, int(round(played * rate)))
+    return int(round(clip.start * rate)), max(0, int(round(played * rate)))
+
+
+def clip_span(clip: ClipSound, rate: int) -> tuple[int, np.ndarray, np.ndarray]:
+    """``(first mix sample, samples (n,) with clip gain, fade position (n,))`` of a clip."""
+    at, n = placement(clip, rate)
+    audio = to_rate(clip.audio, clip.rate, rate)  # (S,)
+    offset = int(round(clip.offset * rate))
     samples = audio[offset:offset + n] * np.float32(clip.gain)
     env = envelope(len(samples), int(round(clip.fade_in * rate)), int(round(clip.fade_out * rate)))
-    return int(round(clip.start * rate)), samples, env
+    return at, samples, env
+
+
+def _spans(clips: tuple[ClipSound, ...], rate: int, first: int, count: int):
+    """``(samples, fade position, clip slice, window slice)`` of each clip that meets the
+    window (clips outside it are never resampled)."""
+    for clip in clips:
+        if _overlap(*placement(clip, rate), first, count) is None:
+            continue
+        at, samples, env = clip_span(clip, rate)
+        cut = _overlap(at, len(samples), first, count)
+        if cut is not None:
+            yield samples, env, cut[0], cut[1]
 
 
 def clip_audio(clip: ClipSound, rate: int) -> np.ndarray:
@@ -111,11 +128,8 @@ def _overlap(at: int, n: int, first: int, count: int) -> Optional[tuple[slice, s
 def render_added(clips: tuple[ClipSound, ...], rate: int, first: int, count: int) -> np.ndarray:
     """Clips summed with their linear fades: ``(count,)`` float32 of window ``first``."""
     out = np.zeros(count, dtype=np.float32)
-    for clip in clips:
-        at, samples, env = clip_span(clip, rate)
-        cut = _overlap(at, len(samples), first, count)
-        if cut is not None:
-            out[cut[1]] += (samples * env)[cut[0]].astype(np.float32)
+    for samples, env, mine, theirs in _spans(clips, rate, first, count):
+        out[theirs] += (samples[mine] * env[mine]).astype(np.float32)
     return out
 
 
@@ -124,14 +138,11 @@ def render_repaired(production: np.ndarray, rate: int, clips: tuple[ClipSound, .
     """The production audio ``(S,)`` with each clip replacing its span, equal-power crossfaded
     over the clip's fades: ``(count,)`` float32 (``count`` defaults to the whole production)."""
     count = len(production) - first if count is None else count
-    out = window(production, first, count).astype(np.float64)
-    for clip in clips:
-        at, samples, env = clip_span(clip, rate)
-        cut = _overlap(at, len(samples), first, count)
-        if cut is not None:
-            theta = np.pi / 2 * env[cut[0]]
-            out[cut[1]] = out[cut[1]] * np.cos(theta) + samples[cut[0]] * np.sin(theta)
-    return out.astype(np.float32)
+    out = window(production, first, count)  # (count,)
+    for samples, env, mine, theirs in _spans(clips, rate, first, count):
+        theta = np.pi / 2 * env[mine]  # (n,) float64: the seam is blended in double
+        out[theirs] = out[theirs] * np.cos(theta) + samples[mine] * np.sin(theta)
+    return out
 
 
 def render_mix(lanes: list[LaneSound], production: np.ndarray, rate: int, first: int = 0,

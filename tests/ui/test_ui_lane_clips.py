@@ -82,6 +82,10 @@ def test_repairing_makes_the_edited_lane_mutes_the_original_and_undoes_in_one_st
     assert p.production_lane().mute and len(p.edited_lane().clips) == 1
     history.push(commands.RepairProduction(p, other.id, 0.04))
     assert len(p.lanes_of(EDITED)) == 1 and len(p.edited_lane().clips) == 2
+    history.push(commands.RemoveLane(p, p.edited_lane().id))
+    assert p.edited_lane() is None and not p.production_lane().mute  # the original sounds again
+    history.undo()
+    assert p.production_lane().mute and len(p.edited_lane().clips) == 2
     history.undo()
     history.undo()
     assert p.lanes == before
@@ -158,3 +162,15 @@ def test_a_version_3_inpaint_clip_on_a_foley_lane_becomes_a_repair(tmp_path: Pat
     (repair,) = loaded.edited_lane().clips
     expected = repair_clip(patch.id, 1.0, 1.0, (1.5, 1.7), 1 / 25)
     assert (repair.take_id, repair.start, repair.length) == (patch.id, expected.start, expected.length)
+
+
+def test_a_damaged_version_3_document_is_named_not_a_crash(tmp_path: Path) -> None:
+    p = Project()
+    p.insert_takes(0, [_take(0.1, 0.0)])
+    path = save_project(p, tmp_path / "old.foley.json")
+    doc = json.loads(path.read_text())
+    doc["schema_version"] = 3
+    del doc["takes"][0]["region"]
+    path.write_text(json.dumps(doc))
+    with pytest.raises(ConfigError, match="is damaged.*version 3"):
+        load_project(path)

@@ -5,7 +5,7 @@ from dataclasses import replace
 
 from foley_studio.errors import ConfigError
 from ui.model.history import Command
-from ui.model.lanes import FOLEY, Lane, removable
+from ui.model.lanes import EDITED, FOLEY, PRODUCTION, Lane, removable
 from ui.model.project import LaneClip, Project, TakeItem
 
 
@@ -190,23 +190,20 @@ class AddLane(Command):
         self.project.remove_lane(self.lane.id)
 
 
-class RemoveLane(Command):
-    """Remove a lane and what it holds (takes stay in the takes list)."""
+class RemoveLane(EditLanes):
+    """Remove a lane and what it holds (takes stay in the takes list); removing the edited
+    production lane unmutes the original in the same step, so the production is heard again."""
 
     def __init__(self, project: Project, lane_id: str) -> None:
         lane = project.lane_by_id(lane_id)
         if not removable(project.lanes, lane):
             raise ConfigError(f"{lane.name} cannot be removed: the project needs its production "
                               "audio and one sync lane. Mute it, or clear its hits, instead.")
-        self.project, self.lane_id = project, lane_id
-        self.text = f"Remove lane {lane.name}"
-        self._removed: tuple[int, Lane] | None = None
-
-    def do(self) -> None:
-        self._removed = self.project.remove_lane(self.lane_id)
-
-    def undo(self) -> None:
-        self.project.insert_lane(*self._removed)
+        lanes = [other for other in project.lanes if other.id != lane_id]
+        if lane.kind == EDITED:
+            lanes = [other.with_changes(mute=False) if other.kind == PRODUCTION else other
+                     for other in lanes]
+        super().__init__(project, lanes, f"Remove lane {lane.name}")
 
 
 class SetStartTimecode(Command):

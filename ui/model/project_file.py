@@ -107,9 +107,13 @@ def migrate(data: dict[str, Any], path: Path) -> dict[str, Any]:
     if version > SCHEMA_VERSION:
         raise ConfigError(f"{path} was saved by a newer Foley Studio (project version {version}; "
                           f"this one reads up to {SCHEMA_VERSION}). Update Foley Studio to open it.")
-    while version < SCHEMA_VERSION:
-        data = MIGRATIONS[version](dict(data))
-        version = data["schema_version"]
+    try:
+        while version < SCHEMA_VERSION:
+            data = MIGRATIONS[version](dict(data))
+            version = data["schema_version"]
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ConfigError(f"{path} is damaged ({exc!r} is missing or wrong in its version "
+                          f"{version} document); restore it from the autosave or a backup.") from exc
     return data
 
 

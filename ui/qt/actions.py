@@ -12,6 +12,7 @@ from PyQt6.QtGui import QAction, QKeySequence
 
 from ui.qt.dialogs import PROJECT_FILTER, VIDEO_FILTER
 from ui.qt.qt_preferences import QtPreferences
+from ui.qt.qt_lanes import build_lane_menu
 from ui.qt.qt_sync import build_sync_menu
 
 
@@ -21,6 +22,7 @@ class MenuHost(Protocol):
     settings: Any
     history: Any
     flows: Any
+    lanes: Any
     dialogs: Any
     timeline: Any
     takes_panel: Any
@@ -63,7 +65,7 @@ class WindowActions:
     def __init__(self, window: MenuHost) -> None:
         self.w = window
         self.recent_menu = None
-        self.undo = self.redo = self.play = None
+        self.undo = self.redo = self.play = self.play_mix = None
 
     def add(self, menu, text: str, slot: Callable[[], object], shortcut: Optional[str] = None) -> QAction:
         """A menu entry that calls ``slot`` (with an optional key shortcut)."""
@@ -107,6 +109,7 @@ def build_menus(w: MenuHost) -> WindowActions:
     a.add(mark, "Set Out Point", w.mark_out, "O")
     a.add(mark, "Clear Selection", w.clear_selection, "Esc")
     build_sync_menu(a, bar)
+    build_lane_menu(a, bar)
     transport = bar.addMenu("&Transport")
     a.play = a.add(transport, "Play", w.flows.toggle_play, "Space")
     a.add(transport, "Go to Start", lambda: w.seek(0.0), "Home")
@@ -133,6 +136,7 @@ def _file_menu(a: WindowActions, menu) -> None:
     menu.addSeparator()
     a.add(menu, "Project Start Timecode…", w.flows.start_timecode)
     a.add(menu, "Export Storyboard…", w.flows.export_storyboard)
+    a.add(menu, "Export Repaired Production…", lambda: w.lanes.export_repaired(), "Ctrl+Shift+E")
     menu.addSeparator()
     a.add(menu, "Quit", w.close, "Ctrl+Q")
 

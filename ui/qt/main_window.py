@@ -28,6 +28,7 @@ from ui.qt.dialogs import PROJECT_FILTER, Dialogs
 from ui.qt.document import DocumentGuard
 from ui.qt.errors import ErrorReporter
 from ui.qt.qt_generate_panel import QtGeneratePanel
+from ui.qt.qt_lanes import LaneEditor
 from ui.qt.qt_preview import QtPreview
 from ui.qt.qt_send_panel import QtSendPanel
 from ui.qt.qt_storyboard_panel import QtStoryboardPanel
@@ -41,6 +42,7 @@ from ui.services import autosave, lane_delivery
 from ui.services.catalog import GeneratorCatalog
 from ui.services.jobs import Job, JobService, JobState
 from ui.services.media import MediaService, Overview
+from ui.services.mixing import MixPlayer
 from ui.services.playback import PlaybackEngine
 
 
@@ -67,6 +69,8 @@ class MainWindow(QMainWindow):
         self._build_widgets()
         self.flows = Workflows(self)
         self.sync = SyncEditor(self)
+        self.lanes = LaneEditor(self)
+        self.mix_player = MixPlayer(self.project, self.transport.engine)
         self.actions = build_menus(self)
         self._build_transport_bar()
         self._connect()

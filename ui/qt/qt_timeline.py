@@ -4,7 +4,11 @@ Foley stems, sync hits).
 Click to put the playhead on a frame and select it; drag to select a region; both snap to frame
 boundaries. On a sync lane a double-click adds a hit, a hit drags from frame to frame, and
 Delete or Backspace removes the selected hit. The M and S boxes in an audio lane's header mute
-and solo it. The wheel scrolls, Ctrl+wheel (or +/-) zooms around the mouse. Zoomed in past the
+and solo it; a click elsewhere in a header picks the lane accepted takes go to, Shift+wheel
+there sets its gain. A clip drags in time (and onto another Foley lane), its side edges trim
+it and its top corners set its fades, all on frame boundaries; Shift+wheel over a clip sets
+its gain; a right-click asks for a lane's or a clip's menu (:attr:`QtTimeline.menu_requested`).
+The wheel scrolls, Ctrl+wheel (or +/-) zooms around the mouse. Zoomed in past the
 overview's thumbnails, the timeline asks (:attr:`QtTimeline.thumbnails_wanted`) for the exact
 frames its boxes show. The widget draws the project and the clip overview; it changes the
 project only through :meth:`Project.set_selection` and reports seeks and edits through its
@@ -12,17 +16,18 @@ signals, which the window turns into undoable commands.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Optional
 
 import numpy as np
 from PyQt6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, pyqtSignal
-from PyQt6.QtGui import (QColor, QFont, QImage, QKeyEvent, QMouseEvent, QPainter, QPaintEvent,
-                         QPen, QPolygonF, QWheelEvent)
+from PyQt6.QtGui import (QColor, QContextMenuEvent, QFont, QImage, QKeyEvent, QMouseEvent,
+                         QPainter, QPaintEvent, QPen, QPolygonF, QWheelEvent)
 from PyQt6.QtWidgets import QScrollBar, QSizePolicy, QVBoxLayout, QWidget
 
 from foley_studio.sync import SILENCE_DB
 from foley_studio.timeline import frame_start, snap_to_frame
-from ui.model.lanes import Lane, audible, hit_near
+from ui.model.lanes import CLIP_KINDS, EDITED, FOLEY, Lane, LaneClip, audible, hit_near
 from ui.model.project import Project
 from ui.model.selection import Selection
 from ui.qt import theme
@@ -31,11 +36,18 @@ from ui.services.media import PEAK_RATE, Overview, waveform_peaks
 HEADER_W = 118
 RULER_H = 28
 PICTURE_H = 58
-HEIGHTS = {"production": 70, "foley": 70, "sync": 44}
+HEIGHTS = {"production": 70, "edited": 70, "foley": 70, "sync": 44}
 """Each lane kind's height before spare room is shared out (audio lanes take the spare)."""
-COLOURS = {"production": theme.SOURCE_WAVE, "foley": theme.FOLEY, "sync": theme.SYNC}
+COLOURS = {"production": theme.SOURCE_WAVE, "edited": theme.INPAINT, "foley": theme.FOLEY,
+           "sync": theme.SYNC}
 TICK_STEPS = (1 / 25, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600)
 DRAG_PIXELS = 4
+EDGE_PIXELS = 6
+"""How near a clip's side edge a press trims it."""
+FADE_BAND = 12
+"""The band at a clip's top where a press near a corner (or fade end) drags the fade."""
+GAIN_STEP_DB = 1.0
+"""What one Shift+wheel notch adds to a clip's or lane's gain."""
 HIT_PIXELS = 6
 """How near a hit's marker a click must land to grab it."""
 DELETE_KEYS = (Qt.Key.Key_Delete, Qt.Key.Key_Backspace)
@@ -65,7 +77,7 @@ class _Canvas(QWidget):
         self._press: Optional[float] = None
         self._press_x = 0.0
         self._dragging = False
-        self._clip_drag: Optional[tuple[str, float]] = None  # (clip id, its start at the press)
+        self._clip_drag: Optional[tuple[LaneClip, str]] = None  # (clip at the press, grip)
         self._hit_drag: Optional[float] = None  # the dragged hit's time at the press
         self._gestures = 0
 
@@ -120,7 +132,8 @@ class _Canvas(QWidget):
         self._paint_selection(p, self.rect().height())
         self._paint_thumbnails(p)
         self._paint_selection(p, self.lane_rect(0).bottom())  # tint the selected pictures too
-        painters = {"production": self._paint_source, "foley": self._paint_foley, "sync": self._paint_sync}
+        painters = {"production": self._paint_source, "edited": self._paint_edited,
+                    "foley": self._paint_clips, "sync": self._paint_sync}
         for index, lane in enumerate(self.lanes(), start=1):
             painters[lane.kind](p, self.lane_rect(index), lane)
         self._paint_selection_edges(p)
@@ -159,6 +172,8 @@ class _Canvas(QWidget):
         rows = [("Picture", theme.TEXT, None)] + [(lane.name, COLOURS[lane.kind], lane) for lane in self.lanes()]
         for i, (name, colour, lane) in enumerate(rows):
             r = self.lane_rect(i)
+            if lane is not None and lane.id == self.t.selected_lane:
+                p.fillRect(QRectF(0, r.top(), HEADER_W, r.height()), theme.LANE_ALT)
             p.fillRect(QRectF(0, r.top(), 4, r.height()), colour)
             p.setPen(QPen(theme.TEXT))
             p.setFont(QFont("sans", 9, QFont.Weight.Bold))
@@ -213,26 +228,59 @@ class _Canvas(QWidget):
             return
         colour = theme.SOURCE_WAVE if audible(self.lanes(), lane) else theme.TEXT_DIM
         self._paint_peaks(p, r, peaks * lane.gain, 0.0, PEAK_RATE, colour)
+        edited = self.t.project.edited_lane()
+        if lane.mute and edited is not None and audible(self.lanes(), edited):
+            p.setPen(QPen(theme.TEXT_DIM))
+            p.setFont(QFont("sans", 8))
+            p.drawText(r.adjusted(6, 2, 0, 0), Qt.AlignmentFlag.AlignTop,
+                       f"muted: {edited.name} plays instead")
 
-    def _paint_foley(self, p: QPainter, r: QRectF, lane: Lane) -> None:
-        project = self.t.project
+    def _paint_edited(self, p: QPainter, r: QRectF, lane: Lane) -> None:
+        """The production audio faintly (what sounds between repairs), the repairs over it."""
+        if self.t.peaks is not None:
+            faint = QColor(theme.SOURCE_WAVE.red(), theme.SOURCE_WAVE.green(), theme.SOURCE_WAVE.blue(),
+                           120 if audible(self.lanes(), lane) else 50)
+            self._paint_peaks(p, r, self.t.peaks * lane.gain, 0.0, PEAK_RATE, faint)
+        for clip in lane.clips:  # under a repair the original does not sound: do not draw it
+            p.fillRect(self.clip_box(r, clip), theme.LANE)
+        self._paint_clips(p, r, lane)
+
+    def _paint_clips(self, p: QPainter, r: QRectF, lane: Lane) -> None:
         heard = audible(self.lanes(), lane)
         for clip in lane.clips:
-            item = project.take(clip.take_id)
-            peaks = self.t.take_peaks(item.id, item.take.audio, item.take.sample_rate)
-            x0, x1 = self.x_of(clip.start), self.x_of(clip.start + item.take.duration)
-            box = QRectF(x0, r.top() + 3, max(2.0, x1 - x0), r.height() - 6)
+            item = self.t.project.take(clip.take_id)
             colour = theme.INPAINT if item.take.mode == "inpaint" else theme.FOLEY
-            colour = colour if heard else theme.TEXT_DIM
-            selected = clip.id == self.t.selected_clip
-            p.setPen(QPen(QColor("white") if selected else colour, 2 if selected else 1))
-            p.setBrush(QColor(colour.red(), colour.green(), colour.blue(), 110 if selected else 70))
-            p.drawRoundedRect(box, 3, 3)
-            gain = 0.9 / max(float(np.abs(peaks).max()), 1e-4)  # takes are drawn peak-normalised
-            self._paint_peaks(p, box.adjusted(0, 12, 0, 0), peaks * gain, clip.start, PEAK_RATE, colour)
-            p.setPen(QPen(QColor("white")))
-            p.setFont(QFont("sans", 8))
-            p.drawText(box.adjusted(4, 1, -2, 0), Qt.AlignmentFlag.AlignTop, item.name)
+            self._paint_clip(p, self.clip_box(r, clip), clip, colour if heard else theme.TEXT_DIM)
+
+    def _paint_clip(self, p: QPainter, box: QRectF, clip: LaneClip, colour: QColor) -> None:
+        item = self.t.project.take(clip.take_id)
+        selected = clip.id == self.t.selected_clip
+        p.setPen(QPen(QColor("white") if selected else colour, 2 if selected else 1))
+        p.setBrush(QColor(colour.red(), colour.green(), colour.blue(), 110 if selected else 70))
+        p.drawRoundedRect(box, 3, 3)
+        peaks = self.t.take_peaks(item.id, item.take.audio, item.take.sample_rate)
+        gain = 0.9 / max(float(np.abs(peaks).max()), 1e-4)  # takes are drawn peak-normalised
+        self._paint_peaks(p, box.adjusted(0, 12, 0, 0), peaks * gain * min(clip.gain, 1.5),
+                          clip.start - clip.offset, PEAK_RATE, colour)
+        self._paint_fades(p, box, clip, selected)
+        p.setPen(QPen(QColor("white")))
+        p.setFont(QFont("sans", 8))
+        label = item.name + (f"  {clip.gain_db:+.1f} dB" if clip.gain_db else "")
+        p.drawText(box.adjusted(4, 1, -2, 0), Qt.AlignmentFlag.AlignTop, label)
+
+    def _paint_fades(self, p: QPainter, box: QRectF, clip: LaneClip, selected: bool) -> None:
+        """Fade curves from the bottom corners to the fade ends; handles when selected."""
+        x_in, x_out = self.fade_xs(clip)
+        p.setPen(QPen(QColor("white"), 1))
+        p.drawLine(QPointF(box.left(), box.bottom()), QPointF(x_in, box.top()))
+        p.drawLine(QPointF(x_out, box.top()), QPointF(box.right(), box.bottom()))
+        if selected:
+            p.setBrush(QColor("white"))
+            for x in (x_in, x_out):
+                p.drawRect(QRectF(x - 3, box.top() - 1, 6, 6))
+            p.fillRect(QRectF(box.left(), box.top() + FADE_BAND, 3, box.height() - FADE_BAND), QColor("white"))
+            p.fillRect(QRectF(box.right() - 3, box.top() + FADE_BAND, 3, box.height() - FADE_BAND),
+                       QColor("white"))
 
     def _paint_sync(self, p: QPainter, r: QRectF, lane: Lane) -> None:
         """The envelope as a faint curve, each hit as a stem whose height is its strength."""
@@ -297,17 +345,69 @@ class _Canvas(QWidget):
         p.drawPolygon(QPolygonF([QPointF(x - 6, RULER_H - 14), QPointF(x + 6, RULER_H - 14),
                                  QPointF(x, RULER_H - 6)]))
 
-    # -- mouse and keys --------------------------------------------------------------------
-    def clip_at(self, x: float, y: float) -> Optional[str]:
-        """Id of the clip under ``(x, y)`` on a Foley lane, if any (the topmost one)."""
-        lane = self.row_at(y)
-        if lane is None or lane.kind != "foley" or x < HEADER_W:
-            return None
-        t = self.time_at(x)
-        hits = [c.id for c in lane.clips
-                if c.start <= t < c.start + self.t.project.take(c.take_id).take.duration]
-        return hits[-1] if hits else None
+    # -- clips ------------------------------------------------------------------------------
+    def duration_of(self, clip: LaneClip) -> float:
+        """The duration of ``clip``'s take."""
+        return self.t.project.take(clip.take_id).take.duration
 
+    def clip_box(self, r: QRectF, clip: LaneClip) -> QRectF:
+        """Where ``clip`` is drawn in lane row ``r``."""
+        x0, x1 = self.x_of(clip.start), self.x_of(clip.end(self.duration_of(clip)))
+        return QRectF(x0, r.top() + 3, max(2.0, x1 - x0), r.height() - 6)
+
+    def fade_xs(self, clip: LaneClip) -> tuple[float, float]:
+        """The x of the fade-in's end and the fade-out's start."""
+        end = clip.end(self.duration_of(clip))
+        return self.x_of(clip.start + clip.fade_in), self.x_of(end - clip.fade_out)
+
+    def clip_at(self, x: float, y: float) -> Optional[str]:
+        """Id of the clip under ``(x, y)`` on a lane of clips, if any (the topmost one)."""
+        grip = self.grip_at(x, y)
+        return grip[0].id if grip else None
+
+    def grip_at(self, x: float, y: float) -> Optional[tuple[LaneClip, str]]:
+        """The clip under ``(x, y)`` and the part grabbed: ``fade_in``/``fade_out`` (top
+        corners), ``trim_start``/``trim_end`` (side edges) or ``body``."""
+        lane = self.row_at(y)
+        if lane is None or lane.kind not in CLIP_KINDS or x < HEADER_W:
+            return None
+        r = self.lane_rect(1 + self.lanes().index(lane))
+        for clip in reversed(lane.clips):
+            box = self.clip_box(r, clip)
+            if box.left() - EDGE_PIXELS / 2 <= x <= box.right() + EDGE_PIXELS / 2:
+                return clip, self._part(box, clip, x, y)
+        return None
+
+    def _part(self, box: QRectF, clip: LaneClip, x: float, y: float) -> str:
+        x_in, x_out = self.fade_xs(clip)
+        if y < box.top() + FADE_BAND:
+            return "fade_in" if abs(x - x_in) <= abs(x - x_out) else "fade_out"
+        if abs(x - box.left()) <= EDGE_PIXELS:
+            return "trim_start"
+        return "trim_end" if abs(x - box.right()) <= EDGE_PIXELS else "body"
+
+    def dragged_clip(self, clip: LaneClip, part: str, delta: float) -> LaneClip:
+        """``clip`` after its ``part`` moved ``delta`` seconds, on frame boundaries and inside
+        its take (trims keep the fades that fit)."""
+        frame, duration = 1.0 / self.t.fps, self.duration_of(clip)
+        end, played = clip.end(duration), clip.played(duration)
+        if part == "trim_start":
+            start = min(max(self.t.snap(clip.start + delta), clip.start - clip.offset), end - frame)
+            length = end - start
+            return replace(clip, start=start, offset=max(0.0, clip.offset + start - clip.start),
+                           length=length, fade_in=min(clip.fade_in, max(0.0, length - clip.fade_out)))
+        if part == "trim_end":
+            new_end = min(max(self.t.snap(end + delta), clip.start + frame),
+                          clip.start + duration - clip.offset)
+            length = new_end - clip.start
+            return replace(clip, length=length,
+                           fade_out=min(clip.fade_out, max(0.0, length - clip.fade_in)))
+        room = played - (clip.fade_out if part == "fade_in" else clip.fade_in)
+        old = clip.fade_in if part == "fade_in" else clip.fade_out
+        fade = min(max(round((old + (delta if part == "fade_in" else -delta)) / frame) * frame, 0.0), room)
+        return replace(clip, **{part: fade})
+
+    # -- mouse and keys --------------------------------------------------------------------
     def hit_at(self, x: float, y: float) -> Optional[tuple[str, float]]:
         """``(lane id, time)`` of the hit whose marker is under ``(x, y)``, if any."""
         lane = self.row_at(y)
@@ -326,13 +426,12 @@ class _Canvas(QWidget):
         if not self.t.duration:
             return
         self._press, self._press_x, self._dragging = self.time_at(x), x, False
-        clip_id, hit = self.clip_at(x, y), self.hit_at(x, y)
-        self.t.selected_clip, self.t.selected_hit = clip_id, hit
-        if clip_id is not None or hit is not None:
+        grip, hit = self.grip_at(x, y), self.hit_at(x, y)
+        self.t.selected_clip, self.t.selected_hit = grip[0].id if grip else None, hit
+        if grip is not None or hit is not None:
             self._gestures += 1
-            if clip_id is not None:
-                start = next(c.start for c in self.t.project.lane if c.id == clip_id)
-                self._clip_drag = (clip_id, start)
+            if grip is not None:
+                self._clip_drag = grip
             else:
                 self._hit_drag = hit[1]
             self.update()
@@ -345,6 +444,10 @@ class _Canvas(QWidget):
                 if lane.is_audio and box.contains(QPointF(x, y)):
                     self.t.lane_toggled.emit(lane.id, key)
                     return
+        lane = self.row_at(y)
+        if lane is not None:
+            self.t.selected_lane = lane.id
+            self.update()
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         if self._press is None:
@@ -355,8 +458,7 @@ class _Canvas(QWidget):
             return
         delta = self.time_at(x) - self._press
         if self._clip_drag is not None:
-            clip_id, start = self._clip_drag
-            self.t.clip_moved.emit(clip_id, max(0.0, self.t.snap(start + delta)), self._gestures)
+            self._drag_clip(delta)
         elif self._hit_drag is not None and self.t.selected_hit is not None:
             lane_id, now = self.t.selected_hit
             target = self.t.snap(self._hit_drag + delta)
@@ -367,12 +469,43 @@ class _Canvas(QWidget):
             if a != b:
                 self.t.select(Selection.between(a, b, self.t.duration))
 
+    def _drag_clip(self, delta: float) -> None:
+        clip, part = self._clip_drag
+        if part == "body" and self.t.project.lane_by_id(self.t.project.clip_lane(clip.id)).kind == EDITED:
+            return  # a repair stays over its gap; its edges still trim and its corners fade
+        if part == "body":
+            self.t.clip_moved.emit(clip.id, max(0.0, self.t.snap(clip.start + delta)), self._gestures)
+            return
+        edited = self.dragged_clip(clip, part, delta)
+        now = self.t.project.clip(clip.id)
+        if edited != now:
+            text = {"fade_in": "Fade in", "fade_out": "Fade out"}.get(part, "Trim clip")
+            self.t.clip_changed.emit(edited, text, self._gestures)
+
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if self._press is None:
             return
         if not self._dragging and self._clip_drag is None and self._hit_drag is None:
             self.t.select(Selection.at_frame(self._press, self.t.fps, self.t.duration))
+        if self._clip_drag is not None and self._clip_drag[1] == "body":
+            self._drop_on_lane(self._clip_drag[0].id, event.position().y())
         self._press, self._clip_drag, self._hit_drag = None, None, None
+
+    def _drop_on_lane(self, clip_id: str, y: float) -> None:
+        """A clip dragged onto another Foley lane moves there."""
+        lane = self.row_at(y)
+        if lane is not None and lane.kind == FOLEY and lane.id != self.t.project.clip_lane(clip_id):
+            self.t.clip_lane_changed.emit(clip_id, lane.id)
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        """A right-click asks for the menu of the clip, or else the lane, under the mouse."""
+        x, y = event.pos().x(), event.pos().y()
+        lane = self.row_at(y)
+        if lane is None:
+            return
+        clip_id = self.clip_at(x, y) if x >= HEADER_W else None
+        self.t.selected_clip = clip_id or self.t.selected_clip
+        self.t.menu_requested.emit(lane.id, clip_id or "", event.globalPos())
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         """On a sync lane, away from its hits: add a hit on the nearest frame boundary."""
@@ -397,11 +530,23 @@ class _Canvas(QWidget):
         super().keyPressEvent(event)
 
     def wheelEvent(self, event: QWheelEvent) -> None:
-        steps = event.angleDelta().y() / 120
-        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+        delta = event.angleDelta()
+        steps = (delta.y() or delta.x()) / 120
+        if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            self._wheel_gain(event.position().x(), event.position().y(), steps)
+        elif event.modifiers() & Qt.KeyboardModifier.ControlModifier:
             self.t.zoom_by(1.25 ** steps, around=self.time_at(event.position().x()))
         else:
             self.t.set_scroll(self.t.scroll - steps * 80 / self.t.zoom)
+
+
+    def _wheel_gain(self, x: float, y: float, steps: float) -> None:
+        """Shift+wheel: the gain of the clip under the mouse, or of the lane whose header it is."""
+        lane, clip_id = self.row_at(y), self.clip_at(x, y)
+        if clip_id is not None:
+            self.t.clip_gain_stepped.emit(clip_id, steps * GAIN_STEP_DB)
+        elif lane is not None and lane.is_audio and x < HEADER_W:
+            self.t.lane_gain_stepped.emit(lane.id, steps * GAIN_STEP_DB)
 
 
 class QtTimeline(QWidget):
@@ -413,6 +558,11 @@ class QtTimeline(QWidget):
     hit_moved = pyqtSignal(str, float, float, int)  # lane id, from, to, drag gesture number
     hit_removed = pyqtSignal(str, float)  # lane id, time
     lane_toggled = pyqtSignal(str, str)  # lane id, "mute" or "solo"
+    clip_changed = pyqtSignal(object, str, int)  # the edited LaneClip, undo text, drag gesture
+    clip_lane_changed = pyqtSignal(str, str)  # clip id, the Foley lane it was dropped on
+    clip_gain_stepped = pyqtSignal(str, float)  # clip id, dB to add
+    lane_gain_stepped = pyqtSignal(str, float)  # lane id, dB to add
+    menu_requested = pyqtSignal(str, str, object)  # lane id, clip id ("" for none), QPoint
     thumbnails_wanted = pyqtSignal(list)  # frame-centre seconds the zoomed view has no picture for
 
     def __init__(self, project: Project, parent: Optional[QWidget] = None) -> None:
@@ -431,6 +581,7 @@ class QtTimeline(QWidget):
         self.peaks: Optional[np.ndarray] = None
         self._take_peaks: dict[str, np.ndarray] = {}
         self.selected_clip: Optional[str] = None
+        self.selected_lane: Optional[str] = None  # the lane header last clicked
         self.selected_hit: Optional[tuple[str, float]] = None  # (sync lane id, hit time)
         self.canvas = _Canvas(self)
         self.scrollbar = QScrollBar(Qt.Orientation.Horizontal, self)
@@ -550,12 +701,14 @@ class QtTimeline(QWidget):
         if what == "takes":
             live = {t.id for t in self.project.takes}
             self._take_peaks = {k: v for k, v in self._take_peaks.items() if k in live}
-        if what == "lane" and self.selected_clip not in {c.id for c in self.project.lane}:
+        if what == "lane" and self.selected_clip not in {c.id for c in self.project.all_clips}:
             self.selected_clip = None
         if self.selected_hit is not None and not self._hit_exists(*self.selected_hit):
             self.selected_hit = None
         if what == "lanes":
             self.canvas.fit_lanes()
+            if self.selected_lane not in {lane.id for lane in self.project.lanes}:
+                self.selected_lane = None
         self.canvas.update()
 
     def _hit_exists(self, lane_id: str, time: float) -> bool:

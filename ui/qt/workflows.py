@@ -7,12 +7,9 @@ window is reached through :class:`FlowHost`, so this module never imports it.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Optional, Protocol
-
-from dataclasses import replace
-
-import numpy as np
 
 from foley_studio.errors import ConfigError
 from ui.model import commands
@@ -28,6 +25,7 @@ class FlowHost(Protocol):
 
     project: Any
     history: Any
+    lanes: Any
     settings: Any
     catalog: Any
     dialogs: Any
@@ -137,16 +135,8 @@ class Workflows:
 
     @_guarded
     def play_timeline(self) -> None:
-        """Play the soundtrack with the Foley lane mixed in, from the playhead."""
-        overview = self.w.overview
-        if overview is None:
-            raise ConfigError("Open a video first (File ▸ Open Video).")
-        from ui.services.media import AUDIO_RATE
-
-        soundtrack = overview.audio if overview.audio is not None else \
-            np.zeros(int(overview.duration * AUDIO_RATE), np.float32)  # (S,)
-        mix = self.w.project.mix(soundtrack, AUDIO_RATE)
-        self.w.transport.play(Playing("timeline", mix, AUDIO_RATE, 0.0), offset=self.w.playhead)
+        """Play the timeline's mix (every audible lane) from the playhead."""
+        self.w.lanes.play_mix()
 
     @_guarded
     def ab(self) -> None:
@@ -191,8 +181,15 @@ class Workflows:
     # -- take edits --------------------------------------------------------------------------
     @_guarded
     def accept_take(self, take_id: str) -> None:
-        """Place a take on the Foley lane at its own time."""
-        self.w.history.push(commands.AcceptTake(self.w.project, take_id))
+        """Place a take at its own time: an inpaint take repairs the production audio on the
+        "Production (edited)" lane; any other goes on the Foley lane chosen in the timeline
+        (its header last clicked), else the topmost one."""
+        if self.w.project.take(take_id).gap is not None:
+            self.w.lanes.repair(take_id)
+            return
+        chosen = self.w.timeline.selected_lane
+        lane_id = chosen if chosen and self.w.project.lane_by_id(chosen).kind == "foley" else None
+        self.w.history.push(commands.AcceptTake(self.w.project, take_id, lane_id=lane_id))
 
     @_guarded
     def rename_take(self, take_id: str, name: Optional[str] = None) -> None:
