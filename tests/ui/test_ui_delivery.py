@@ -169,3 +169,18 @@ def test_send_panel_sends_the_ticked_lanes_each_to_its_track(qtbot, tmp_path: Pa
     w.project.insert_lane(len(w.project.lanes), Lane("foley", "Cloth"))  # no clips: not listed
     assert w.send_panel.chosen_lanes() == ["Props"]
     w.shutdown()
+
+
+def test_clips_for_a_daw_keep_their_gain_relative_to_their_take(tmp_path: Path) -> None:
+    """Loudness is set per take, so two clips of one take 6 dB apart stay 6 dB apart."""
+    from foley_studio.media.delivery import DeliverySpec, integrated_loudness
+    from ui.services.lane_delivery import deliver_lanes
+
+    project = _lane_project(Project())
+    (clip,) = project.lane
+    project.add_clip(LaneClip(clip.take_id, 5.0, gain_db=-6.0))
+    spec = DeliverySpec(fps=25.0, loudness=-23.0)
+    files = deliver_lanes(project_plan(project, "scene"), tmp_path, spec, rendered=True)
+    loud = [integrated_loudness(soundfile.read(f.path, always_2d=True)[0], 48000) for f in files]
+    assert [f.start for f in files] == [1.0, 5.0]
+    assert loud[0] == pytest.approx(-23.0, abs=0.05) and loud[0] - loud[1] == pytest.approx(6.0, abs=0.05)

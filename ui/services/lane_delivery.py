@@ -172,14 +172,25 @@ def _deliver_clip(lane: str, clip: PlanClip, folder: Path, spec: "DeliverySpec",
 
     take, sound = clip.take, clip.sound
     if rendered:
-        audio = clip_audio(sound, take.sample_rate)  # (n,) trimmed, faded, gained
-        done = deliver_take(replace(take, audio=audio), spec, folder, user_data=clip.clip_id)
+        audio = clip_audio(sound, take.sample_rate) * take_gain(take, spec)  # (n,) as it sounds
+        as_leveled = replace(spec, loudness=None, limit=False)  # the take's level, not the clip's
+        done = deliver_take(replace(take, audio=audio), as_leveled, folder, user_data=clip.clip_id)
         return LaneFile(lane, take.name, done.path, done.position, 0.0, done.duration, done.summary())
     first_sample = replace(take, start=max(0.0, take.start - sound.offset))
     done = deliver_take(first_sample, spec, folder, user_data=clip.clip_id)
     played = min(clip.played, done.duration - sound.offset)
     return LaneFile(lane, take.name, done.path, snap_to_frame(take.start, spec.fps), sound.offset,
                     played, done.summary(), sound.fade_in, sound.fade_out, _db(sound.gain))
+
+
+def take_gain(take: Take, spec: "DeliverySpec") -> float:
+    """The linear gain delivery gives the whole take (its loudness target under the ceiling),
+    so a clip cut from it keeps its own gain and fades relative to the take."""
+    from foley_studio.media.delivery import level, prepare
+
+    if spec.loudness is None:
+        return 1.0
+    return 10.0 ** (level(prepare(take.audio, take.sample_rate, spec), spec.rate, spec)[0] / 20.0)
 
 
 def _deliver_edited(plan: ProjectPlan, lane: PlanLane, folder: Path,
