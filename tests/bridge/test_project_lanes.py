@@ -1,5 +1,6 @@
-"""A Foley session leaves as it was cut: a 29.97 drop-frame picture starting at 01:00:00;00 with
-three Foley lanes and an inpainted production gap goes to OTIO, FCP XML and one EDL per lane
+"""A Foley session leaves as it was cut: a 29.97 drop-frame picture starting at 01:00:00;00 (and a
+25 fps one at 01:00:00:00) with three Foley lanes and an inpainted production gap goes to OTIO,
+FCP XML and one EDL per lane
 (read back by OpenTimelineIO with the same clips on the same frames), and to Live and REAPER
 stand-ins that answer late and twice, as one track per lane with every clip in its place."""
 from __future__ import annotations
@@ -9,6 +10,7 @@ import json
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -30,8 +32,22 @@ from ui.services.lane_delivery import project_plan, send_lanes
 from ui.services.send import SendTarget
 
 NTSC = 30000 / 1001
-START = "01:00:00;00"
-FIRST = 107892  # frames from midnight to 01:00:00;00
+
+
+@dataclass(frozen=True)
+class Picture:
+    """A picture's rate (as ffmpeg takes it and exactly), its start timecode and the number of
+    frames from midnight to it."""
+
+    rate: str
+    fps: float
+    start: str
+    first: int
+
+
+PICTURES = {"29.97 DF": Picture("30000/1001", NTSC, "01:00:00;00", 107892),
+            "25": Picture("25", 25.0, "01:00:00:00", 90000)}
+DF = PICTURES["29.97 DF"]
 FOLEY = ("Feet", "Props", "Cloth")
 EDITED = "Production (edited)"
 REPO = Path(__file__).resolve().parents[2]
@@ -39,14 +55,22 @@ pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg n
 
 
 @pytest.fixture(scope="module")
-def video(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """6 s of 29.97 picture from 01:00:00;00 with a 48 kHz tone as its production sound."""
-    path = tmp_path_factory.mktemp("picture") / "scene.mov"
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
-                    "testsrc=size=64x48:rate=30000/1001", "-f", "lavfi", "-i",
-                    "sine=frequency=220:sample_rate=48000", "-t", "6", "-timecode", START,
-                    "-c:v", "mpeg4", "-c:a", "pcm_s16le", str(path)], check=True)
-    return path
+def videos(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """6 s of each picture from its start timecode, a 48 kHz tone as its production sound."""
+    made = {}
+    for key, pic in PICTURES.items():
+        path = tmp_path_factory.mktemp("picture") / "scene.mov"
+        subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
+                        f"testsrc=size=64x48:rate={pic.rate}", "-f", "lavfi", "-i",
+                        "sine=frequency=220:sample_rate=48000", "-t", "6", "-timecode", pic.start,
+                        "-c:v", "mpeg4", "-c:a", "pcm_s16le", str(path)], check=True)
+        made[key] = path
+    return made
+
+
+@pytest.fixture
+def video(videos: dict[str, Path]) -> Path:
+    return videos["29.97 DF"]
 
 
 def _take(seed: int, seconds: float, start: float, mode: str = "foley", name: str = "") -> Take:
@@ -56,11 +80,11 @@ def _take(seed: int, seconds: float, start: float, mode: str = "foley", name: st
     return Take(audio, 16000, "echoes", seed, start, mode=mode, name=name or f"take {seed}")
 
 
-def session(video: Path) -> Project:
+def session(video: Path, pic: Picture = DF) -> Project:
     """Feet (two clips), Props (one trimmed clip), Cloth (one, under the first step) and an
     inpainted gap of 2.5–3.5 s repaired on the edited production lane."""
     project = Project()
-    project.set_video(VideoInfo(str(video), NTSC, 6.0, START))
+    project.set_video(VideoInfo(str(video), pic.fps, 6.0, pic.start))
     lanes = [Lane("production", "Production audio")] + [Lane("foley", n) for n in FOLEY]
     project.set_lanes(lanes)
     placed = {"Feet": [(1, 1.0, 0.5, {}), (2, 1.5, 3.0, {})],
@@ -73,29 +97,29 @@ def session(video: Path) -> Project:
             project.add_clip(LaneClip(item.id, at, **trim), lane.id)
     repair = TakeItem(_take(9, 3.0, 2.0, mode="inpaint", name="inpaint"), (2.0, 5.0), gap=(2.5, 3.5))
     project.insert_takes(len(project.takes), [repair])
-    project.set_lanes(project.with_repair(repair.id, seam=1 / NTSC))
+    project.set_lanes(project.with_repair(repair.id, seam=1 / pic.fps))
     return project
 
 
-def expected(project: Project) -> dict[str, list[tuple[int, int]]]:
+def expected(project: Project, pic: Picture = DF) -> dict[str, list[tuple[int, int]]]:
     """lane → (record frame from midnight, source in-point frame into the take) of each clip."""
     out = {}
     for lane in project.lanes:
         if lane.kind == "foley":
-            out[lane.name] = [(FIRST + round(c.start * NTSC), round(c.offset * NTSC))
+            out[lane.name] = [(pic.first + round(c.start * pic.fps), round(c.offset * pic.fps))
                               for c in sorted(lane.clips, key=lambda c: c.start)]
-    out[EDITED] = [(FIRST, 0)]  # the whole repaired track
+    out[EDITED] = [(pic.first, 0)]  # the whole repaired track
     return out
 
 
-def spec() -> DeliverySpec:
-    return DeliverySpec(fps=NTSC, start_timecode=START, loudness=-23.0, cat_id="FOLYFeet")
+def spec(pic: Picture = DF) -> DeliverySpec:
+    return DeliverySpec(fps=pic.fps, start_timecode=pic.start, loudness=-23.0, cat_id="FOLYFeet")
 
 
-def read_back(path: Path, **kwargs) -> dict[str, list[tuple[int, int]]]:
+def read_back(path: Path, pic: Picture) -> dict[str, list[tuple[int, int]]]:
     """lane → (record frame from midnight, frames into the file) of each clip, as OTIO reads it."""
-    timeline = otio.adapters.read_from_file(str(path), **kwargs)
-    origin = timeline.global_start_time.rescaled_to(NTSC).to_frames() if timeline.global_start_time else 0
+    timeline = otio.adapters.read_from_file(str(path))
+    origin = timeline.global_start_time.rescaled_to(pic.fps).to_frames()
     out = {}
     for track in timeline.tracks:
         assert track.kind == otio.schema.TrackKind.Audio
@@ -103,41 +127,46 @@ def read_back(path: Path, **kwargs) -> dict[str, list[tuple[int, int]]]:
         for clip in track.find_clips():
             where = clip.range_in_parent().start_time.to_seconds()
             into = clip.source_range.start_time - clip.available_range().start_time
-            clips.append((origin + round(where * NTSC), round(into.to_seconds() * NTSC)))
+            clips.append((origin + round(where * pic.fps), round(into.to_seconds() * pic.fps)))
         out[track.name] = clips
     return out
 
 
 @pytest.mark.parametrize("fmt", ["otio", "xml"])
-def test_a_track_per_lane_in_otio_and_fcp_xml(video: Path, tmp_path: Path, fmt: str) -> None:
-    project = session(video)
+@pytest.mark.parametrize("which", list(PICTURES))
+def test_a_track_per_lane_in_otio_and_fcp_xml(videos, tmp_path: Path, fmt: str, which: str) -> None:
+    pic, video = PICTURES[which], videos[which]
+    project = session(video, pic)
     before = hashlib.sha256(video.read_bytes()).hexdigest()
-    result = send_lanes(project_plan(project, "scene"), SendTarget(fmt), tmp_path, spec(), None,
+    result = send_lanes(project_plan(project, "scene"), SendTarget(fmt), tmp_path, spec(pic), None,
                         CancelToken())
     assert result.path == tmp_path / f"scene.{fmt}"
-    got = read_back(result.path)
-    assert got == expected(project) and list(got) == [EDITED, *FOLEY]  # named tracks, lane order
-    if fmt == "xml":  # the sequence starts at 01:00:00;00, labelled drop-frame as the picture
+    got = read_back(result.path, pic)
+    assert got == expected(project, pic) and list(got) == [EDITED, *FOLEY]  # named, lane order
+    if fmt == "xml":  # the sequence starts at the picture's timecode, labelled as it is
         text = " ".join(result.path.read_text().split())
-        assert "<string>01:00:00;00</string> <frame>107892</frame> <displayformat>DF" in text
+        flag = "DF" if ";" in pic.start else "NDF"
+        assert f"<string>{pic.start}</string> <frame>{pic.first}</frame> <displayformat>{flag}" in text
     assert hashlib.sha256(video.read_bytes()).hexdigest() == before  # the original is untouched
 
 
-def test_one_edl_per_lane_with_record_times_after_the_start(video: Path, tmp_path: Path) -> None:
-    project = session(video)
-    result = send_lanes(project_plan(project, "scene"), SendTarget("edl"), tmp_path, spec(), None,
+@pytest.mark.parametrize("which", list(PICTURES))
+def test_one_edl_per_lane_with_record_times_after_the_start(videos, tmp_path: Path, which: str) -> None:
+    pic = PICTURES[which]
+    project = session(videos[which], pic)
+    result = send_lanes(project_plan(project, "scene"), SendTarget("edl"), tmp_path, spec(pic), None,
                         CancelToken())
-    clock = Clock(NTSC, START)
-    for lane, clips in expected(project).items():
+    clock = Clock(pic.fps, pic.start)
+    for lane, clips in expected(project, pic).items():
         edl = tmp_path / f"scene-{lane}.edl"
         assert f"wrote {edl}" in result.lines
         text = edl.read_text()
-        assert text.splitlines()[1] == "FCM: DROP FRAME"
+        assert text.splitlines()[1] == ("FCM: DROP FRAME" if ";" in pic.start else "FCM: NON-DROP FRAME")
         events = [line.split() for line in text.splitlines() if line[:3].isdigit()]
-        assert [e[6] for e in events] == [clock.label((frame - FIRST) / NTSC) for frame, _ in clips]
+        assert [e[6] for e in events] == [clock.label((frame - pic.first) / pic.fps) for frame, _ in clips]
         assert [clock.seconds(e[6]) for e in events] == pytest.approx(
-            [(frame - FIRST) / NTSC for frame, _ in clips])
-        (track,) = otio.adapters.read_from_file(str(edl), rate=NTSC).tracks
+            [(frame - pic.first) / pic.fps for frame, _ in clips])
+        (track,) = otio.adapters.read_from_file(str(edl), rate=pic.fps).tracks
         assert len(track.find_clips()) == len(clips)
 
 
@@ -153,7 +182,7 @@ def test_the_edited_lane_is_the_repaired_production_sound(video: Path, tmp_path:
     assert np.max(np.abs(audio[outside] - production[outside])) < 1e-4  # level kept, not normalised
     gap = slice(int(2.6 * 48000), int(3.4 * 48000))
     assert np.max(np.abs(audio[gap] - production[gap])) > 0.1  # the inpaint replaced the gap
-    assert read_bwf(wav)["bext"]["time_reference"] == round(FIRST / NTSC * 48000)
+    assert read_bwf(wav)["bext"]["time_reference"] == round(DF.first / NTSC * 48000)
 
 
 def test_lanes_are_chosen_by_name(video: Path) -> None:
@@ -179,7 +208,7 @@ def test_live_gets_a_named_track_per_lane_despite_late_and_double_answers(
     assert list(tracks) == ["Dialog", "Keys", EDITED, *FOLEY]
     for lane, clips in expected(project).items():
         beats = [c["start"] for c in tracks[lane]["clips"]]
-        assert [round(b * 60 / live.tempo * NTSC) + FIRST for b in beats] == [f for f, _ in clips]
+        assert [round(b * 60 / live.tempo * NTSC) + DF.first for b in beats] == [f for f, _ in clips]
     props = tracks["Props"]["clips"][0]
     assert props["length"] * 60 / live.tempo == pytest.approx(0.8, abs=1e-3)  # the trim, as it sounds
     assert live.addresses().count("/live/song/create_audio_track") == 4
@@ -200,7 +229,7 @@ def test_reaper_gets_a_named_track_per_lane_despite_late_runs(
     for track, position, length, *_ in state["item"]:
         items.setdefault(names[int(track)], []).append(float(position))
     for lane, clips in expected(project).items():
-        assert [round(p * NTSC) + FIRST for p in sorted(items[lane])] == [f for f, _ in clips]
+        assert [round(p * NTSC) + DF.first for p in sorted(items[lane])] == [f for f, _ in clips]
     triggers = [a for a, _ in reaper_double.received if a.startswith("/action/")]
     assert len(triggers) > len(state["item"])  # answers came late, so jobs were triggered again
 
@@ -241,7 +270,7 @@ def test_cli_exports_a_stem_per_lane(video: Path, tmp_path: Path) -> None:
     for stem in stems:
         info = soundfile.info(stem)
         assert (info.samplerate, info.subtype, info.duration) == (48000, "PCM_24", 6.0)
-        assert read_bwf(stem)["bext"]["time_reference"] == round(FIRST / NTSC * 48000)
+        assert read_bwf(stem)["bext"]["time_reference"] == round(DF.first / NTSC * 48000)
     bad = _cli("export", "--project", str(project_file), "--out", str(tmp_path), "--fps", "25",
                cwd=tmp_path)
     assert bad.returncode == 2 and "--project delivers the project's lanes" in bad.stderr
