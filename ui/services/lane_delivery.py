@@ -96,18 +96,7 @@ def sendable(project: Project) -> list:
 def project_plan(project: Project, name: str, lanes: Optional[Sequence[str]] = None) -> ProjectPlan:
     """A snapshot of the lanes named in ``lanes`` (``None``: every :func:`sendable` lane).
     Unknown names and lanes without clips are refused, naming the lanes there are."""
-    chosen = sendable(project)
-    if lanes is not None and not lanes and chosen:
-        raise ConfigError("No lane is chosen; tick the lanes to send (each becomes a track).")
-    if lanes is not None:
-        by_name = {lane.name: lane for lane in project.lanes}
-        missing = [n for n in lanes if n not in by_name or by_name[n] not in chosen]
-        if missing:
-            raise ConfigError(f"No lane with clips is called {', '.join(map(repr, missing))}; "
-                              f"the lanes with clips are {', '.join(l.name for l in chosen) or 'none'}.")
-        chosen = [lane for lane in chosen if lane.name in lanes]
-    if not chosen:
-        raise BridgeError("The lanes are empty; accept at least one take onto a lane before sending.")
+    chosen = _chosen(sendable(project), lanes)
     names = [lane.name for lane in chosen]
     twice = sorted({n for n in names if names.count(n) > 1})
     if twice:
@@ -116,6 +105,22 @@ def project_plan(project: Project, name: str, lanes: Optional[Sequence[str]] = N
     video = project.video
     return ProjectPlan(name, project.clock, tuple(_plan_lane(project, lane) for lane in chosen),
                        video.path if video else None, video.duration if video else 0.0)
+
+
+def _chosen(with_clips: list, names: Optional[Sequence[str]]) -> list:
+    """The lanes of ``with_clips`` that ``names`` names (all when ``None``), top to bottom."""
+    if names is not None and not names and with_clips:
+        raise ConfigError("No lane is chosen; tick the lanes to send (each becomes a track).")
+    if names is not None:
+        known = {lane.name for lane in with_clips}
+        missing = [n for n in names if n not in known]
+        if missing:
+            raise ConfigError(f"No lane with clips is called {', '.join(map(repr, missing))}; the "
+                              f"lanes with clips are {', '.join(sorted(known)) or 'none'}.")
+        with_clips = [lane for lane in with_clips if lane.name in names]
+    if not with_clips:
+        raise BridgeError("The lanes are empty; accept at least one take onto a lane before sending.")
+    return with_clips
 
 
 def lane_names(text: Optional[str]) -> Optional[list[str]]:
