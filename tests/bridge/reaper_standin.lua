@@ -3,7 +3,8 @@
 --
 -- Environment: STANDIN_RESOURCE (resource folder), STANDIN_SPOOL (ExtState spool, optional),
 -- STANDIN_TRACKS (comma-separated track names), STANDIN_STATE (file the run's state goes to),
--- STANDIN_ACTION (the named command the script runs as, without "_"; empty: a numeric one).
+-- STANDIN_ACTION (the named command the script runs as, without "_"; empty: a numeric one),
+-- STANDIN_TIME_OFFSET (the project's start time in seconds, default 0).
 -- New items start with timebase -1 (the project's default, beats in many templates).
 
 local project = { tracks = {}, markers = {}, cursor = 0.0, calls = {}, undo = 0 }
@@ -73,6 +74,10 @@ function reaper.GetExtState(section, key)
   return ""
 end
 function reaper.GetAppVersion() record("GetAppVersion"); return "7.27/linux-x86_64" end
+function reaper.GetProjectTimeOffset(proj, rndframe)
+  record("GetProjectTimeOffset")
+  return tonumber(os.getenv("STANDIN_TIME_OFFSET") or "0")
+end
 function reaper.get_action_context() record("get_action_context"); return false, "", 0, 54321, -1, -1, -1, "" end
 function reaper.ReverseNamedCommandLookup(command)
   record("ReverseNamedCommandLookup")

@@ -217,11 +217,12 @@ def test_live_gets_a_named_track_per_lane_despite_late_and_double_answers(
 def test_reaper_gets_a_named_track_per_lane_despite_late_runs(
         video: Path, tmp_path: Path, reaper_double: ReaperDouble) -> None:
     reaper_double.delay = 1.2  # past the preset's 1 s: each job is triggered again before it runs
+    reaper_double.time_offset = 3599.9964  # Project start time 01:00:00;00
     project = session(video)
     target = SendTarget("reaper", port=reaper_double.port, spool=str(reaper_double.spool))
     result = send_lanes(project_plan(project, "scene"), target, tmp_path / "media", spec(), None,
                         CancelToken())
-    assert result.connected
+    assert result.connected and result.lines[-1] == "REAPER's project starts at 01:00:00;00, as the picture does."
     state = reaper_double.project()
     names = {int(k): name for k, name in state["track"]}
     assert list(names.values()) == ["Dialog", "Music", EDITED, *FOLEY]
@@ -275,3 +276,26 @@ def test_cli_exports_a_stem_per_lane(video: Path, tmp_path: Path) -> None:
                cwd=tmp_path)
     assert bad.returncode == 2 and "--project delivers the project's lanes" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_a_reaper_project_starting_elsewhere_is_named(video: Path, tmp_path: Path,
+                                                     reaper_double: ReaperDouble) -> None:
+    project = session(video)
+    target = SendTarget("reaper", port=reaper_double.port, spool=str(reaper_double.spool))
+    result = send_lanes(project_plan(project, "scene", ["Cloth"]), target, tmp_path, spec(), None,
+                        CancelToken())
+    assert "REAPER's project starts at 0.000 s of timecode, the picture at 01:00:00;00" in result.lines[-1]
+    assert "Project start time to 01:00:00;00" in result.lines[-1]
+
+
+def test_nothing_is_written_for_a_daw_that_does_not_answer(video: Path, tmp_path: Path,
+                                                          reaper_double: ReaperDouble) -> None:
+    from foley_studio.errors import BridgeError
+
+    reaper_double.run = False  # REAPER listens, the companion script never runs
+    target = SendTarget("reaper", port=reaper_double.port, spool=str(reaper_double.spool),
+                        reply_timeout=0.5)
+    with pytest.raises(BridgeError, match="did not answer"):
+        send_lanes(project_plan(session(video), "scene"), target, tmp_path / "media", spec(), None,
+                   CancelToken())
+    assert not (tmp_path / "media").exists()

@@ -260,23 +260,43 @@ def export_lane_files(files: Sequence[LaneFile], plan: ProjectPlan, fmt: str,
 def send_lanes(plan: ProjectPlan, target: SendTarget, folder: Path, spec: "DeliverySpec",
                progress: Optional[ProgressFn], cancel: CancelToken) -> SendReport:
     """Deliver the plan's lanes into ``folder`` and place every file on its lane's track in the
-    DAW, or write the editor's timeline file(s)."""
-    files = deliver_lanes(plan, folder, spec, rendered=target.is_daw, cancel=cancel)
-    lines = [f.summary for f in files]
+    DAW (asked first whether it answers, so nothing is written for a host that is not there),
+    or write the editor's timeline file(s)."""
     if not target.is_daw:
+        files = deliver_lanes(plan, folder, spec, rendered=False, cancel=cancel)
         paths = export_lane_files(files, plan, target.kind, folder)
-        return SendReport(FILES[target.kind], True, (*lines, *(f"wrote {p}" for p in paths)), paths[0])
+        lines = [f.summary for f in files] + [f"wrote {p}" for p in paths]
+        return SendReport(FILES[target.kind], True, tuple(lines), paths[0])
     with connect_target(target) as link:
         if link.target.kind != target.kind:
             raise ConfigError(f"The preset {target.preset} is for {link.target.kind}, not "
                               f"{target.kind}; pick a matching preset or destination.")
+        status = link.status()
+        if not status.connected:
+            raise BridgeError(status.detail)
+        files = deliver_lanes(plan, folder, spec, rendered=True, cancel=cancel)
+        lines = [f.summary for f in files]
         for done, f in enumerate(files):
             cancel.raise_if_set()
             result = link.place(f.path, f.start, f.lane, f.name)
             lines.append(f"{result.name} → track {result.track} at {f.start:.3f} s")
             report(progress, done + 1, len(files))
-    if plan.clock.start is not None:
-        lines.append(f"Positions count from the picture's first frame ({plan.clock.start}); set the "
-                     f"{DAWS[target.kind]} project's start time to {plan.clock.start} for its ruler "
-                     "to show the same timecode.")
-    return SendReport(DAWS[target.kind], True, tuple(lines))
+    note = start_note(plan.clock, status)
+    return SendReport(DAWS[target.kind], True, tuple(lines + ([note] if note else [])))
+
+
+def start_note(clock: Clock, status) -> Optional[str]:
+    """What the user must know about the DAW's ruler: positions count from the picture's first
+    frame, so the host's project start must be the picture's start timecode for its ruler to
+    show the same timecode (checked where the host reports it: REAPER)."""
+    host, picture = status.host, clock.label(0.0)
+    if status.start is None:
+        if clock.start is None:
+            return None
+        return (f"Positions count from the picture's first frame ({picture}); set the {host} "
+                f"project's start time to {picture} for its ruler to show the same timecode.")
+    if abs(status.start - clock.start_seconds) < 0.5 / clock.fps:
+        return f"{host}'s project starts at {picture}, as the picture does."
+    return (f"{host}'s project starts at {status.start:.3f} s of timecode, the picture at {picture} "
+            f"({clock.start_seconds:.3f} s): set Project Settings › Project start time to {picture} "
+            "for its ruler to show the picture's timecode (positions count from the first frame).")
