@@ -70,6 +70,10 @@ def test_a_delivered_take_is_stamped_after_the_videos_timecode(request, tmp_path
     spec = DeliverySpec(rate=48000, depth="24", loudness=-23.0, fps=clock.fps,
                         start_timecode=clock.start)
     done = deliver_take(take_of(steps(), start=2.0123), spec, tmp_path)
+    import soundfile
+
+    info = soundfile.info(done.path)
+    assert (info.samplerate, info.subtype, info.frames) == (48000, "PCM_24", 3 * 48000)
     stream = ffprobe_stream(done.path)
     assert (stream["sample_rate"], stream["bits_per_sample"], stream["codec_name"]) == ("48000", 24, "pcm_s24le")
     assert not done.peak_limited and abs(ebur128(done.path)[0] - -23.0) <= 0.5
