@@ -20,7 +20,7 @@ import soundfile
 
 from bridge_doubles import LiveDouble, ReaperDouble
 from foley_studio.errors import ConfigError
-from foley_studio.media import read_audio, read_bwf
+from foley_studio.media import probe, read_audio, read_bwf, start_timecode
 from foley_studio.media.delivery import DeliverySpec
 from foley_studio.progress import CancelToken
 from foley_studio.requests import Take
@@ -83,8 +83,10 @@ def _take(seed: int, seconds: float, start: float, mode: str = "foley", name: st
 def session(video: Path, pic: Picture = DF) -> Project:
     """Feet (two clips), Props (one trimmed clip), Cloth (one, under the first step) and an
     inpainted gap of 2.5–3.5 s repaired on the edited production lane."""
+    info = probe(video)  # the start timecode comes from the video's timecode track
+    assert (info["fps"], info["timecode"]) == (pic.fps, pic.start)
     project = Project()
-    project.set_video(VideoInfo(str(video), pic.fps, 6.0, pic.start))
+    project.set_video(VideoInfo(str(video), info["fps"], 6.0, start_timecode(video)))
     lanes = [Lane("production", "Production audio")] + [Lane("foley", n) for n in FOLEY]
     project.set_lanes(lanes)
     placed = {"Feet": [(1, 1.0, 0.5, {}), (2, 1.5, 3.0, {})],
