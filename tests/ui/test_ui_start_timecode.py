@@ -62,3 +62,37 @@ def test_the_window_counts_from_the_videos_timecode(qtbot, df_video: Path, tmp_p
     # 1.0123 s snaps to frame 30; the picture starts 107892 frames after midnight
     assert bext["time_reference"] == round((107892 + 30) / NTSC * 48000)
     w.shutdown()
+
+
+def test_the_start_timecode_is_typed_in_the_project_menu(qtbot, df_video: Path) -> None:
+    """The real prompt, typed into with keys: a bad entry is refused, a good one relabels."""
+    from PyQt6.QtCore import QTimer
+    from PyQt6.QtTest import QTest
+    from PyQt6.QtWidgets import QApplication, QInputDialog, QLineEdit
+
+    from ui.qt.dialogs import Dialogs
+
+    w = new_window(qtbot, Scripted())
+    w.dialogs.text = Dialogs(w).text  # the real modal prompt
+    w.open_video(str(df_video))
+    qtbot.waitUntil(lambda: w.project.video is not None and w.timeline.duration > 0, timeout=20000)
+    action = next(a for a in w.menuBar().actions()[0].menu().actions()
+                  if a.text() == "Project Start Timecode…")
+
+    def answer(text: str) -> None:
+        def type_it() -> None:
+            box = QApplication.activeModalWidget()
+            assert isinstance(box, QInputDialog) and box.textValue() == w.project.video.start_timecode
+            field = box.findChild(QLineEdit)
+            field.selectAll()
+            QTest.keyClicks(field, text)
+            QTest.keyClick(field, Qt.Key.Key_Return)
+        QTimer.singleShot(50, type_it)
+        action.trigger()
+
+    answer("00:01:00;00")  # minute 1 has no frame ;00 in drop-frame
+    assert "does not exist in drop-frame" in w.errors.shown[-1][1]
+    assert w.project.video.start_timecode == "01:00:00;00"
+    answer("10:00:00;00")
+    assert w.project.video.start_timecode == "10:00:00;00" and w.preview.timecode.text() == "10:00:00;00"
+    w.shutdown()
