@@ -15,7 +15,7 @@ import argparse
 import json
 import platform
 import statistics
-import time
+import timeit
 from pathlib import Path
 
 import numpy as np
@@ -42,12 +42,7 @@ def lanes(rng: np.random.Generator, clips: int, repairs: int) -> list[LaneSound]
 
 def median_seconds(fn, repeats: int) -> float:
     """The median wall-clock seconds of ``repeats`` calls of ``fn``."""
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+    return statistics.median(timeit.repeat(fn, number=1, repeat=repeats))
 
 
 def main() -> None:

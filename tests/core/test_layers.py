@@ -44,6 +44,7 @@ CASES = [
     ("ui.services.lane_delivery", ("PyQt6", "torch", "av")),
     ("ui.services.autosave", ("PyQt6", "torch")),
     ("ui.services.splice", ("PyQt6", "torch")),
+    ("ui.services.mixing", ("PyQt6", "torch", "sounddevice")),
     ("ui.services.sync_hits", ("PyQt6", "torch", "cv2", "sounddevice")),
     ("ui.app", ("PyQt6", "torch")),
 ]

@@ -204,7 +204,8 @@ def test_an_accepted_inpaint_take_repairs_the_production_track_with_before_after
     w.transport.stop()
 
     out = tmp_path / "repaired.wav"
-    w.dialogs.save_file = lambda caption, filters, suggested="": str(out)
+    suggested = []
+    w.dialogs.save_file = lambda caption, filters, name="": suggested.append(name) or str(out)
     next(a for a in w.menuBar().actions()[0].menu().actions()
          if a.text() == "Export Repaired Production…").trigger()
     qtbot.waitUntil(lambda: out.exists() and not w.jobs.busy, timeout=20000)
@@ -220,6 +221,7 @@ def test_an_accepted_inpaint_take_repairs_the_production_track_with_before_after
     np.testing.assert_allclose(written[seam[1]:], source[seam[1]:], atol=2e-7)
     np.testing.assert_allclose(written[int(1.7 * rate):int(2.3 * rate)], 0.3, atol=2e-3)
     assert hashlib.sha256(video.read_bytes()).hexdigest() == digest
+    assert suggested == [str(video.parent / f"{video.stem} repaired.wav")]
 
     box = clip_box(w, repair.id)
     drag(qtbot, w, box.center().toPoint(), box.center().toPoint() + QPoint(80, 0))

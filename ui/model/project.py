@@ -290,6 +290,17 @@ class Project:
         return ClipSound(take.audio, take.sample_rate, clip.start, clip.offset, clip.length,
                          clip.fade_in, clip.fade_out, clip.gain * gain)
 
+    def placed_take(self, clip: LaneClip) -> Take:
+        """The take as ``clip`` plays it, for exports and sends: trimmed, faded (linear, as on
+        a Foley lane) and gained at the take's own rate, starting at the clip's start."""
+        from dataclasses import replace
+
+        from foley_studio.media.mix import clip_audio
+
+        take = self.take(clip.take_id).take
+        audio = clip_audio(self.clip_sound(clip), take.sample_rate)  # (n,)
+        return replace(take, audio=audio, start=clip.start, unconformed=None)
+
     def lane_sounds(self, lanes: Optional[list[Lane]] = None) -> list["LaneSound"]:
         """The audible lanes (mute and solo applied) as :mod:`foley_studio.media.mix` input;
         ``lanes`` picks some of the project's lanes regardless of mute (A/B, exports)."""

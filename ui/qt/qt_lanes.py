@@ -176,13 +176,16 @@ class LaneEditor:
                       lambda written: self.w.statusBar().showMessage(f"Wrote {written}", 8000))
 
     def _repaired_name(self) -> str:
-        """``<video> repaired.wav`` in the project's media folder (or beside the video)."""
+        """``<video> repaired.wav`` in a saved project's media folder (made now, so the file
+        dialog opens there), else in the video's folder."""
         from ui.services.send import media_folder
 
         name = f"{Path(self.w.project.video.path).stem} repaired.wav"
-        if self.w.project_path is not None:
-            return str(media_folder(self.w.project_path) / name)
-        return self.w.suggest(name)
+        if self.w.project_path is None:
+            return self.w.suggest(name)
+        folder = media_folder(self.w.project_path)
+        folder.mkdir(parents=True, exist_ok=True)
+        return str(folder / name)
 
     # -- the mix -------------------------------------------------------------------------------
     @_guarded

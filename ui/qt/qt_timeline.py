@@ -36,8 +36,9 @@ from ui.services.media import PEAK_RATE, Overview, waveform_peaks
 HEADER_W = 118
 RULER_H = 28
 PICTURE_H = 58
-HEIGHTS = {"production": 70, "edited": 70, "foley": 70, "sync": 44}
-"""Each lane kind's height before spare room is shared out (audio lanes take the spare)."""
+HEIGHTS = {"production": 52, "edited": 52, "foley": 52, "sync": 40}
+"""Each lane kind's least height; spare room goes to the audio lanes, so a session of many lanes
+still fits the window."""
 COLOURS = {"production": theme.SOURCE_WAVE, "edited": theme.INPAINT, "foley": theme.FOLEY,
            "sync": theme.SYNC}
 TICK_STEPS = (1 / 25, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600)

@@ -42,12 +42,14 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class PlanClip:
-    """One clip of a lane: its take (``start`` moved to the clip's) and how it plays."""
+    """One clip of a lane: its take (``start`` moved to the clip's), how it plays, and the take
+    as it plays there (:meth:`~ui.model.project.Project.placed_take`: trimmed, faded, gained)."""
 
     clip_id: str
     take: Take
     sound: "ClipSound"  # take audio with the clip's trim, fades and gain
     played: float  # seconds it sounds
+    placed: Take
 
 
 @dataclass(frozen=True)
@@ -151,7 +153,7 @@ def _plan_lane(project: Project, lane) -> PlanLane:
     for clip in sorted(lane.clips, key=lambda c: c.start):
         take = project.take(clip.take_id).take
         clips.append(PlanClip(clip.id, replace(take, start=clip.start), project.clip_sound(clip),
-                              clip.played(take.duration)))
+                              clip.played(take.duration), project.placed_take(clip)))
     return PlanLane(lane.name, lane.kind, tuple(clips))
 
 
@@ -173,13 +175,12 @@ def deliver_lanes(plan: ProjectPlan, folder: Path, spec: "DeliverySpec", *, rend
 def _deliver_clip(lane: str, clip: PlanClip, folder: Path, spec: "DeliverySpec",
                   rendered: bool) -> LaneFile:
     from foley_studio.media.delivery import deliver_take
-    from foley_studio.media.mix import clip_audio
 
     take, sound = clip.take, clip.sound
     if rendered:
-        audio = clip_audio(sound, take.sample_rate) * take_gain(take, spec)  # (n,) as it sounds
+        placed = replace(clip.placed, audio=clip.placed.audio * take_gain(take, spec))  # (n,)
         as_leveled = replace(spec, loudness=None, limit=False)  # the take's level, not the clip's
-        done = deliver_take(replace(take, audio=audio), as_leveled, folder, user_data=clip.clip_id)
+        done = deliver_take(placed, as_leveled, folder, user_data=clip.clip_id)
         return LaneFile(lane, take.name, done.path, done.position, 0.0, done.duration, done.summary())
     first_sample = replace(take, start=max(0.0, take.start - sound.offset))
     done = deliver_take(first_sample, spec, folder, user_data=clip.clip_id)
