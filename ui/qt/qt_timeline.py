@@ -144,7 +144,6 @@ class _Canvas(QWidget):
         p.end()
     def _paint_ruler(self, p: QPainter) -> None:
         p.fillRect(QRectF(0, 0, self.width(), RULER_H), theme.HEADER)
-        fps = self.t.fps
         step = next((s for s in TICK_STEPS if s * self.t.zoom >= 96), TICK_STEPS[-1])
         first = np.floor(self.t.scroll / step) * step
         p.setFont(QFont("monospace", 8))
