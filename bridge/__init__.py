@@ -8,10 +8,10 @@ OpenTimelineIO (the latter on first export).
 """
 from __future__ import annotations
 
-from bridge.nle import PlacedTake, export_timeline
+from bridge.nle import PlacedTake, export_lanes, export_timeline
 from bridge.results import CursorResult, HostStatus, MarkerResult, PlaceResult
 from bridge.session import Bridge, connect
 from bridge.targets import Target, load_target
 
 __all__ = ["Bridge", "connect", "Target", "load_target", "HostStatus", "PlaceResult",
-           "MarkerResult", "CursorResult", "PlacedTake", "export_timeline"]
+           "MarkerResult", "CursorResult", "PlacedTake", "export_timeline", "export_lanes"]

@@ -11,12 +11,15 @@ from foley_studio.errors import BridgeError
 
 @dataclass(frozen=True)
 class HostStatus:
-    """Whether the host answered, and what it said about itself."""
+    """Whether the host answered, and what it said about itself; ``start``: the host project's
+    start time in seconds of timecode, which its ruler adds to positions (REAPER; ``None``:
+    the host has no such setting or did not say)."""
 
     host: str
     connected: bool
     version: str = ""
     detail: str = ""
+    start: Optional[float] = None
 
 
 @dataclass(frozen=True)

@@ -5,13 +5,15 @@ Times are float seconds; sample positions are ints at an explicit rate. A timeco
 drop-frame for 29.97 and 59.94 fps, where the labels skip frame numbers 0 and 1 (0–3 at 59.94)
 of every minute not divisible by ten, so the label keeps pace with the clock (one hour of
 picture ends at ``01:00:00;00``). Times that should show exactly as their timecode are first
-snapped to a frame boundary (:func:`snap_to_frame`).
+snapped to a frame boundary (:func:`snap_to_frame`). A project whose picture starts at a
+timecode other than ``00:00:00:00`` labels its time with a :class:`Clock`.
 """
 from __future__ import annotations
 
 import math
 import re
 from dataclasses import dataclass
+from typing import Optional
 
 from foley_studio.errors import SelectionError
 
@@ -151,3 +153,57 @@ def parse_timecode(tc: str, fps: float, drop: bool = False) -> float:
                              f"{skip - 1:02d} are skipped at the start of minute {mm}.")
     frame = (minutes * 60 + ss) * nominal + ff - skip * (minutes - minutes // 10)
     return frame / fps
+
+
+@dataclass(frozen=True)
+class Clock:
+    """How a project labels its time: the picture's ``fps`` and the timecode of its first
+    frame, ``start`` (``None``: the picture carries none; labels count from ``00:00:00:00``,
+    drop-frame at 29.97 and 59.94 fps). A given ``start`` also fixes drop-frame or not: ``;``
+    before its frames means drop-frame. Timeline seconds count from the first frame; labels,
+    Broadcast WAV stamps and editors' record times add the start.
+    """
+
+    fps: float
+    start: Optional[str] = None
+
+    def __post_init__(self) -> None:
+        _check_fps(self.fps)
+        if self.start is not None:
+            match = _TIMECODE.fullmatch(self.start.strip())
+            if match is None or match[4] not in ":;":
+                raise SelectionError(f"{self.start!r} is not a start timecode; write HH:MM:SS:FF "
+                                     "(or HH:MM:SS;FF for drop-frame).")
+            parse_timecode(self.start, self.fps)
+
+    @property
+    def drop(self) -> Optional[bool]:
+        """Drop-frame labels: as ``start`` says, else the rate's default (None)."""
+        return None if self.start is None else ";" in self.start
+
+    @property
+    def first_frame(self) -> int:
+        """The frame number (counted from midnight) of the picture's first frame."""
+        if self.start is None:
+            return 0
+        return int(round(parse_timecode(self.start, self.fps) * self.fps))
+
+    @property
+    def start_seconds(self) -> float:
+        """Seconds from midnight to the first frame, at the true rate."""
+        return self.first_frame / self.fps
+
+    def label(self, seconds: float) -> str:
+        """The timecode of the frame that shows ``seconds`` into the timeline."""
+        return frames_to_timecode(self.first_frame + max(0, frame_index(seconds, self.fps)),
+                                  self.fps, self.drop)
+
+    def seconds(self, label: str) -> float:
+        """Timeline seconds of a typed timecode label (or ``HH:MM:SS.sss`` of timecode time);
+        colons are read as the labels are written (drop-frame at 29.97 without a start)."""
+        drop = is_drop_frame_rate(self.fps) if self.drop is None else self.drop
+        since_midnight = parse_timecode(label, self.fps, drop)
+        if since_midnight < self.start_seconds - _EPS / self.fps:
+            raise SelectionError(f"{label} lies before the picture's first frame "
+                                 f"({self.label(0.0)}).")
+        return max(0.0, since_midnight - self.start_seconds)

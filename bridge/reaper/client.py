@@ -33,8 +33,9 @@ from bridge.transport import OscLink, PortProbe, i
 from bridge.wavinfo import WavInfo, read_wav_info
 
 HOST = "REAPER"
-SCRIPT_VERSION = "2"
-"""The foley_studio_bridge.lua this bridge speaks to (timebase and source path in replies)."""
+SCRIPT_VERSION = "3"
+"""The foley_studio_bridge.lua this bridge speaks to (timebase and source path in replies, the
+project's start time in ping)."""
 HEARTBEAT = "heartbeat.json"
 STALE_S = 3600.0
 """Jobs and replies older than this are left-overs (a job never waits more than 600 s)."""
@@ -172,7 +173,9 @@ class Reaper:
         if script != SCRIPT_VERSION:
             return HostStatus(HOST, False, version, f"the companion script in REAPER is version "
                               f"{script}, this bridge needs {SCRIPT_VERSION}; {REINSTALL}.")
-        return HostStatus(HOST, True, version, f"companion script v{script}, spool {self.spool}")
+        offset = reply.get("time_offset")
+        start = float(offset) if isinstance(offset, (int, float)) and not isinstance(offset, bool) else None
+        return HostStatus(HOST, True, version, f"companion script v{script}, spool {self.spool}", start)
 
     def place(self, take: os.PathLike | str, at: float, track: TrackRef = None, name: str = "",
               metadata: Optional[dict[str, Any]] = None) -> PlaceResult:

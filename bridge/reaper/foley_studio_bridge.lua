@@ -13,7 +13,9 @@
 --           moves it off picture.
 --   marker  {position, name}      -> {ok, position, name, index}
 --   cursor  {position}            -> {ok, position}
---   ping    {}                    -> {ok, version, script}
+--   ping    {}                    -> {ok, version, script, time_offset}
+--           time_offset: the project's start time (Project Settings > Project start time) in
+--           seconds, which REAPER's ruler adds to item positions (GetProjectTimeOffset).
 -- A job that fails answers {ok = false, error = "..."}; nothing is changed in the project.
 --
 -- Every run first leaves a heartbeat, {time, script, reaper, spool, action}, in
@@ -24,7 +26,7 @@
 -- The spool folder is the "spool" value of ExtState section "FoleyStudio" when set, otherwise
 -- <REAPER resource folder>/FoleyStudio/spool. Install: see README.md beside this file.
 
-local SCRIPT_VERSION = "2"
+local SCRIPT_VERSION = "3"
 local EXT_SECTION = "FoleyStudio"
 local BUILD_MISSING_PEAKS = 40047
 local TIMEBASE_TIME = 0 -- C_BEATATTACHMODE: -1 project default, 0 time, 1 beats, 2 beats (position only)
@@ -292,7 +294,8 @@ function jobs.cursor(job)
 end
 
 function jobs.ping(_)
-  return { version = reaper.GetAppVersion(), script = SCRIPT_VERSION }
+  return { version = reaper.GetAppVersion(), script = SCRIPT_VERSION,
+           time_offset = reaper.GetProjectTimeOffset(0, false) }
 end
 
 local function run_job(text)

@@ -4,6 +4,10 @@ Resampled to 44.1/48/96 kHz (libsoxr), 24-bit or 32-bit float, mono or stereo, o
 brought to a loudness target (EBU R128 / BS.1770) under a true-peak ceiling, named
 ``CatID_FXName_CreatorID_SourceID.wav`` by the Universal Category System, with TimeReference at
 the take's frame-snapped position after the start timecode. See :mod:`foley_studio.media.delivery`.
+
+``foley-studio export --project SCENE.foley.json --out DIR`` delivers a project's lanes as
+stems instead: one WAV per lane from the picture's first frame, stamped at the project's start
+timecode (``--lanes`` picks some); the edited production lane is the repaired soundtrack.
 """
 from __future__ import annotations
 
@@ -15,6 +19,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``export`` subcommand."""
     parser = sub.add_parser("export", help="deliver takes at 48 kHz/24-bit with loudness and UCS names")
     parser.add_argument("takes", type=Path, nargs="*", help="take WAVs (Foley Studio or any WAV)")
+    parser.add_argument("--project", type=Path, default=None,
+                        help="deliver this project's lanes as stems, one WAV per lane, instead")
+    parser.add_argument("--lanes", default=None,
+                        help="with --project: lane names, comma-separated (default: all with clips)")
     parser.add_argument("--out", type=Path, help="folder for the delivered files (required)")
     parser.add_argument("--rate", type=int, choices=(44100, 48000, 96000), default=48000,
                         help="sample rate in Hz (default 48000)")
@@ -38,10 +46,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--source", default="NONE", help="UCS SourceID, show or library (default NONE)")
     parser.add_argument("--ucs-list", default=None, metavar="FILE",
                         help="your full UCS list, JSON (default: the shipped Foley table)")
-    parser.add_argument("--fps", type=float, default=25.0,
-                        help="picture frame rate, 1–1000 (default 25)")
-    parser.add_argument("--start-timecode", default="00:00:00:00",
-                        help="the timeline's first frame (default 00:00:00:00; ';' for drop-frame)")
+    parser.add_argument("--fps", type=float, default=None,
+                        help="picture frame rate, 1–1000 (default 25; --project: the project's)")
+    parser.add_argument("--start-timecode", default=None,
+                        help="the timeline's first frame (default 00:00:00:00, ';' for drop-frame; "
+                             "--project: the project's)")
     parser.add_argument("--at", type=float, default=None,
                         help="position in s, 0– (default: the take's own)")
     parser.add_argument("--list-categories", action="store_true",
@@ -53,21 +62,43 @@ def _run(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from foley_studio.errors import ConfigError
-    from foley_studio.media.delivery import DeliverySpec, deliver_take, read_take, ucs_categories
+    from foley_studio.media.delivery import deliver_take, read_take, ucs_categories
 
     if args.list_categories:
         for cat in ucs_categories(args.ucs_list).values():
             print(f"{cat.cat_id:12s} {cat.full}")
         return 0
+    if args.project is not None:
+        return _export_project(args)
     if not args.takes or args.out is None:
         raise ConfigError("Name at least one take WAV and the --out folder to deliver into.")
-    spec = DeliverySpec(args.rate, args.depth, args.channels, args.loudness,
-                        None if args.no_ceiling else args.true_peak, args.ucs_category,
-                        args.creator, args.source, args.fps, args.start_timecode, args.ucs_list,
-                        args.limit)
+    spec = _spec(args, 25.0 if args.fps is None else args.fps, args.start_timecode or "00:00:00:00")
     for path in args.takes:
         take = read_take(path)
         take = replace(take, name=args.fx_name or take.name,
                        start=take.start if args.at is None else args.at)
         print(deliver_take(take, spec, args.out).summary())
+    return 0
+
+
+def _spec(args: argparse.Namespace, fps: float, start_timecode: str):
+    from foley_studio.media.delivery import DeliverySpec
+
+    return DeliverySpec(args.rate, args.depth, args.channels, args.loudness,
+                        None if args.no_ceiling else args.true_peak, args.ucs_category,
+                        args.creator, args.source, fps, start_timecode, args.ucs_list, args.limit)
+
+
+def _export_project(args: argparse.Namespace) -> int:
+    from foley_studio.errors import ConfigError
+    from ui.services.lane_delivery import deliver_stems, lane_names, load_plan
+
+    given = [args.fps, args.start_timecode, args.at, args.fx_name]
+    if args.takes or args.out is None or any(v is not None for v in given):
+        raise ConfigError("--project delivers the project's lanes at its own frame rate and start "
+                          "timecode under their lane names: give --out (and delivery options), no "
+                          "take WAVs, --fps, --start-timecode, --at or --fx-name.")
+    plan, spec = load_plan(args.project, lane_names(args.lanes), _spec(args, 25.0, "00:00:00:00"))
+    for done in deliver_stems(plan, args.out, spec):
+        print(f"{done.lane}: {done.summary}")
     return 0

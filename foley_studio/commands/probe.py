@@ -8,7 +8,8 @@ FIELDS = [("format", "container"), ("has_video", "picture"), ("video_codec", "vi
           ("width", "width"), ("height", "height"), ("source_width", "source width"),
           ("source_height", "source height"), ("rotation", "turned (deg)"), ("fps", "fps"),
           ("frame_count", "frames"), ("duration", "duration (s)"), ("has_audio", "audio"),
-          ("audio_codec", "audio codec"), ("audio_rate", "audio rate (Hz)")]
+          ("audio_codec", "audio codec"), ("audio_rate", "audio rate (Hz)"),
+          ("timecode", "start timecode")]
 
 
 def register(sub: argparse._SubParsersAction) -> None:

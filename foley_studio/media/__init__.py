@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from foley_studio.media.audio import load_audio, read_audio, resample, to_mono
 from foley_studio.media.images import image_sheet, load_image, write_image_sheet
-from foley_studio.media.probing import probe
+from foley_studio.media.probing import probe, start_timecode
 from foley_studio.media.video import MAX_FRAMES, FrameReader, VideoClip
 from foley_studio.media.wav import read_bwf, write_bwf, write_take, write_wav
 
 __all__ = ["VideoClip", "FrameReader", "MAX_FRAMES", "load_image", "load_audio", "read_audio",
            "resample",
            "to_mono", "write_wav", "write_bwf", "read_bwf", "write_take", "image_sheet",
-           "write_image_sheet", "probe"]
+           "write_image_sheet", "probe", "start_timecode"]

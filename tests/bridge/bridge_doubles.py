@@ -299,12 +299,14 @@ def request_answered_by_oscsend(link, address: str, *typed: str):
 # REAPER double: an OSC listener that runs the companion script when its action arrives
 # --------------------------------------------------------------------------------------
 def run_lua(spool: Path, tracks: str, state: Path, resource: Optional[Path] = None,
-            action: str = "_FOLEY_STUDIO_BRIDGE", script: Path = LUA_SCRIPT) -> subprocess.CompletedProcess:
+            action: str = "_FOLEY_STUDIO_BRIDGE", script: Path = LUA_SCRIPT,
+            time_offset: float = 0.0) -> subprocess.CompletedProcess:
     """Run foley_studio_bridge.lua once under lua5.4 against the stand-in REAPER API, as the
-    action ``action`` of a REAPER whose resource folder is ``resource``."""
+    action ``action`` of a REAPER whose resource folder is ``resource`` and whose project
+    starts at ``time_offset`` seconds of timecode."""
     env = {**os.environ, "STANDIN_SPOOL": str(spool), "STANDIN_TRACKS": tracks,
            "STANDIN_STATE": str(state), "STANDIN_RESOURCE": str(resource or spool.parent),
-           "STANDIN_ACTION": action.removeprefix("_")}
+           "STANDIN_ACTION": action.removeprefix("_"), "STANDIN_TIME_OFFSET": repr(time_offset)}
     return subprocess.run(["lua5.4", str(RUNNER), str(STANDIN), str(script)], env=env,
                           capture_output=True, text=True, timeout=20)
 
@@ -314,7 +316,8 @@ class ReaperDouble:
     companion script (as REAPER runs a bound action). ``run=False`` only records messages;
     ``delay`` holds the run back (a busy REAPER); ``before_run`` is called just before it;
     ``script_spool`` is the folder the script reads (another one than the bridge's: a wrong
-    spool set-up); ``resource`` is REAPER's resource folder; ``script`` the script it runs."""
+    spool set-up); ``resource`` is REAPER's resource folder; ``script`` the script it runs;
+    ``time_offset`` the project's start time (Project Settings › Project start time)."""
 
     def __init__(self, spool: Path, state: Path, *, action: str = "_FOLEY_STUDIO_BRIDGE",
                  tracks: str = "Dialog,Music", run: bool = True, resource: Optional[Path] = None) -> None:
@@ -324,6 +327,7 @@ class ReaperDouble:
         self.received: list[tuple[str, tuple]] = []
         self.results: list[subprocess.CompletedProcess] = []
         self.delay = 0.0
+        self.time_offset = 0.0
         self.before_run: Optional[Callable[[], None]] = None
         dispatcher = Dispatcher()
         dispatcher.set_default_handler(self._handle)
@@ -340,7 +344,7 @@ class ReaperDouble:
             if self.before_run is not None:
                 self.before_run()
             self.results.append(run_lua(self.script_spool, self.tracks, self.state, self.resource,
-                                        self.action, self.script))
+                                        self.action, self.script, self.time_offset))
 
     def project(self) -> dict[str, list[list[str]]]:
         """The stand-in project after the last run, by record kind."""

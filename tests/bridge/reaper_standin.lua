@@ -3,15 +3,49 @@
 --
 -- Environment: STANDIN_RESOURCE (resource folder), STANDIN_SPOOL (ExtState spool, optional),
 -- STANDIN_TRACKS (comma-separated track names), STANDIN_STATE (file the run's state goes to),
--- STANDIN_ACTION (the named command the script runs as, without "_"; empty: a numeric one).
+-- STANDIN_ACTION (the named command the script runs as, without "_"; empty: a numeric one),
+-- STANDIN_TIME_OFFSET (the project's start time in seconds, default 0).
 -- New items start with timebase -1 (the project's default, beats in many templates).
 
 local project = { tracks = {}, markers = {}, cursor = 0.0, calls = {}, undo = 0 }
 
 local function record(name) project.calls[#project.calls + 1] = name end
 
-for name in (os.getenv("STANDIN_TRACKS") or ""):gmatch("[^,]+") do
-  project.tracks[#project.tracks + 1] = { name = name, items = {} }
+-- The session lives on between runs, as REAPER's does: a run starts from the state the last
+-- one left in STANDIN_STATE (tracks, items, markers, cursor); the first from STANDIN_TRACKS.
+local function fields(line)
+  local out = {}
+  for field in (line .. "\t"):gmatch("([^\t]*)\t") do out[#out + 1] = field end
+  return out
+end
+
+local function restore(path)
+  local fh = io.open(path, "r")
+  if not fh then return false end
+  for line in fh:lines() do
+    local f = fields(line)
+    if f[1] == "track" then
+      project.tracks[#project.tracks + 1] = { name = f[3], items = {} }
+    elseif f[1] == "item" then
+      local track = project.tracks[tonumber(f[2]) + 1]
+      local item = { track = track, D_POSITION = tonumber(f[3]), D_LENGTH = tonumber(f[4]),
+                     C_BEATATTACHMODE = tonumber(f[8]) }
+      item.takes = { { item = item, P_NAME = f[5], source = { path = f[6] }, ext = { foley_studio = f[7] } } }
+      track.items[#track.items + 1] = item
+    elseif f[1] == "marker" then
+      project.markers[#project.markers + 1] = { pos = tonumber(f[3]), name = f[4] }
+    elseif f[1] == "cursor" then
+      project.cursor = tonumber(f[2])
+    end
+  end
+  fh:close()
+  return true
+end
+
+if not restore(os.getenv("STANDIN_STATE") or "") then
+  for name in (os.getenv("STANDIN_TRACKS") or ""):gmatch("[^,]+") do
+    project.tracks[#project.tracks + 1] = { name = name, items = {} }
+  end
 end
 
 local function wav_length(path)
@@ -40,6 +74,10 @@ function reaper.GetExtState(section, key)
   return ""
 end
 function reaper.GetAppVersion() record("GetAppVersion"); return "7.27/linux-x86_64" end
+function reaper.GetProjectTimeOffset(proj, rndframe)
+  record("GetProjectTimeOffset")
+  return tonumber(os.getenv("STANDIN_TIME_OFFSET") or "0")
+end
 function reaper.get_action_context() record("get_action_context"); return false, "", 0, 54321, -1, -1, -1, "" end
 function reaper.ReverseNamedCommandLookup(command)
   record("ReverseNamedCommandLookup")
@@ -98,6 +136,7 @@ function reaper.GetMediaSourceLength(source)
 end
 
 local guid = 0
+for _, track in ipairs(project.tracks) do guid = guid + #track.items end
 function reaper.AddMediaItemToTrack(track)
   record("AddMediaItemToTrack")
   guid = guid + 1

@@ -65,6 +65,7 @@ def test_frame_formats_round_trip(takes, tmp_path: Path, fmt: str) -> None:
         if fmt == "xml":
             assert url == Path(take.path).as_uri()
     if fmt == "edl":
+        assert out.read_text().splitlines()[1] == "FCM: NON-DROP FRAME"
         events = [line.split() for line in out.read_text().splitlines() if line[:3].isdigit()]
         record_in = [parse_timecode(e[6], FPS) for e in events]
         assert record_in == [pytest.approx(t.start, abs=0.5 / FPS) for t in ordered]

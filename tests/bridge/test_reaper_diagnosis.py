@@ -23,7 +23,7 @@ def test_every_run_leaves_a_heartbeat(reaper_double: ReaperDouble) -> None:
         assert link.status().connected
     for folder in (reaper_double.spool, reaper_double.resource / "FoleyStudio"):
         beat = json.loads((folder / "heartbeat.json").read_text(encoding="utf-8"))
-        assert beat["time"] >= before and beat["script"] == "2"
+        assert beat["time"] >= before and beat["script"] == "3"
         assert (beat["action"], beat["spool"]) == ("_FOLEY_STUDIO_BRIDGE", str(reaper_double.spool))
         assert beat["reaper"].startswith("7.")
 
@@ -117,11 +117,11 @@ def test_a_faithful_report_passes(reaper_double: ReaperDouble, make_take) -> Non
 
 def test_an_old_script_is_not_connected(reaper_double: ReaperDouble, tmp_path: Path) -> None:
     old = tmp_path / "old_bridge.lua"
-    old.write_text(LUA_SCRIPT.read_text(encoding="utf-8").replace('SCRIPT_VERSION = "2"', 'SCRIPT_VERSION = "1"'))
+    old.write_text(LUA_SCRIPT.read_text(encoding="utf-8").replace('SCRIPT_VERSION = "3"', 'SCRIPT_VERSION = "2"'))
     reaper_double.script = old
     with connect(reaper_target(reaper_double)) as link:
         status = link.status()
-    assert not status.connected and "version 1, this bridge needs 2; update" in status.detail
+    assert not status.connected and "version 2, this bridge needs 3; update" in status.detail
 
 
 @pytest.mark.parametrize("op, call", [("cursor", "move_cursor"), ("marker", "marker")])

@@ -42,6 +42,7 @@ CASES = [
     ("ui.services.playback", ("PyQt6", "torch", "sounddevice")),
     ("ui.services.media", ("PyQt6", "torch")),
     ("ui.services.send", ("PyQt6", "torch")),
+    ("ui.services.lane_delivery", ("PyQt6", "torch", "av")),
     ("ui.services.autosave", ("PyQt6", "torch")),
     ("ui.services.splice", ("PyQt6", "torch")),
     ("ui.services.mixing", ("PyQt6", "torch", "sounddevice")),

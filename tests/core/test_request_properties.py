@@ -64,8 +64,14 @@ def test_in_range_sampler_values_are_accepted(name: str, data: st.DataObject) ->
 @FAST
 @given(data=st.data())
 def test_other_sampler_values_are_refused_by_name(name: str, data: st.DataObject) -> None:
+    optional = name == "sync_guidance"  # None there means "as guidance"
+    value = data.draw(outside(name).filter(lambda v: not (optional and v is None)))
     with pytest.raises(ConfigError, match=names(name)):
-        SamplerSettings(**{name: data.draw(outside(name))})
+        SamplerSettings(**{name: value})
+
+
+def test_no_sync_guidance_means_the_guidance() -> None:
+    assert SamplerSettings(sync_guidance=None).sync_guidance is None
 
 
 @FAST

@@ -57,3 +57,38 @@ def test_non_drop_rates_and_bad_input() -> None:
             parse_timecode(bad, 25.0)
     with pytest.raises(SelectionError, match="frame rate"):
         timecode(1.0, 0.0)
+
+
+def test_a_clock_labels_the_timeline_from_the_start_timecode() -> None:
+    from foley_studio.timeline import Clock
+
+    df = Clock(NTSC, "01:00:00;00")
+    assert (df.first_frame, df.drop) == (107892, True)
+    assert df.start_seconds == pytest.approx(3599.9964)
+    assert [df.label(n / NTSC) for n in (0, 1800, 107892)] == \
+        ["01:00:00;00", "01:01:00;02", "02:00:00;00"]
+    for n in range(0, 107893, 997):  # labels and typed timecode agree frame for frame
+        assert frame_index(df.seconds(df.label(n / NTSC)), NTSC) == n
+    ndf = Clock(NTSC, "01:00:00:00")  # a 29.97 picture may count non-drop
+    assert (ndf.drop, ndf.start_seconds, ndf.label(60.06)) == (False, 3603.6, "01:01:00:00")
+    pal = Clock(25.0, "10:00:00:00")
+    assert (pal.label(1.0), pal.seconds("10:00:01:00"), pal.start_seconds) == ("10:00:01:00", 1.0, 36000.0)
+    assert Clock(NTSC).label(60.06) == "00:01:00;02"  # no start timecode: as timecode() labels
+
+
+@pytest.mark.parametrize("start, fps, match", [
+    ("01:00:00;00", 25.0, "only at 29.97 and 59.94"), ("1:00", 25.0, "not a start timecode"),
+    ("01:00:00.5", 25.0, "not a start timecode"), ("01:00:00:25", 25.0, "frames to 24"),
+    ("00:01:00;00", NTSC, "does not exist in drop-frame")])
+def test_a_clock_refuses_a_start_that_is_no_timecode_at_its_rate(start: str, fps: float, match: str) -> None:
+    from foley_studio.timeline import Clock
+
+    with pytest.raises(SelectionError, match=match):
+        Clock(fps, start)
+
+
+def test_a_typed_timecode_before_the_first_frame_is_refused() -> None:
+    from foley_studio.timeline import Clock
+
+    with pytest.raises(SelectionError, match="before the picture's first frame"):
+        Clock(25.0, "01:00:00:00").seconds("00:59:59:24")

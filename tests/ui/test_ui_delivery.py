@@ -18,7 +18,8 @@ from helpers_app import Scripted, new_window
 from ui.model.project import LaneClip, Project, TakeItem, VideoInfo
 from ui.model.settings import AppSettings, load_settings
 from ui.qt.qt_preferences import QtPreferences
-from ui.services.send import SendTarget, delivery_spec, lane_takes, media_folder, send_lane
+from ui.services.lane_delivery import project_plan, send_lanes
+from ui.services.send import SendTarget, delivery_spec, media_folder
 
 
 def _steps_take(name: str = "door", start: float = 1.0) -> Take:
@@ -57,10 +58,10 @@ def test_delivery_preferences_become_a_spec() -> None:
 def test_sent_lane_is_delivered_by_the_spec(tmp_path: Path) -> None:
     spec = delivery_spec(AppSettings(delivery_normalise=True, delivery_loudness=-20.0,
                                      ucs_category="DOORWood", ucs_creator="JD"), 25.0, "scene")
-    clips = lane_takes(_lane_project(Project(), start=1.013))
-    report = send_lane(clips, SendTarget("otio"), tmp_path, 25.0, None, CancelToken(), spec)
+    plan = project_plan(_lane_project(Project(), start=1.013), "scene")
+    report = send_lanes(plan, SendTarget("otio"), tmp_path, spec, None, CancelToken())
     (wav,) = tmp_path.glob("*.wav")
-    assert wav.name == f"DOORWood_door_JD_scene_{clips[0][0]}.wav"
+    assert wav.name == f"DOORWood_door_JD_scene_{plan.lanes[0].clips[0].clip_id}.wav"
     assert soundfile.info(wav).samplerate == 48000 and soundfile.info(wav).subtype == "PCM_24"
     bext = read_bwf(wav)["bext"]
     assert bext["loudness_value"] == pytest.approx(-20.0, abs=0.01)
@@ -84,7 +85,7 @@ def test_send_from_an_unsaved_project_asks_where_to_save(qtbot, tmp_path: Path) 
     (wav,) = media.glob("*.wav")
     import opentimelineio as otio
 
-    (track,) = otio.adapters.read_from_file(str(media / "foley_lane.otio")).tracks
+    (track,) = otio.adapters.read_from_file(str(media / "scene.otio")).tracks
     (clip,) = [c for c in track if isinstance(c, otio.schema.Clip)]
     assert otio.url_utils.filepath_from_url(clip.media_reference.target_url) == str(wav)
     assert wav.name.startswith("FOLYMisc_door_NONE_scene_")
@@ -134,3 +135,52 @@ def test_preferences_show_every_section_with_choices_as_values(qtbot) -> None:
     result = dialog.result_settings()
     assert result.delivery_channels == 2 and result.ucs_category == "VEHCar"
     assert result.delivery_rate == 48000 and isinstance(result.delivery_rate, int)
+
+
+@pytest.mark.qt
+def test_send_panel_sends_the_ticked_lanes_each_to_its_track(qtbot, tmp_path: Path) -> None:
+    from PyQt6.QtTest import QTest
+
+    from ui.model.lanes import Lane
+
+    w = new_window(qtbot, Scripted(path=str(tmp_path / "scene.foley.json")))
+    _lane_project(w.project)
+    w.project.insert_lane(len(w.project.lanes), Lane("foley", "Props"))
+    item = TakeItem(_steps_take("cup", 3.0), (3.0, 5.0))
+    w.project.insert_takes(0, [item])
+    w.project.add_clip(LaneClip(item.id, 3.0), w.project.lanes_of("foley")[1].id)
+    lanes = w.send_panel.lanes
+    assert [lanes.item(k).text() for k in range(lanes.count())] == ["Foley", "Props"]
+    assert w.send_panel.chosen_lanes() == ["Foley", "Props"]  # new lanes come ticked
+    lanes.setFocus()
+    lanes.setCurrentRow(0)
+    QTest.keyClick(lanes, Qt.Key.Key_Space)  # untick Foley
+    assert w.send_panel.chosen_lanes() == ["Props"]
+    w.send_panel.set_kind("otio")
+    assert w.send_panel.send.text() == "Export lanes…"
+    qtbot.mouseClick(w.send_panel.send, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "wrote" in w.send_panel.log.toPlainText(), timeout=20000)
+    import opentimelineio as otio
+
+    timeline = otio.adapters.read_from_file(str(tmp_path / "scene Media" / "scene.otio"))
+    assert [t.name for t in timeline.tracks] == ["Props"]
+    (clip,) = timeline.tracks[0].find_clips()
+    assert clip.name == "cup" and clip.range_in_parent().start_time.to_seconds() == pytest.approx(3.0)
+    w.project.insert_lane(len(w.project.lanes), Lane("foley", "Cloth"))  # no clips: not listed
+    assert w.send_panel.chosen_lanes() == ["Props"]
+    w.shutdown()
+
+
+def test_clips_for_a_daw_keep_their_gain_relative_to_their_take(tmp_path: Path) -> None:
+    """Loudness is set per take, so two clips of one take 6 dB apart stay 6 dB apart."""
+    from foley_studio.media.delivery import DeliverySpec, integrated_loudness
+    from ui.services.lane_delivery import deliver_lanes
+
+    project = _lane_project(Project())
+    (clip,) = project.lane
+    project.add_clip(LaneClip(clip.take_id, 5.0, gain_db=-6.0))
+    spec = DeliverySpec(fps=25.0, loudness=-23.0)
+    files = deliver_lanes(project_plan(project, "scene"), tmp_path, spec, rendered=True)
+    loud = [integrated_loudness(soundfile.read(f.path, always_2d=True)[0], 48000) for f in files]
+    assert [f.start for f in files] == [1.0, 5.0]
+    assert loud[0] == pytest.approx(-23.0, abs=0.05) and loud[0] - loud[1] == pytest.approx(6.0, abs=0.05)

@@ -177,13 +177,13 @@ def test_a_damaged_version_3_document_is_named_not_a_crash(tmp_path: Path) -> No
 
 
 def test_a_send_gets_each_clip_as_it_plays_trimmed_faded_and_gained() -> None:
-    from ui.services.send import lane_takes
+    from ui.services.lane_delivery import project_plan
 
     p = Project()
     item = _take(0.5, 1.0)
     p.insert_takes(0, [item])
     p.add_clip(LaneClip(item.id, 1.25, "c", offset=0.25, length=0.5, fade_in=0.1, gain_db=-6.0))
-    ((clip_id, take),) = lane_takes(p)
+    ((clip_id, take),) = [(c.clip_id, c.placed) for lane in project_plan(p, "s").lanes for c in lane.clips]
     assert clip_id == "c" and take.start == 1.25 and len(take.audio) == 500
     half = 0.5 * 10 ** (-6 / 20)
     assert take.audio[0] == pytest.approx(half * 0.5 / 100) and take.audio[300] == pytest.approx(half)

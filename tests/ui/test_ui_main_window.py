@@ -418,8 +418,9 @@ class RecordingReaper:
         if reply.exists() or any(j["id"] == job["id"] for j in self.jobs):
             return
         self.jobs.append(job)
-        body = {"id": job["id"], "ok": True, "version": "7.0-standin", "script": "2"}
-        if job["op"] == "place":  # what script version 2 reports: the item as REAPER holds it
+        body = {"id": job["id"], "ok": True, "version": "7.0-standin", "script": "3",
+                "time_offset": 0.0}
+        if job["op"] == "place":  # what script version 3 reports: the item as REAPER holds it
             import soundfile
 
             body.update(position=job["position"], length=soundfile.info(job["path"]).duration,

@@ -77,3 +77,38 @@ def test_missing_take_audio_is_reported(tmp_path: Path) -> None:
         wav.unlink()
     with pytest.raises(MissingFileError, match="take audio"):
         load_project(path)
+
+
+def test_start_timecode_is_saved_and_older_files_have_none(tmp_path: Path) -> None:
+    project = Project()
+    project.set_video(VideoInfo("/nowhere/v.mp4", 30000 / 1001, 60.0))
+    project.set_start_timecode("01:00:00;00")
+    path = save_project(project, tmp_path / "p.foley.json")
+    loaded = load_project(path)
+    assert loaded.video.start_timecode == "01:00:00;00" and loaded.clock.label(0.0) == "01:00:00;00"
+    data = json.loads(path.read_text())
+    del data["video"]["start_timecode"]  # as saved before start timecodes existed
+    path.write_text(json.dumps(data))
+    assert load_project(path).video.start_timecode is None
+    data["video"]["start_timecode"] = "01:00:00;00"
+    data["video"]["fps"] = 25.0  # drop-frame cannot count 25 fps
+    path.write_text(json.dumps(data))
+    with pytest.raises(ConfigError, match="damaged"):
+        load_project(path)
+
+
+def test_a_start_timecode_is_checked_against_the_video() -> None:
+    from foley_studio.errors import SelectionError
+
+    project = Project()
+    with pytest.raises(SelectionError, match="Open a video first"):
+        project.set_start_timecode("01:00:00:00")
+    project.set_video(VideoInfo("/nowhere/v.mp4", 25.0, 60.0))
+    seen = []
+    project.changed.connect(seen.append)
+    with pytest.raises(SelectionError, match="frames to 24"):
+        project.set_start_timecode("01:00:00:25")
+    project.set_start_timecode(" 01:00:00:00 ")
+    assert project.video.start_timecode == "01:00:00:00" and seen == ["timecode"]
+    project.set_start_timecode("")
+    assert project.video.start_timecode is None

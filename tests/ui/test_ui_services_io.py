@@ -14,7 +14,8 @@ from ui.model.project import LaneClip, Project, TakeItem, VideoInfo
 from ui.services import autosave
 from ui.services.catalog import GeneratorCatalog
 from ui.services.media import AUDIO_RATE, read_overview, waveform_peaks
-from ui.services.send import SendTarget, lane_takes, send_lane
+from ui.services.lane_delivery import project_plan, send_lanes
+from ui.services.send import SendTarget
 
 
 def test_waveform_peaks_are_block_min_max() -> None:
@@ -57,8 +58,10 @@ def test_autosave_recovers_and_discards(tmp_path: Path) -> None:
 
 
 def test_lane_exports_as_otio_at_lane_times(tmp_path: Path) -> None:
-    report = send_lane(lane_takes(_project_with_lane(tmp_path)), SendTarget("otio"), tmp_path / "out",
-                       25.0, None, CancelToken())
+    from foley_studio.media.delivery import DeliverySpec
+
+    report = send_lanes(project_plan(_project_with_lane(tmp_path), "scene"), SendTarget("otio"),
+                        tmp_path / "out", DeliverySpec(fps=25.0), None, CancelToken())
     import opentimelineio as otio
     from foley_studio import media
 
@@ -71,8 +74,8 @@ def test_lane_exports_as_otio_at_lane_times(tmp_path: Path) -> None:
 
 
 def test_empty_lane_cannot_be_sent(tmp_path: Path) -> None:
-    with pytest.raises(BridgeError, match="lane is empty"):
-        lane_takes(Project())
+    with pytest.raises(BridgeError, match="lanes are empty"):
+        project_plan(Project(), "scene")
 
 
 def test_catalog_folders_and_errors(tmp_path: Path) -> None:

@@ -219,3 +219,18 @@ class AddStoryboard(Command):
 
     def undo(self) -> None:
         self.project.remove_storyboard(self.board.id)
+
+
+class SetStartTimecode(Command):
+    """Label the video's first frame with another timecode (Project Settings)."""
+
+    def __init__(self, project: Project, start: str | None) -> None:
+        self.project, self.new = project, start
+        self.old = project.video.start_timecode if project.video is not None else None
+        self.text = "Set start timecode"
+
+    def do(self) -> None:
+        self.project.set_start_timecode(self.new)
+
+    def undo(self) -> None:
+        self.project.set_start_timecode(self.old)

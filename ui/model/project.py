@@ -16,6 +16,7 @@ import numpy as np
 from foley_studio.errors import ConfigError, SelectionError
 from foley_studio.requests import Take
 from foley_studio.sync import SyncTrack
+from foley_studio.timeline import Clock
 from ui.model.events import Signal
 from ui.model.lanes import (CLIP_KINDS, EDITED, EDITED_NAME, FOLEY, PRODUCTION, Lane, LaneClip,
                             audible, default_lanes, new_id, repair_clip)
@@ -47,11 +48,13 @@ class TakeItem:
 
 @dataclass
 class VideoInfo:
-    """What the project remembers about its video."""
+    """What the project remembers about its video; ``start_timecode`` labels its first frame
+    (from the video's timecode track, or set in Project Settings; ``None``: none)."""
 
     path: str
     fps: float
     duration: float
+    start_timecode: Optional[str] = None
 
 
 class Project:
@@ -79,6 +82,24 @@ class Project:
         self.video = info
         self.selection = None
         self.changed.emit("video")
+
+    @property
+    def clock(self) -> Clock:
+        """How the timeline labels time: the video's rate and start timecode (25 fps and no
+        start timecode before a video is open)."""
+        video = self.video
+        return Clock(video.fps, video.start_timecode) if video is not None else Clock(25.0)
+
+    def set_start_timecode(self, start: Optional[str]) -> None:
+        """Label the video's first frame ``start`` (``HH:MM:SS:FF``, ``;`` for drop-frame;
+        ``None`` or empty: none). Refused with a :class:`SelectionError` when it is not a
+        timecode at the video's rate, or when there is no video."""
+        if self.video is None:
+            raise SelectionError("Open a video first: the start timecode labels its first frame.")
+        start = (start or "").strip() or None
+        Clock(self.video.fps, start)  # validates
+        self.video.start_timecode = start
+        self.changed.emit("timecode")
 
     def set_selection(self, selection: Optional[Selection]) -> None:
         """Select a frame or region (``None`` clears it); it must lie inside the video."""

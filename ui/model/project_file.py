@@ -23,9 +23,10 @@ import numpy as np
 import soundfile as sf
 
 from foley_studio.atomic import atomic_path, write_bytes_atomic, write_text_atomic
-from foley_studio.errors import ConfigError, MissingFileError
+from foley_studio.errors import ConfigError, MissingFileError, SelectionError
 from foley_studio.requests import Take
 from foley_studio.sync import SyncTrack
+from foley_studio.timeline import Clock
 from ui.model.lanes import FOLEY, Lane
 from ui.model.project import LaneClip, Project, TakeItem, VideoInfo
 from ui.model.selection import Selection
@@ -75,7 +76,8 @@ def to_dict(project: Project, path: Path) -> dict[str, Any]:
         "schema_version": SCHEMA_VERSION,
         "app": "foley-studio",
         "video": None if video is None else {"path": _relative(video.path, path.parent),
-                                             "fps": video.fps, "duration": video.duration},
+                                             "fps": video.fps, "duration": video.duration,
+                                             "start_timecode": video.start_timecode},
         "selection": None if sel is None else {"start": sel.start, "end": sel.end,
                                                "frame": sel.frame},
         "takes": [_take_dict(item, path) for item in project.takes],
@@ -93,14 +95,16 @@ def from_dict(data: dict[str, Any], path: Path, takes: list[TakeItem] | None = N
     try:
         if data["video"]:
             v = data["video"]
-            project.video = VideoInfo(str(_absolute(v["path"], path.parent)), v["fps"], v["duration"])
+            project.video = VideoInfo(str(_absolute(v["path"], path.parent)), v["fps"], v["duration"],
+                                      v.get("start_timecode"))  # absent before start timecodes
+            Clock(project.video.fps, project.video.start_timecode)  # one that misfits is damage
         if data["selection"]:
             s = data["selection"]
             project.selection = Selection(s["start"], s["end"], s.get("frame", False))
         project.takes = takes if takes is not None else [_take_item(t, path) for t in data["takes"]]
         project.set_lanes([_lane(d) for d in data["lanes"]])
         project.storyboards = [_storyboard(d, path) for d in data.get("storyboards", [])]
-    except (KeyError, TypeError, ValueError, ConfigError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, ConfigError, SelectionError) as exc:
         raise ConfigError(f"{path} is damaged ({exc!r} is missing or wrong); restore it from "
                           "the autosave or a backup.") from exc
     return project

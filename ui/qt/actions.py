@@ -161,6 +161,7 @@ def _file_menu(a: WindowActions, menu) -> None:
     a.add(menu, "Save Project", lambda: w.guarded(w.save), "Ctrl+S")
     a.add(menu, "Save Project As…", lambda: _save_as(w), "Ctrl+Shift+S")
     menu.addSeparator()
+    a.add(menu, "Project Start Timecode…", w.flows.start_timecode)
     a.add(menu, "Export Storyboard…", w.flows.export_storyboard)
     a.add(menu, "Export Repaired Production…", lambda: w.lanes.export_repaired(), "Ctrl+Shift+E")
     menu.addSeparator()

@@ -19,7 +19,6 @@ from PyQt6.QtWidgets import (QLabel, QMainWindow, QProgressBar, QPushButton, QSc
                              QTabWidget, QWidget)
 
 from foley_studio.errors import ConfigError
-from foley_studio.timeline import timecode
 from ui.model.history import History
 from ui.model.project import Project, VideoInfo
 from ui.model.project_file import SUFFIX, load_project, save_project
@@ -40,7 +39,7 @@ from ui.qt.qt_timeline import QtTimeline
 from ui.qt.qt_transport import Transport
 from ui.qt.threading import MainThread
 from ui.qt.workflows import Workflows
-from ui.services import autosave
+from ui.services import autosave, lane_delivery
 from ui.services.catalog import GeneratorCatalog
 from ui.services.jobs import Job, JobService, JobState
 from ui.services.media import MediaService, Overview
@@ -277,11 +276,10 @@ class MainWindow(QMainWindow):
     def _on_video_loaded(self, overview: Overview, keep_project: bool = False) -> None:
         self.overview = overview
         self.timeline.set_overview(overview)
-        self.takes_panel.fps = overview.fps
-        self.storyboard_panel.set_fps(overview.fps)
         if not keep_project:
             self._replace(Project(), None)
-            self.project.set_video(VideoInfo(overview.path, overview.fps, overview.duration))
+            self.project.set_video(VideoInfo(overview.path, overview.fps, overview.duration,
+                                             overview.start_timecode))
             self.settings.add_recent(overview.path)
             self.actions.refresh_recent()
         self.job_label.setText(f"{Path(overview.path).name}: {overview.duration:.2f} s at "
@@ -375,8 +373,7 @@ class MainWindow(QMainWindow):
         """Move the playhead to ``t`` seconds (the preview follows)."""
         self.playhead = self.timeline.clamp(t)
         self.timeline.set_playhead(self.playhead)
-        fps = self.overview.fps if self.overview else 25.0
-        self.preview.set_time(self.playhead, fps, self.timeline.duration)
+        self.preview.set_time(self.playhead, self.project.clock, self.timeline.duration)
         if self.overview is not None:
             self.media.request_frame(self.playhead, self.main_thread.wrap(self.preview.show_frame),
                                      self.main_thread.wrap(self.errors.report))
@@ -481,13 +478,18 @@ class MainWindow(QMainWindow):
     def _on_project_changed(self, what: str) -> None:
         if what == "storyboards":
             self.storyboard_panel.show_storyboard(self.flows.storyboard_result)
-        if what == "selection":
+        clock = self.project.clock
+        if what in ("lane", "lanes"):
+            self.send_panel.show_lanes([lane.name for lane in lane_delivery.sendable(self.project)])
+        if what in ("video", "timecode"):
+            self.storyboard_panel.set_clock(clock)
+            self.preview.set_time(self.playhead, clock, self.timeline.duration)
+        if what in ("selection", "timecode"):
             sel = self.project.selection
-            fps = self.project.video.fps if self.project.video else 25.0
             self.selection_label.setText(
                 "No selection" if sel is None else
-                f"{'Frame' if sel.frame else 'Region'} {timecode(sel.start, fps)} – "
-                f"{timecode(sel.end, fps)}  ({sel.duration:.2f} s)")
+                f"{'Frame' if sel.frame else 'Region'} {clock.label(sel.start)} – "
+                f"{clock.label(sel.end)}  ({sel.duration:.2f} s)")
 
     def _on_transport_state(self, label: str) -> None:
         self.actions.play.setText("Stop" if label else "Play Timeline")

@@ -9,6 +9,7 @@ from PyQt6.QtCore import Qt
 from PyQt6.QtGui import QPixmap, QResizeEvent
 from PyQt6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
+from foley_studio.timeline import Clock
 from ui.qt.qt_timeline import to_qimage
 from ui.qt.qt_transport import TimecodeField
 
@@ -56,9 +57,10 @@ class QtPreview(QWidget):
         self.shown_time = t
         self._rescale()
 
-    def set_time(self, t: float, fps: float, duration: float = 0.0) -> None:
-        """Show the playhead's timecode (``duration`` bounds what may be typed there)."""
-        self.timecode.show_time(t, fps, duration)
+    def set_time(self, t: float, clock: Clock, duration: float = 0.0) -> None:
+        """Show the playhead's timecode, labelled by the project's ``clock`` (``duration`` bounds
+        what may be typed there)."""
+        self.timecode.show_time(t, clock, duration)
 
     def clear(self) -> None:
         """Back to the empty state."""

@@ -1,12 +1,14 @@
-"""The Send panel: choose REAPER, Ableton Live or a timeline file; see whether the host answers,
-and how the takes will be delivered (rate, depth, loudness, UCS category)."""
+"""The Send panel: choose REAPER, Ableton Live or a timeline file and the lanes to send (each
+becomes a track named after it); see whether the host answers, and how the takes will be
+delivered (rate, depth, loudness, UCS category)."""
 from __future__ import annotations
 
 from typing import Optional
 
-from PyQt6.QtCore import pyqtSignal
-from PyQt6.QtWidgets import (QComboBox, QFormLayout, QLabel, QLineEdit, QPlainTextEdit,
-                             QPushButton, QSpinBox, QVBoxLayout, QWidget)
+from PyQt6.QtCore import Qt, pyqtSignal
+from PyQt6.QtWidgets import (QComboBox, QFormLayout, QLabel, QLineEdit, QListWidget,
+                             QListWidgetItem, QPlainTextEdit, QPushButton, QSpinBox, QVBoxLayout,
+                             QWidget)
 
 from ui.model.settings import AppSettings
 from ui.services.send import DAWS, FILES, SendReport, SendTarget
@@ -31,7 +33,8 @@ class QtSendPanel(QWidget):
         self.port = QSpinBox()
         self.port.setRange(1, 65535)
         self.port.setValue(settings.send_port)
-        self.track = QLineEdit("Foley")
+        self.lanes = QListWidget()  # the lanes with clips, ticked to send
+        self.lanes.setMaximumHeight(96)
         self.status = QLabel()
         self.log = QPlainTextEdit(readOnly=True)
         self.log.setMaximumBlockCount(200)
@@ -42,14 +45,14 @@ class QtSendPanel(QWidget):
         self.delivery_button = QPushButton("Delivery settings…")
         self.delivery_button.clicked.connect(self.delivery_requested.emit)
         self.show_delivery(settings)
-        self.send = QPushButton("Send Foley lane")
+        self.send = QPushButton("Send lanes")
         self.send.setObjectName("primary")
         self.send.clicked.connect(self.send_requested.emit)
         form = QFormLayout()
         form.addRow("Destination", self.kind)
         form.addRow("Host", self.host)
         form.addRow("OSC port", self.port)
-        form.addRow("Track", self.track)
+        form.addRow("Lanes", self.lanes)
         form.addRow("Status", self.status)
         form.addRow("Delivery", self.delivery)
         layout = QVBoxLayout(self)
@@ -68,8 +71,23 @@ class QtSendPanel(QWidget):
     def target(self) -> SendTarget:
         """The destination as chosen."""
         return SendTarget(self.kind.currentData(), self.host.text().strip() or "127.0.0.1",
-                          self.port.value(), track=self.track.text().strip() or "Foley",
-                          spool=self.spool, reply_timeout=self.reply_timeout)
+                          self.port.value(), spool=self.spool, reply_timeout=self.reply_timeout)
+
+    def show_lanes(self, names: list[str]) -> None:
+        """List the lanes that hold clips; a lane keeps its tick across updates (new: ticked)."""
+        unticked = {self.lanes.item(k).text() for k in range(self.lanes.count())
+                    if self.lanes.item(k).checkState() != Qt.CheckState.Checked}
+        self.lanes.clear()
+        for name in names:
+            item = QListWidgetItem(name)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked if name in unticked else Qt.CheckState.Checked)
+            self.lanes.addItem(item)
+
+    def chosen_lanes(self) -> list[str]:
+        """The ticked lanes, top to bottom."""
+        return [self.lanes.item(k).text() for k in range(self.lanes.count())
+                if self.lanes.item(k).checkState() == Qt.CheckState.Checked]
 
     def set_kind(self, kind: str) -> None:
         """Choose a destination by key (``reaper``, ``ableton``, ``otio``, ``xml``, ``edl``)."""
@@ -107,4 +125,4 @@ class QtSendPanel(QWidget):
         if daw:
             self.port.setValue(DEFAULT_PORTS[kind])
             self.show_status(None, "")
-        self.send.setText("Send Foley lane" if daw else "Export Foley lane…")
+        self.send.setText("Send lanes" if daw else "Export lanes…")

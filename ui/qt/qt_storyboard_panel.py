@@ -12,7 +12,7 @@ from PyQt6.QtWidgets import (QGridLayout, QLabel, QPushButton, QScrollArea, QVBo
 
 from foley_studio.atomic import atomic_path
 from foley_studio.errors import ConfigError
-from foley_studio.timeline import timecode
+from foley_studio.timeline import Clock
 from ui.model.storyboard import Storyboard
 from ui.qt import theme
 from ui.qt.qt_timeline import to_qimage
@@ -26,9 +26,10 @@ MARGIN, ROW_LABEL_W, TITLE_H, LABEL_H = 16, 90, 48, 34
 HINT = "Select a stretch of the soundtrack, then draw pictures for it."
 
 
-def render_sheet(board: Storyboard, fps: float, width: int = SHEET_WIDTH) -> QImage:
+def render_sheet(board: Storyboard, clock: Clock, width: int = SHEET_WIDTH) -> QImage:
     """The storyboard as one picture: a title, then a row per take with each window's picture
-    and its timecode under it; ``width`` or wider, pictures keeping their aspect."""
+    and its timecode under it (labelled by the project's ``clock``); ``width`` or wider,
+    pictures keeping their aspect."""
     takes, windows, h, w = board.frames.shape[:4]
     cell_w = max((width - ROW_LABEL_W - MARGIN * (windows + 1)) / windows, MIN_CELL_W)
     cell_h = cell_w * h / w
@@ -41,7 +42,7 @@ def render_sheet(board: Storyboard, fps: float, width: int = SHEET_WIDTH) -> QIm
     p.setPen(theme.TEXT)
     p.setFont(QFont("sans", 16, QFont.Weight.Bold))
     p.drawText(QRectF(MARGIN, 0, width - 2 * MARGIN, TITLE_H), Qt.AlignmentFlag.AlignVCenter,
-               f"Storyboard {timecode(board.region[0], fps)} – {timecode(board.region[1], fps)}"
+               f"Storyboard {clock.label(board.region[0])} – {clock.label(board.region[1])}"
                f"   ·   {takes} take(s) × {windows} window(s) of {board.window:g} s   ·   "
                f"seed {board.seed}")
     starts = board.window_starts()
@@ -55,16 +56,16 @@ def render_sheet(board: Storyboard, fps: float, width: int = SHEET_WIDTH) -> QIm
             left = ROW_LABEL_W + MARGIN + col * (cell_w + MARGIN)
             p.drawImage(QRectF(left, top, cell_w, cell_h), to_qimage(board.frames[k, col]))
             p.drawText(QRectF(left, top + cell_h, cell_w, LABEL_H), Qt.AlignmentFlag.AlignCenter,
-                       timecode(starts[col], fps))
+                       clock.label(starts[col]))
     p.end()
     return sheet
 
 
-def write_sheet(path: Path, board: Storyboard, fps: float) -> Path:
+def write_sheet(path: Path, board: Storyboard, clock: Clock) -> Path:
     """Save :func:`render_sheet` as a PNG at ``path`` (atomically)."""
     if path.suffix.lower() != ".png":
         raise ConfigError(f"Storyboard sheets are PNG files; name {path} with a .png ending.")
-    sheet = render_sheet(board, fps)
+    sheet = render_sheet(board, clock)
     with atomic_path(path) as tmp:
         if not sheet.save(str(tmp), "PNG"):
             raise ConfigError(f"Could not write a {sheet.width()}x{sheet.height()} PNG to {path}.")
@@ -80,7 +81,7 @@ class QtStoryboardPanel(QWidget):
     def __init__(self, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
         self.storyboard: Optional[Storyboard] = None
-        self.fps = 25.0
+        self.clock = Clock(25.0)  # labels the windows' start times
         self.grid_host = QWidget()
         self.grid = QGridLayout(self.grid_host)
         self.grid.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
@@ -101,9 +102,9 @@ class QtStoryboardPanel(QWidget):
         layout.addWidget(self.generate)
         layout.addWidget(self.export)
 
-    def set_fps(self, fps: float) -> None:
-        """Label windows at the video's rate (the shown storyboard is labelled again)."""
-        self.fps = fps
+    def set_clock(self, clock: Clock) -> None:
+        """Label windows by the project's clock (the shown storyboard is labelled again)."""
+        self.clock = clock
         self.show_storyboard(self.storyboard)
 
     def show_storyboard(self, board: Optional[Storyboard]) -> None:
@@ -117,7 +118,7 @@ class QtStoryboardPanel(QWidget):
             return
         takes, windows = board.frames.shape[:2]
         for w, start in enumerate(board.window_starts()):
-            self.grid.addWidget(QLabel(timecode(start, self.fps)), 0, w + 1)
+            self.grid.addWidget(QLabel(self.clock.label(start)), 0, w + 1)
         for k in range(takes):
             self.grid.addWidget(QLabel(f"take {k + 1}"), k + 1, 0)
             for w in range(windows):

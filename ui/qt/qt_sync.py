@@ -17,7 +17,6 @@ from PyQt6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayo
 
 from foley_studio.errors import ConfigError
 from foley_studio.sync import SyncTrack
-from foley_studio.timeline import timecode
 from ui.model import commands
 from ui.model.lanes import Lane, with_hit, with_hit_moved, without_hit
 from ui.qt.errors import guarded_slot
@@ -196,8 +195,8 @@ class SyncEditor:
         return self.w.timeline.selected_hit
 
     def tc(self, t: float) -> str:
-        """The timecode of ``t`` at the video's rate."""
-        return timecode(t, self.fps)
+        """The timecode of ``t``, labelled from the project's start timecode."""
+        return self.w.project.clock.label(t)
 
 
 class TapWindow(QDialog):

@@ -15,7 +15,6 @@ from PyQt6.QtGui import QColor, QDrag, QIcon, QKeyEvent, QPainter, QPen, QPixmap
 from PyQt6.QtWidgets import (QAbstractItemView, QGridLayout, QListWidget, QListWidgetItem,
                              QPushButton, QToolButton, QVBoxLayout, QWidget)
 
-from foley_studio.timeline import timecode
 from ui.model.project import Project, TakeItem
 from ui.qt import theme
 
@@ -102,7 +101,6 @@ class QtTakesPanel(QWidget):
     def __init__(self, project: Project, parent: Optional[QWidget] = None) -> None:
         super().__init__(parent)
         self.project = project
-        self.fps = 25.0
         self.list = TakesList()
         self.list.play_key.connect(self.play_requested.emit)
         self.list.itemDoubleClicked.connect(lambda item: self.play_requested.emit(item.data(Qt.ItemDataRole.UserRole)))
@@ -154,7 +152,7 @@ class QtTakesPanel(QWidget):
                 self.list.setCurrentRow(row)
 
     def _on_project_changed(self, what: str) -> None:
-        if what in ("takes", "lane", "video"):
+        if what in ("takes", "lane", "video", "timecode"):
             self._rebuild()
 
     def _rebuild(self) -> None:
@@ -178,7 +176,8 @@ class QtTakesPanel(QWidget):
         return list(groups.items())
 
     def _header(self, region: tuple[float, float], count: int) -> QListWidgetItem:
-        text = f"{timecode(region[0], self.fps)} – {timecode(region[1], self.fps)}   ·   {count} take(s)"
+        clock = self.project.clock
+        text = f"{clock.label(region[0])} – {clock.label(region[1])}   ·   {count} take(s)"
         header = QListWidgetItem(text)
         header.setFlags(Qt.ItemFlag.NoItemFlags)
         header.setForeground(theme.TEXT_DIM)
@@ -188,7 +187,7 @@ class QtTakesPanel(QWidget):
         t = item.take
         colour = theme.INPAINT if t.mode == "inpaint" else theme.FOLEY
         placed = " · on lane" if self.project.clips_of(item.id) else ""
-        text = (f"{item.name}{placed}\n{t.model} · seed {t.seed} · {timecode(t.start, self.fps)}"
+        text = (f"{item.name}{placed}\n{t.model} · seed {t.seed} · {self.project.clock.label(t.start)}"
                 f" · {t.duration:.2f} s{conform_summary(t.conform)}")
         row = QListWidgetItem(QIcon(waveform_pixmap(t.audio, t.sample_rate, colour)), text)
         row.setData(Qt.ItemDataRole.UserRole, item.id)

@@ -28,7 +28,7 @@ from PyQt6.QtGui import (QColor, QContextMenuEvent, QFont, QImage, QKeyEvent, QM
 from PyQt6.QtWidgets import QScrollBar, QSizePolicy, QVBoxLayout, QWidget
 
 from foley_studio.sync import SILENCE_DB
-from foley_studio.timeline import frame_index, frame_start, snap_to_frame, timecode
+from foley_studio.timeline import frame_index, frame_start, snap_to_frame
 from ui.model.lanes import CLIP_KINDS, EDITED, FOLEY, Lane, LaneClip, audible, hit_near
 from ui.model.project import Project
 from ui.model.selection import Selection, last_frame
@@ -147,7 +147,6 @@ class _Canvas(QWidget):
         p.end()
     def _paint_ruler(self, p: QPainter) -> None:
         p.fillRect(QRectF(0, 0, self.width(), RULER_H), theme.HEADER)
-        fps = self.t.fps
         step = next((s for s in TICK_STEPS if s * self.t.zoom >= 96), TICK_STEPS[-1])
         first = np.floor(self.t.scroll / step) * step
         p.setFont(QFont("monospace", 8))
@@ -158,7 +157,7 @@ class _Canvas(QWidget):
                 p.setPen(QPen(theme.GRID))
                 p.drawLine(QPointF(x, RULER_H - 10), QPointF(x, self.height()))
                 p.setPen(QPen(theme.TEXT))
-                p.drawText(QPointF(x + 4, RULER_H - 12), timecode(t, fps))
+                p.drawText(QPointF(x + 4, RULER_H - 12), self.t.project.clock.label(t))
                 for k in range(1, 4):
                     xm = self.x_of(t + k * step / 4)
                     p.setPen(QPen(theme.TEXT_DIM))
@@ -172,7 +171,7 @@ class _Canvas(QWidget):
         p.setFont(QFont("sans", 9, QFont.Weight.Bold))
         p.setPen(QPen(theme.TEXT_DIM))
         p.drawText(QRectF(8, 0, HEADER_W - 8, RULER_H), Qt.AlignmentFlag.AlignVCenter,
-                   timecode(self.t.playhead, self.t.fps))
+                   self.t.project.clock.label(self.t.playhead))
         rows = [("Picture", theme.TEXT, None)] + [(lane.name, COLOURS[lane.kind], lane) for lane in self.lanes()]
         for i, (name, colour, lane) in enumerate(rows):
             r = self.lane_rect(i)

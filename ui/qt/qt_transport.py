@@ -20,8 +20,7 @@ from PyQt6.QtGui import QFocusEvent, QKeyEvent
 from PyQt6.QtWidgets import QLabel, QLineEdit
 
 from foley_studio.errors import FoleyStudioError, SelectionError
-from foley_studio.timeline import (frame_index, frames_to_timecode, is_drop_frame_rate,
-                                   parse_timecode, timecode)
+from foley_studio.timeline import Clock, frame_index
 from ui.model.selection import last_frame
 from ui.services.playback import PlaybackEngine
 
@@ -162,7 +161,7 @@ class TimecodeField(QLineEdit):
 
     def __init__(self, parent=None) -> None:
         super().__init__("00:00:00:00", parent)
-        self.fps, self.duration, self.time = 25.0, 0.0, 0.0
+        self.clock, self.duration, self.time = Clock(25.0), 0.0, 0.0
         self.message = QLabel("")
         self.message.setObjectName("error")
         self.message.setWordWrap(True)
@@ -173,28 +172,27 @@ class TimecodeField(QLineEdit):
                         "+/- frames and press Enter (Ctrl+G)")
         self.returnPressed.connect(self._commit)
 
-    def show_time(self, t: float, fps: float, duration: float) -> None:
-        """Show the playhead at ``t`` (not while the user is typing)."""
-        self.fps, self.time, self.duration = fps, t, duration
+    def show_time(self, t: float, clock: Clock, duration: float) -> None:
+        """Show the playhead at ``t``, labelled by the project's ``clock`` (not while the user
+        is typing)."""
+        self.clock, self.time, self.duration = clock, t, duration
         if not self.hasFocus():
-            self.setText(timecode(t, fps))
+            self.setText(clock.label(t))
 
     def target(self, text: str) -> float:
         """Seconds at the start of the frame ``text`` names; :class:`SelectionError` when it
         is not a timecode or an offset, or lies outside the video."""
-        text = text.strip()
-        here = frame_index(self.time, self.fps)
+        text, fps = text.strip(), self.clock.fps
         if text[:1] in "+-" and text[1:].isdigit():
-            frame = here + int(text)
+            frame = frame_index(self.time, fps) + int(text)
         else:
-            frame = frame_index(parse_timecode(text, self.fps, drop=is_drop_frame_rate(self.fps)),
-                                self.fps)
-        last = last_frame(self.duration, self.fps)
+            frame = frame_index(self.clock.seconds(text), fps)
+        last = last_frame(self.duration, fps)
         if not 0 <= frame <= last:
             raise SelectionError(f"{text!r} is outside the video, which runs "
-                                 f"{timecode(0.0, self.fps)} – {frames_to_timecode(last, self.fps)}; "
+                                 f"{self.clock.label(0.0)} – {self.clock.label(last / fps)}; "
                                  "type a time inside it.")
-        return frame / self.fps
+        return frame / fps
 
     def _commit(self) -> None:
         try:
@@ -207,7 +205,7 @@ class TimecodeField(QLineEdit):
         self._say("")
         self.clearFocus()
         self.seek_requested.emit(t)
-        self.setText(timecode(self.time, self.fps))
+        self.setText(self.clock.label(self.time))
         self.finished.emit()
 
     def _say(self, text: str) -> None:
@@ -232,4 +230,4 @@ class TimecodeField(QLineEdit):
         """Leaving the field drops what was typed: it shows the playhead again."""
         super().focusOutEvent(event)
         self._say("")
-        self.setText(timecode(self.time, self.fps))
+        self.setText(self.clock.label(self.time))

@@ -7,6 +7,7 @@ window is reached through :class:`FlowHost`, so this module never imports it.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Optional, Protocol
 
@@ -17,7 +18,7 @@ from ui.model.storyboard import Storyboard
 from ui.qt.errors import guarded_slot
 from ui.qt.qt_storyboard_panel import write_sheet
 from ui.qt.qt_transport import Playing, next_shuttle_speed
-from ui.services import generation, send
+from ui.services import generation, lane_delivery, send
 
 
 class FlowHost(Protocol):
@@ -111,8 +112,7 @@ class Workflows:
                                                self.w.suggest("storyboard.png"))
         if not path:
             return None
-        video = self.w.project.video
-        return write_sheet(Path(path), board, video.fps if video else 25.0)
+        return write_sheet(Path(path), board, self.w.project.clock)
 
     @_guarded
     def add_model_folder(self, folder: str) -> None:
@@ -266,21 +266,38 @@ class Workflows:
         dragging it out of the takes list); an unsaved project has no media folder yet."""
         item = self.w.project.take(take_id)
         folder = send.media_folder(self.w.project_path)
-        return send.write_lane_takes([(item.id, item.take)], folder, self._delivery_spec())[0].path
+        return send.write_take(item.take, self._delivery_spec(), folder, item.id).path
+
+    @_guarded
+    def start_timecode(self, text: Optional[str] = None) -> None:
+        """Project Settings: the timecode of the video's first frame (typed, checked against
+        the video's rate; empty: none). Undoable."""
+        video = self.w.project.video
+        if video is None:
+            raise ConfigError("Open a video first: the start timecode labels its first frame.")
+        if text is None:
+            text = self.w.dialogs.text(
+                "Project start timecode", f"Timecode of the first frame at {video.fps:.3f} fps "
+                "(HH:MM:SS:FF; HH:MM:SS;FF for drop-frame; empty for none):",
+                video.start_timecode or "")
+        if text is not None and (text.strip() or None) != video.start_timecode:
+            self.w.history.push(commands.SetStartTimecode(self.w.project, text.strip() or None))
 
     # -- send --------------------------------------------------------------------------------
     @_guarded
     def send(self) -> None:
-        """Send the Foley lane to the chosen DAW, or export it as a timeline file."""
+        """Send the ticked lanes to the chosen DAW, a track per lane, or export them as a
+        timeline file (EDL: one per lane)."""
         target = self.w.send_panel.target()
         s = self.w.settings
         s.send_target, s.send_host, s.send_port = target.kind, target.host, target.port
-        clips = send.lane_takes(self.w.project)
+        plan = lane_delivery.project_plan(self.w.project, "", self.w.send_panel.chosen_lanes())
         folder = self._send_folder()
         spec = self._delivery_spec()
+        plan = replace(plan, name=send.project_name(self.w.project_path))
 
         def run(progress, cancel) -> send.SendReport:
-            return send.send_lane(clips, target, folder, spec.fps, progress, cancel, spec)
+            return lane_delivery.send_lanes(plan, target, folder, spec, progress, cancel)
 
         failed = (lambda exc: self.w.send_panel.show_status(False, str(exc))) if target.is_daw else None
         self.w.submit(f"Send to {target.kind}", run, self.w.send_panel.show_report, failed)
@@ -306,6 +323,6 @@ class Workflows:
         return send.media_folder(self.w.project_path)
 
     def _delivery_spec(self) -> Any:
-        video = self.w.project.video
-        fps = video.fps if video else 25.0
-        return send.delivery_spec(self.w.settings, fps, send.project_name(self.w.project_path))
+        clock = self.w.project.clock
+        return send.delivery_spec(self.w.settings, clock.fps, send.project_name(self.w.project_path),
+                                  clock.label(0.0))

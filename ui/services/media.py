@@ -32,6 +32,7 @@ class Overview:
     thumbnails: list[tuple[float, np.ndarray]] = field(default_factory=list)  # (t, (h, w, 3))
     audio: Optional[np.ndarray] = None  # (S,) float32 soundtrack at AUDIO_RATE; None: silent clip
     peaks: Optional[np.ndarray] = None  # (N, 2) min and max per 1/PEAK_RATE s
+    start_timecode: Optional[str] = None  # the video's timecode track, if it has one
 
 
 def waveform_peaks(audio: np.ndarray, rate: int, per_second: int = PEAK_RATE) -> np.ndarray:
@@ -53,7 +54,8 @@ def read_overview(path: str, thumbnails: int = 48, height: int = THUMB_HEIGHT) -
         thumbs = clip.thumbnails(count, height)
         audio = clip.audio(AUDIO_RATE) if clip.has_audio else None  # (S,)
         peaks = waveform_peaks(audio, AUDIO_RATE) if audio is not None else None
-        return Overview(str(clip.path), clip.fps, clip.duration, thumbs, audio, peaks)
+        return Overview(str(clip.path), clip.fps, clip.duration, thumbs, audio, peaks,
+                        media.start_timecode(path))
 
 
 class MediaService:
