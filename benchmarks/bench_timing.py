@@ -4,7 +4,8 @@
     python benchmarks/bench_timing.py --model PATH --repeats 5
 
 For a rendered world clip (ball bounces) it times one guided 4-s take without a sync track and
-one with the clip's event times as hits (same seed), and, alone, the work the timing condition
+one with the clip's event times as hits (same seed; IM2WAV also at a sync guidance equal to the
+guidance, which needs no third row group per token), and, alone, the work the timing condition
 adds to a take: the features and the embedding of every window (IM2WAV: once per LOW window,
 since it joins the fixed per-token conditioning; Visual Echoes: on both sides of every guided
 unmasking step). On a busy machine the take times are noisy; the isolated cost is the figure. Writes JSON (``--out``, default
@@ -63,8 +64,14 @@ def bench(bundle: Path, repeats: int) -> dict:
     take(cond)  # warm-up
     plain = _median_seconds(lambda: take(cond), repeats)
     synced = _median_seconds(lambda: take(replace(cond, sync=track)), repeats)
+    same = None
+    if hasattr(gen, "low"):  # two row groups: the sync track guided with the picture
+        one_scale = replace(sampler, sync_guidance=None)
+        same = _median_seconds(lambda: gen.generate(replace(cond, sync=track), takes=1, seed=0,
+                                                    sampler=one_scale), repeats)
     return {"bundle": str(bundle), "follows_sync": bool(gen.follows_sync), "plain_s": plain,
             "sync_s": synced, "added_s": synced - plain, "added_percent": 100 * (synced - plain) / plain,
+            "sync_one_scale_s": same, "sync_guidance": sampler.sync_guidance,
             "condition_s": _condition_seconds(gen, track, sampler.steps, repeats) if gen.follows_sync else None}
 
 
@@ -111,7 +118,10 @@ def main() -> None:
         print(f"{Path(r['bundle']).name}: follows sync {r['follows_sync']}; 4-s take {r['plain_s']:.2f} s "
               f"without sync, {r['sync_s']:.2f} s with ({r['added_s']:+.3f} s, {r['added_percent']:+.1f} %)"
               + (f"; the timing work alone {r['condition_s'] * 1000:.1f} ms per take"
-                 if r["condition_s"] is not None else "; no timing condition"))
+                 if r["condition_s"] is not None else "; no timing condition")
+              + (f"; at sync guidance = guidance {r['sync_one_scale_s']:.2f} s (sync guidance "
+                 f"{r['sync_guidance']:g} costs {r['sync_s'] / r['sync_one_scale_s']:.2f}×)"
+                 if r["sync_one_scale_s"] else ""))
     report = {"machine": platform.platform(), "threads": 1, "seconds": SECONDS, "results": results}
     write_text_atomic(args.out, json.dumps(report, indent=2))
     print(f"wrote {args.out}")

@@ -59,6 +59,13 @@ class TokenSampling:
         s, sigma = self.guidance, self.sync_guidance
         return (s, 1.0 - s) if sigma is None else (sigma, s - sigma, 1.0 - s)
 
+    def weights_at(self, near_hit: bool) -> Optional[tuple[float, ...]]:
+        """:attr:`weights` at a position near a hit; elsewhere the sync track is guided with the
+        picture at the one scale (its rows weighted ``s``, ``0``, ``1 − s``)."""
+        if near_hit or self.sync_guidance is None or self.guidance is None:
+            return self.weights
+        return (self.guidance, 0.0, 1.0 - self.guidance)
+
     @property
     def groups(self) -> int:
         """How many row groups the model computes per take (1 when unguided)."""
@@ -84,11 +91,13 @@ def _combine(logits: torch.Tensor, weights: Optional[tuple[float, ...]], takes: 
 def sample_tokens(model: StepModel, prefix: torch.Tensor, length: int,
                   generators: Sequence[torch.Generator], settings: TokenSampling, *,
                   cached: bool = True, progress: Optional[ProgressFn] = None,
-                  cancel: Optional[CancelToken] = None) -> torch.Tensor:
+                  cancel: Optional[CancelToken] = None,
+                  near_hit: Optional[Sequence[bool]] = None) -> torch.Tensor:
     """Continue ``prefix`` (N, P) to ``length`` tokens: (N, length).
 
     ``cached=False`` recomputes the whole sequence at every step (the reference the cache is
     tested against). ``progress(done, total)`` and the cancel token are checked every token.
+    ``near_hit`` (length,) marks the positions where the sync guidance applies (None: all).
     """
     takes, known = prefix.shape
     if len(generators) != takes:
@@ -106,7 +115,8 @@ def sample_tokens(model: StepModel, prefix: torch.Tensor, length: int,
             logits = model.step(prev, pos)
         else:
             logits = model.full(_rows(tokens[:, :pos], groups))
-        logits = _combine(logits, settings.weights, takes)
+        near = near_hit is None or bool(near_hit[pos])
+        logits = _combine(logits, settings.weights_at(near), takes)
         tokens[:, pos] = choose_tokens(logits, uniforms[:, pos - known], temperature=settings.temperature,
                                        top_k=settings.top_k, top_p=settings.top_p)
         report(progress, pos - known + 1, length - known)

@@ -280,8 +280,18 @@ def test_im2wav_sync_guidance_rows_are_picture_and_sync_picture_alone_and_neithe
     separate = SamplerSettings(guidance=3.0, sync_guidance=8.0, steps=2)
     assert gen.low_sampling(True, separate).groups == 3
     assert gen.low_sampling(True, SamplerSettings(guidance=3.0, sync_guidance=3.0)).groups == 2
-    assert gen.low_sampling(True, SamplerSettings(guidance=3.0)).groups == 2
+    assert gen.low_sampling(True, SamplerSettings(guidance=3.0, sync_guidance=None)).groups == 2
     assert gen.low_sampling(False, separate).groups == 2
-    a = gen.generate(_video(sync=job.sync), takes=1, seed=0, sampler=separate)
-    b = gen.generate(_video(sync=job.sync), takes=1, seed=0, sampler=SamplerSettings(guidance=3.0, steps=2))
+    dense = SyncTrack.from_times(list(np.arange(0.05, 0.6, 0.05)))  # most tokens near a hit
+    a = gen.generate(_video(sync=dense), takes=1, seed=0, sampler=separate)
+    b = gen.generate(_video(sync=dense), takes=1, seed=0,
+                     sampler=SamplerSettings(guidance=3.0, sync_guidance=None, steps=2))
     assert not np.array_equal(a, b)
+    near = gen.near_hits(job, window)  # hits at 0.1 and 0.4 s: tokens within 30 ms of them
+    cell = gen.hop_low / gen.sample_rate
+    times = np.arange(gen.low.n_ctx) * cell  # token starts
+    expect = np.zeros(len(times), bool)
+    for hit in (0.1, 0.4):
+        expect |= (times > hit - 0.03 - 1e-9) & (times < hit + 0.03 + cell)
+    assert near.shape == times.shape and near.any() and not near.all()
+    assert (near == expect).mean() > 0.95  # the edges follow the decaying features

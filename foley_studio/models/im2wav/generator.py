@@ -39,10 +39,11 @@ from foley_studio.progress import CancelToken, ProgressFn, check_cancel, report
 from foley_studio.requests import SamplerSettings
 from foley_studio.sampling.autoregressive import TokenSampling, sample_tokens, seeded_generators
 from foley_studio.sync import SyncTrack
-from foley_studio.models.timing import envelope_levels, timing_features
+from foley_studio.models.timing import TAUS, envelope_levels, timing_features
 from foley_studio.version import __version__
 
 FRAME_BATCH = 32
+NEAR_HIT_S = 0.03  # seconds either side of a hit where the sync guidance applies
 """Frames decoded and encoded together while conditioning."""
 
 
@@ -228,12 +229,25 @@ class Im2WavGenerator(Generator):
         the null timing, so with two groups one guidance scale strengthens both together."""
         if job.sync is None or not self.follows_sync:
             return None
-        cell, start = self.hop_low / self.sample_rate, window.start * self.hop_low / self.sample_rate
-        n = self.low.n_ctx
-        feats = timing_features(job.sync.relative(0.0, math.inf), n, cell, start,
-                                envelope_levels(job.sync.envelope, n, cell, start))
+        feats = self._window_features_of_sync(job, window)  # (n_ctx, F)
         rows = torch.from_numpy(feats).to(self.device, self.dtype)[None].expand(job.takes, -1, -1)
         return torch.cat([rows] + [torch.zeros_like(rows)] * (groups - 1))  # (G·N, n_ctx, F)
+
+    def _window_features_of_sync(self, job: _Job, window: Window) -> np.ndarray:
+        """The sync track's timing features ``(n_ctx, FEATURES)`` over one LOW window."""
+        cell, start = self.hop_low / self.sample_rate, window.start * self.hop_low / self.sample_rate
+        n = self.low.n_ctx
+        return timing_features(job.sync.relative(0.0, math.inf), n, cell, start,
+                               envelope_levels(job.sync.envelope, n, cell, start))
+
+    def near_hits(self, job: _Job, window: Window) -> Optional[np.ndarray]:
+        """Which tokens of a LOW window ``(n_ctx,)`` lie within :data:`NEAR_HIT_S` of a hit (the
+        sync guidance applies there), or None without a followed sync track."""
+        if job.sync is None or not self.follows_sync:
+            return None
+        feats = self._window_features_of_sync(job, window)
+        close = math.exp(-NEAR_HIT_S / TAUS[0])  # features 4 and 6 decay with τ = TAUS[0]
+        return (feats[:, 1] > 0) | (feats[:, 4] >= close) | (feats[:, 6] >= close)
 
     def sample_low(self, job: _Job, plan: list[Window], sampler: SamplerSettings) -> torch.Tensor:
         """LOW tokens (N, T_low), window by window, with classifier-free guidance."""
@@ -245,7 +259,8 @@ class Im2WavGenerator(Generator):
             prefix = tokens[:, window.start:window.start + window.known]
             tokens[:, window.start:window.end] = sample_tokens(
                 PriorStepper(self.low, start, x_cond), prefix, window.end - window.start,
-                job.generators, settings, progress=job.sub_progress(), cancel=job.cancel)
+                job.generators, settings, progress=job.sub_progress(), cancel=job.cancel,
+                near_hit=self.near_hits(job, window))
             job.done += window.new
         return tokens
 

@@ -133,3 +133,10 @@ def test_sync_guidance_weighs_the_sync_rows_apart_from_the_picture(sync_guidance
 def test_sync_guidance_needs_guidance():
     with pytest.raises(ConfigError, match="needs guidance"):
         TokenSampling(sync_guidance=2.0)
+
+
+def test_away_from_hits_the_sync_rows_share_the_pictures_scale():
+    settings = TokenSampling(temperature=0.01, guidance=3.0, sync_guidance=0.0)
+    out = sample_tokens(_GroupLogits(1), torch.zeros(1, 0, dtype=torch.long), 4,
+                        seeded_generators(0, 1), settings, near_hit=[True, False, True, False])
+    assert out[0].tolist() == [1, 2, 1, 2]  # near: σ = 0 leaves the picture; away: one scale
