@@ -50,6 +50,7 @@ class Generator(abc.ABC):
     modes: frozenset = frozenset()
     frame_rate: float = 8.0  # conditioning frames per second of video the generator wants
     frame_side: Optional[int] = None  # shortest picture side (pixels) its encoder reads; None: any
+    token_hop: Optional[int] = None  # samples per frame of the stage that makes the waveform
     follows_sync: bool = False  # whether ``Conditioning.sync`` steers the takes (else it is ignored)
 
     def frame_times(self, duration: float) -> np.ndarray:

@@ -6,7 +6,8 @@
 
 Runs the protocol of :mod:`foley_studio.evaluation.protocol` for every bundle, judges the takes
 with the world's audio and image classifiers (``--judges``: ``world_audio`` and ``world_image``
-from ``foley-studio train world-classifier``) against all of the test split's real audio, and
+from ``foley-studio train world-classifier``) and the timbre-only judge (``--timbre-judge``,
+default the shipped one) against all of the test split's real audio, and
 writes ``report.md``, ``report.json`` and ``report.png`` into ``--out``.
 """
 from __future__ import annotations
@@ -36,6 +37,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--judges", required=True, type=Path,
                         help="folder with world_audio and world_image ('train world-classifier')")
     parser.add_argument("--out", required=True, type=Path, help="folder for report.md/json/png")
+    parser.add_argument("--timbre-judge", type=Path, default=None,
+                        help="timbre-only judge ('train timbre-judge'); default: the shipped one, "
+                             "used when it knows every class of --data")
     parser.add_argument("--per-class", type=int, default=3,
                         help=f"test clips per class; {LIMITS['per_class'].span}, default %(default)s")
     parser.add_argument("--guidance", type=float, default=3.0,
@@ -66,6 +70,7 @@ def _run(args: argparse.Namespace) -> int:
             limit.check(getattr(args, name))
     check_folder(args.out)
     judges = world_models(args.judges)
+    judges.timbre_judge = _timbre_judge(args.timbre_judge, judges.audio_classifier.classes)
     classes = tuple(c.strip() for c in args.classes.split(",") if c.strip())
     unknown = sorted(set(classes) - set(judges.audio_classifier.classes))
     if unknown:
@@ -82,6 +87,9 @@ def _run(args: argparse.Namespace) -> int:
         notes.append(f"{name}: a guided 4-s video take took {figures['seconds_per_take']:.1f} s "
                      f"(median, one CPU thread); weights {figures['weights_mb']:.1f} MB.")
     result = evaluate_runs(runs, reference, judges)
+    if judges.timbre_judge is None:
+        notes.append("Timbre accuracy not computed: the shipped timbre judge does not know every "
+                     "class of this world; give one with --timbre-judge ('train timbre-judge').")
     result.notes += notes + shift_notes(result.rows)
     result.meta.update(bundles=bundles, protocol=asdict(proto), data=str(args.data),
                        per_class=args.per_class)
@@ -89,6 +97,20 @@ def _run(args: argparse.Namespace) -> int:
     print(files.markdown.read_text())
     print(f"wrote {files.markdown}, {files.json} and {files.png}")
     return 0
+
+
+def _timbre_judge(path, classes):
+    """The timbre judge at ``path``, or the shipped one if it knows every class of the world
+    (None otherwise: a world of other classes needs its own, 'train timbre-judge')."""
+    from foley_studio.errors import ConfigError
+    from foley_studio.evaluation.timbre import SHIPPED, TimbreJudge
+
+    judge = TimbreJudge.load(path or SHIPPED)
+    missing = sorted(set(classes) - set(judge.classes))
+    if missing and path is not None:
+        raise ConfigError(f"The timbre judge {path} knows the classes {judge.classes}, not "
+                          f"{missing}; train one on this world with 'foley-studio train timbre-judge'.")
+    return None if missing else judge
 
 
 def _measure_bundle(bundle: Path, args: argparse.Namespace, proto) -> tuple[str, dict, dict]:

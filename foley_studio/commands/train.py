@@ -14,6 +14,7 @@ TRAINERS: dict[str, str] = {
     "im2wav-up": "foley_studio.models.im2wav.train_up",
     "clip": "foley_studio.encoders.train_clip",
     "world-classifier": "foley_studio.evaluation.train_world",
+    "timbre-judge": "foley_studio.evaluation.train_timbre",
     "echoes-spec-vqgan": "foley_studio.models.echoes.train_vqgan",
     "echoes-image-vqgan": "foley_studio.models.echoes.train_vqgan",
     "echoes-vocoder": "foley_studio.models.echoes.train_vocoder",

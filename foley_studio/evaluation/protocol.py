@@ -236,10 +236,10 @@ def _start_worker(bundle: str, data: str, per_class: int, proto: Protocol) -> No
                    proto=proto)
 
 
-def _run_clip(index: int) -> tuple[dict[str, list[Take]], float, int, str]:
+def _run_clip(index: int) -> tuple[dict[str, list[Take]], float, tuple[int, Optional[int]], str]:
     gen, items = _WORKER["gen"], _WORKER["items"]
     takes, seconds = clip_takes(gen, items, index, _WORKER["proto"])
-    return takes, seconds, gen.sample_rate, str(items[index]["id"])
+    return takes, seconds, (gen.sample_rate, gen.token_hop), str(items[index]["id"])
 
 
 def load_bundle_generator(bundle: str | Path) -> Generator:
@@ -275,12 +275,14 @@ def collect_runs(bundle: Path, data: Path, per_class: int, proto: Protocol, *, w
         for done, result in enumerate(pool.imap(_run_clip, range(count)), start=1):
             results.append(result)
             report(progress, done, count)
-    runs = assemble([(takes, clip_id) for takes, _, _, clip_id in results], results[0][2])
+    runs = assemble([(takes, clip_id) for takes, _, _, clip_id in results], *results[0][2])
     return runs, [seconds for _, seconds, _, _ in results]
 
 
-def assemble(results: list[tuple[dict[str, list[Take]], str]], rate: int) -> dict[str, RunData]:
-    """Per-clip takes with their clip ids (in clip order) → one :class:`RunData` per row."""
+def assemble(results: list[tuple[dict[str, list[Take]], str]], rate: int,
+             token_hop: Optional[int] = None) -> dict[str, RunData]:
+    """Per-clip takes with their clip ids (in clip order) → one :class:`RunData` per row
+    (``token_hop``: the generator's, for the comb meter)."""
     rows: dict[str, dict[str, list]] = {}
     for takes, clip_id in results:
         for name, entries in takes.items():
@@ -290,10 +292,10 @@ def assemble(results: list[tuple[dict[str, list[Take]], str]], rate: int) -> dic
                 row["labels"].append(label)
                 row["ids"].append(clip_id)
                 row["extra"].append(extra or {})
-    return {name: _run_data(row, rate, name == "storyboard") for name, row in rows.items()}
+    return {name: _run_data(row, rate, name == "storyboard", token_hop) for name, row in rows.items()}
 
 
-def _run_data(row: dict, rate: int, audio_is_input: bool) -> RunData:
+def _run_data(row: dict, rate: int, audio_is_input: bool, token_hop: Optional[int]) -> RunData:
     extra: dict[str, list] = {}
     for fields in row["extra"]:
         for key, value in fields.items():
@@ -301,4 +303,4 @@ def _run_data(row: dict, rate: int, audio_is_input: bool) -> RunData:
     if "generated_images" in extra:
         extra["generated_images"] = np.stack(extra["generated_images"])
     return RunData(np.stack(row["audio"]), rate, row["ids"], labels=np.array(row["labels"]),
-                   judge_audio=not audio_is_input, **extra)
+                   judge_audio=not audio_is_input, token_hop=token_hop, **extra)

@@ -22,6 +22,7 @@ from foley_studio.errors import ConfigError, ModelUnavailableError
 from foley_studio.evaluation.distributions import inception_score, paired_kl
 from foley_studio.evaluation.frechet import frechet_distance
 from foley_studio.evaluation.interfaces import AudioClassifier, AudioEmbedder, ImageClassifier, ImageEmbedder
+from foley_studio.evaluation.listening import TABLES, ListeningReference, reference_metrics, timbre_accuracy
 from foley_studio.evaluation.onsets import detect_onsets, sync_error
 from foley_studio.evaluation.scores import accuracy_per_class, class_accuracy, clip_score
 from foley_studio.evaluation.seams import click_rate, seam_scores
@@ -62,6 +63,15 @@ METRICS: dict[str, Metric] = {
     "clip_score": Metric("CLIP-score", True, "100 × cosine of audio and conditioning-image embeddings"),
     "image_accuracy": Metric("Image accuracy", True, "image classifier accuracy on generated storyboard frames"),
     "seam_click_rate": Metric("Seam clicks", False, "fraction of inpainting seams that click"),
+    "timbre_accuracy": Metric("Timbre accuracy", True, "top-1 accuracy of the timbre-only judge (the "
+                              "spectrum of the loud frames, tonality and hit shape; no rhythm)"),
+    "comb_ratio": Metric("Comb ×real", False, "the worst class's energy at the multiples of the "
+                         "token rate against the bands beside them, ÷ the real clips' (1: no comb)",
+                         target=1.0),
+    "attack_ratio": Metric("Attack ×real", False, "median 10–90 % rise time of the takes' hits ÷ "
+                           "the real clips' of the same classes (above 1: smeared)", target=1.0),
+    "flux_ratio": Metric("Peak flux ×real", False, "median peak spectral flux of the takes' hits ÷ "
+                         "the real clips' (below 1: softer onsets)", target=1.0),
 }
 
 
@@ -78,6 +88,7 @@ class RunData:
     generated_images: Optional[np.ndarray] = None  # (N, H, W, 3) uint8 audio→image outputs
     seams: Optional[Sequence[Sequence[float]]] = None  # per take, inpainting seam times (s)
     judge_audio: bool = True  # False when the audio is the input (audio→image), not an output
+    token_hop: Optional[int] = None  # samples per first-stage token at ``rate`` (for the comb meter)
 
     def __post_init__(self) -> None:
         n = len(self.audio)
@@ -102,6 +113,7 @@ class EvalModels:
     image_classifier: Optional[ImageClassifier] = None
     clip_audio: Optional[AudioEmbedder] = None
     clip_image: Optional[ImageEmbedder] = None
+    timbre_judge: Optional[AudioClassifier] = None
 
 
 @dataclass
@@ -113,6 +125,7 @@ class EvalReport:
     notes: list[str] = field(default_factory=list)
     meta: dict = field(default_factory=dict)
     per_class: dict[str, dict[str, float]] = field(default_factory=dict)
+    class_tables: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)  # title → run → class
 
     @property
     def columns(self) -> list[str]:
@@ -129,6 +142,7 @@ class _Shared:
     ref_embeddings: Optional[np.ndarray] = None
     ref_labels: Optional[np.ndarray] = None
     ref_high_share: Optional[float] = None
+    listening: Optional[ListeningReference] = None
     is_splits: int = 10
     onset_window_s: float = 0.05
 
@@ -140,19 +154,31 @@ def evaluate_runs(runs: Mapping[str, RunData], reference: Optional[Reference], m
     """Every metric the inputs allow, for the reference (row ``"reference"``) and each run."""
     if "reference" in runs:
         raise ConfigError("'reference' names the real audio's row; give the run another name.")
+    _check_judge_classes(models)
     shared = _Shared(models, is_splits=is_splits, onset_window_s=onset_window_s)
     if reference is not None:
         _fill_reference(shared, reference)
     everything = {**({"reference": reference} if reference is not None else {}), **runs}
-    rows, per_class = {}, {}
+    rows, per_class, tables = {}, {}, {}
     for i, (name, run) in enumerate(everything.items()):
         check_cancel(cancel)
         rows[name], per_class[name] = _run_metrics(run, shared)
+        for title, values in _listening(run, shared, rows[name]).items():
+            tables.setdefault(title, {})[name] = values
         report(progress, i + 1, len(everything))
     return EvalReport(rows, _notes(models, reference, everything),
                       {"runs": {k: len(v.audio) for k, v in everything.items()},
                        "is_splits": is_splits, "onset_window_s": onset_window_s},
-                      {k: v for k, v in per_class.items() if v})
+                      {k: v for k, v in per_class.items() if v}, tables)
+
+
+def _check_judge_classes(models: EvalModels) -> None:
+    """The timbre judge must know every class the audio classifier names the takes by."""
+    judge, clf = models.timbre_judge, models.audio_classifier
+    missing = sorted(set(getattr(clf, "classes", ())) - set(getattr(judge, "classes", ())))
+    if judge is not None and missing:
+        raise ConfigError(f"The timbre judge knows the classes {list(judge.classes)}, not {missing}; "
+                          "train one on this world with 'foley-studio train timbre-judge'.")
 
 
 def _fill_reference(shared: _Shared, ref: Reference) -> None:
@@ -164,6 +190,28 @@ def _fill_reference(shared: _Shared, ref: Reference) -> None:
         shared.ref_embeddings = emb.embed(ref.audio, ref.rate)
     shared.ref_labels = None if ref.labels is None else np.asarray(ref.labels)
     shared.ref_high_share = band_share(ref.audio, ref.rate)
+    if ref.labels is not None:
+        shared.listening = ListeningReference(ref.audio, ref.rate, np.asarray(ref.labels))
+
+
+def _listening(run: RunData, shared: _Shared, row: dict[str, Optional[float]]) -> dict[str, dict[str, float]]:
+    """Fill the run's timbre, comb and transient figures into ``row``; their per-class tables
+    (title → class name → value)."""
+    if not run.judge_audio or run.labels is None:
+        return {}
+    judge = shared.models.timbre_judge
+    names = list(getattr(shared.models.audio_classifier or judge, "classes", ()))
+    label = lambda c: names[c] if c < len(names) else f"class {c}"  # noqa: E731
+    tables = {}
+    if shared.listening is not None:
+        figures, per = reference_metrics(run.audio, run.rate, run.labels, shared.listening, run.token_hop)
+        row.update(figures)
+        tables = {TABLES[k]: {label(c): v for c, v in values.items()} for k, values in per.items() if values}
+    if judge is not None:
+        ids = [list(judge.classes).index(label(int(c))) for c in run.labels]
+        row["timbre_accuracy"], per_class = timbre_accuracy(judge, run.audio, run.rate, np.array(ids))
+        tables[TABLES["timbre_accuracy"]] = {judge.classes[c]: v for c, v in per_class.items()}
+    return tables
 
 
 def _run_metrics(run: RunData, shared: _Shared) -> tuple[dict[str, Optional[float]], dict[str, float]]:
@@ -307,14 +355,17 @@ def to_markdown(result: EvalReport, title: str) -> str:
     lines += ["", *(f"- **{_heading(c)}**: {METRICS[c].description}." for c in cols)]
     if result.per_class:
         lines += _per_class_markdown(result.per_class)
+    for title, table in result.class_tables.items():
+        lines += _per_class_markdown(table, title)
     if result.notes:
         lines += ["", "Notes:", *(f"- {n}" for n in result.notes)]
     return "\n".join(lines) + "\n"
 
 
-def _per_class_markdown(per_class: dict[str, dict[str, float]]) -> list[str]:
+def _per_class_markdown(per_class: dict[str, dict[str, float]], title: str = "Accuracy per class"
+                        ) -> list[str]:
     names = list(dict.fromkeys(name for accs in per_class.values() for name in accs))
-    lines = ["", "Accuracy per class:", "", "| run | " + " | ".join(names) + " |",
+    lines = ["", f"{title}:", "", "| run | " + " | ".join(names) + " |",
              "|---|" + "---:|" * len(names)]
     for run, accs in per_class.items():
         lines.append(f"| {run} | " + " | ".join(_cell(accs.get(n)) for n in names) + " |")
@@ -339,7 +390,8 @@ def _as_json(result: EvalReport, title: str) -> dict:
                             "description": METRICS[c].description} for c in result.columns},
             "rows": {name: {c: _finite(row.get(c)) for c in result.columns}
                      for name, row in result.rows.items()},
-            "per_class": result.per_class, "notes": result.notes, "meta": result.meta}
+            "per_class": result.per_class, "class_tables": result.class_tables,
+            "notes": result.notes, "meta": result.meta}
 
 
 def _finite(value: Optional[float]) -> Optional[float]:

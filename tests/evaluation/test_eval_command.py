@@ -126,3 +126,23 @@ def test_shift_note_reads_how_far_the_onsets_moved_not_where_they_sit():
             "c: sync: ground truth +150 ms": {"onset_shift_ms": None}}
     assert shift_notes(rows) == ["a: moving the sync track +150 ms moved the median onset 140.0 ms "
                                  "(from -7.0 ms to 133.0 ms)."]
+
+
+def test_eval_judges_timbre_and_names_the_token_rate(world, judges, tmp_path) -> None:
+    """The shipped timbre judge knows this world's classes (a subset of its ten), so every judged
+    row gets a timbre accuracy; IM2WAV rows carry their VQ-VAE's hop for the comb meter."""
+    gen = Im2WavGenerator.tiny(0)
+    gen.save_bundle(tmp_path / "im2wav", name="im2wav-t")
+    out = tmp_path / "report"
+    assert main(["eval", "--model", str(tmp_path / "im2wav"), "--data", str(world), "--judges",
+                 str(judges), "--out", str(out), "--per-class", "2", "--workers", "1", "--sync-only"]) == 0
+    report = json.loads((out / "report.json").read_text())
+    assert report["rows"]["reference"]["timbre_accuracy"] >= 0.5
+    assert report["rows"]["im2wav-t: video"]["comb_ratio"] is not None
+    assert set(report["class_tables"]["Comb ×real per class"]["im2wav-t: video"]) <= set(CLASSES)
+    assert gen.token_hop == gen.hop_up
+    assert assemble([({"video": [(np.zeros(64, np.float32), 0, None)]}, "a")], 16000, 32)["video"].token_hop == 32
+    (tmp_path / "judge.json").write_text(json.dumps({"kind": "timbre-judge", "classes": ["x"], "mean": [0.0],
+                                                     "std": [1.0], "weights": [[0.0]], "bias": [0.0]}))
+    assert main(["eval", "--model", str(tmp_path / "im2wav"), "--data", str(world), "--judges",
+                 str(judges), "--out", str(tmp_path / "r2"), "--timbre-judge", str(tmp_path / "judge.json")]) != 0

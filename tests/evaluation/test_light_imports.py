@@ -9,7 +9,9 @@ import pytest
 METRIC_MODULES = ["foley_studio.evaluation", "foley_studio.evaluation.frechet",
                   "foley_studio.evaluation.distributions", "foley_studio.evaluation.scores",
                   "foley_studio.evaluation.onsets", "foley_studio.evaluation.seams",
-                  "foley_studio.evaluation.interfaces"]
+                  "foley_studio.evaluation.interfaces", "foley_studio.evaluation.comb",
+                  "foley_studio.evaluation.transients", "foley_studio.evaluation.timbre",
+                  "foley_studio.evaluation.listening", "foley_studio.evaluation.train_timbre"]
 
 
 @pytest.mark.parametrize("module", METRIC_MODULES)

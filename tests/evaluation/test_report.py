@@ -149,3 +149,32 @@ def test_world_models_load_from_a_training_folder(tmp_path: Path) -> None:
     WorldImageModel(WorldImageNet(["a", "b"], channels=(4,), embed_dim=4)).save(tmp_path / "world_image")
     models = world_models(tmp_path)
     assert models.audio_classifier is models.audio_embedder and models.image_classifier.classes == ("a", "b")
+
+
+def test_listening_columns_judge_timbre_comb_and_hits(table) -> None:
+    """A run that stamps a 32-sample shape on its clips shows a comb at RATE/32 against the real
+    clips; smeared hits show a slow attack; the timbre judge fills its column and tables."""
+    audio, labels, events = _clips(12, 0)
+    ids = [f"c{i}" for i in range(12)]
+    ref = Reference(audio, RATE, ids, labels=labels, events=events)
+    stamp = np.tile(np.random.default_rng(3).normal(0, 0.05, 32), audio.shape[1] // 32).astype(np.float32)
+    combed = RunData(audio + stamp, RATE, ids, labels=labels, token_hop=32)
+    kernel = np.hanning(int(0.04 * RATE))
+    smeared = RunData(np.stack([np.convolve(a, kernel / kernel.sum(), "same") for a in audio]).astype(np.float32),
+                      RATE, ids, labels=labels)
+    result = evaluate_runs({"combed": combed, "smeared": smeared}, ref,
+                           EvalModels(audio_classifier=BandModel(), timbre_judge=BandModel()))
+    rows = result.rows
+    assert rows["reference"]["timbre_accuracy"] == 1.0 and rows["combed"]["timbre_accuracy"] == 1.0
+    assert rows["combed"]["comb_ratio"] > 3
+    assert rows["reference"]["comb_ratio"] is None and rows["smeared"]["comb_ratio"] is None  # no hop
+    assert rows["reference"]["attack_ratio"] == pytest.approx(1.0)
+    assert rows["smeared"]["attack_ratio"] > 2 and rows["smeared"]["flux_ratio"] < 0.8
+    assert set(result.class_tables["Comb ×real per class"]["combed"]) == {"low", "mid", "high"}
+
+
+def test_listening_tables_reach_the_markdown(table, tmp_path: Path) -> None:
+    files = write_report(table, tmp_path / "out", title="Toy")
+    md, data = files.markdown.read_text(), json.loads(files.json.read_text())
+    assert "Attack ×real →1" in md and "Attack ×real per class:" in md
+    assert set(data["class_tables"]["Attack ×real per class"]) >= {"reference", "good"}

@@ -74,7 +74,7 @@ class EchoesGenerator(Generator):
         self.audio = AudioCodec(audio_vqgan.eval(), vocoder.eval(), mel)
         self.image = ImageCodec(image_vqgan.eval(), image_size)
         self.frame_side = image_size  # frames are read near the tokenizer's size, one at a time
-        self.sample_rate = mel.sample_rate
+        self.sample_rate, self.token_hop = mel.sample_rate, mel.hop_length
         self.name = name
         self._check_parts()
 

@@ -93,6 +93,7 @@ class Im2WavGenerator(Generator):
         self.name, self.overlap = name, overlap
         self.encoder_spec = encoder_spec or {"type": "bundle", "path": "encoder"}
         self.hop_up, self.hop_low = vqvae.hops[0], vqvae.hops[1]
+        self.token_hop = self.hop_up
 
     @staticmethod
     def _check_sizes(vqvae: VQVAE, low: LowPrior, up: UpPrior, encoder: ClipEncoder) -> None:
