@@ -6,14 +6,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import cv2
-import numpy as np
 import pytest
 
 from foley_studio import api, estimate
 from foley_studio.models.echoes.generator import EchoesGenerator
 from foley_studio.requests import GenerationRequest, SamplerSettings
-from helpers_media import make_video
 
 STEPS = 3
 
@@ -21,18 +18,6 @@ STEPS = 3
 @pytest.fixture(scope="module")
 def gen() -> EchoesGenerator:
     return EchoesGenerator.tiny(seed=0)
-
-
-@pytest.fixture(scope="module")
-def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_video(tmp_path_factory.mktemp("clip") / "clip.mp4", seconds=4.0, fps=12)
-
-
-@pytest.fixture(scope="module")
-def still(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("still") / "still.png"
-    cv2.imwrite(str(path), np.full((32, 48, 3), 90, np.uint8))
-    return path
 
 
 def _request(mode: str, source: Path, end: float, takes: int = 2, **changes) -> GenerationRequest:
@@ -61,7 +46,7 @@ CASES = {  # request, the rows of each transformer pass (guided: conditional + u
     "foley on a video, several windows": (lambda c, s: _request("foley", c, 3.0), 4),
     "foley unguided": (lambda c, s: _request("foley", c, 3.0, sampler={"guidance": 1.0}), 2),
     "foley on an image": (lambda c, s: _request("foley", s, 2.0, takes=1), 2),
-    "inpaint": (lambda c, s: _request("inpaint", c, 3.5, gap=(1.0, 3.2)), 4),
+    "inpaint": (lambda c, s: _request("inpaint", c, 3.0, gap=(1.0, 2.8)), 4),
     "extend": (lambda c, s: _request("extend", c, 2.0, extend=2.5), 4),
     "storyboard": (lambda c, s: _request("storyboard", c, 1.2), 2),  # image guidance 1: none
     "storyboard guided": (lambda c, s: _request("storyboard", c, 1.2, takes=1,
