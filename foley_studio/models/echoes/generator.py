@@ -434,13 +434,13 @@ class EchoesGenerator(Generator):
                    cancel: Optional[CancelToken] = None) -> np.ndarray:
         """One picture per ``window`` s of ``cond.audio``: ``(takes, pictures, H, W, 3)`` uint8."""
         audio = self._context(cond, "storyboard")
-        count = self.pictures(len(audio), window)
+        work = self.work("storyboard", takes, sampler, samples=len(audio), window=window)
         spc, w = self.audio.samples_per_col, self.window_cols
         padded = np.pad(audio, (0, max(0, w * spc - len(audio))))
         canvas = self.audio.tokenize(torch.from_numpy(padded)[None]).to(self.device)  # (1, R, N)
         gens, pictures = seeded_generators(seed, takes, self.device), []
-        for j in range(count):
-            sub = _steps_of(progress, j * sampler.steps, count * sampler.steps)
+        for j in range(work.windows):  # a transformer window per picture
+            sub = _steps_of(progress, j * work.steps, work.total)
             pictures.append(self._picture(canvas, (j + 0.5) * window, takes, gens, sampler, sub, cancel))
         return np.stack(pictures, 1)
 
