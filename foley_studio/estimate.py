@@ -1,10 +1,12 @@
 """How long a generation job will take on this machine, said before it starts (torch-free).
 
-A job is a sequence of stages (IM2WAV: LOW tokens, UP tokens, decoding), each a number of steps
-whose cost was measured once on this machine: ``seconds per step = fixed + per_row · rows``
-(rows = takes, doubled by guidance). The measurements live in ``<cache>/calibration.json``, keyed
-by the model (name, prior shapes, weight storage) and the machine (processor, cores, torch
-threads); :func:`calibrate_im2wav` makes them with torch when a key is missing, in a few seconds.
+A job is a sequence of stages (IM2WAV: LOW tokens, UP tokens, decoding; Visual Echoes: unmasking
+steps, then decoder windows), each a number of steps whose cost was measured once on this machine:
+``seconds per step = fixed + per_row · rows`` (rows = takes, doubled by guidance). The
+measurements live in ``<cache>/calibration.json``, keyed by the model (name, shapes, weight
+storage or dtype and device) and the machine (processor, cores, torch threads);
+:func:`calibrate_im2wav` and :func:`calibrate_echoes` make them with torch when a key is missing,
+in a few seconds.
 
 :class:`JobEstimate` turns the generator's progress ``(done steps, total steps)`` into estimated
 seconds of work done, so a progress bar that counts those seconds shows an ETA that starts at the
@@ -126,6 +128,15 @@ def _store() -> dict[str, Any]:
         return {}
 
 
+def stored_costs(key: str, measure: Callable[[], dict[str, StepCost]]) -> dict[str, StepCost]:
+    """The step costs stored under ``key``; ``measure()`` makes and stores them when missing."""
+    costs = read_costs(key)
+    if costs is None:
+        costs = measure()
+        write_costs(key, costs)
+    return costs
+
+
 def fit(rows_a: int, secs_a: float, rows_b: int, secs_b: float) -> StepCost:
     """The line through two (rows, seconds per step) measurements."""
     per_row = (secs_b - secs_a) / (rows_b - rows_a)
@@ -143,12 +154,7 @@ def im2wav_costs(gen: Any) -> dict[str, StepCost]:
     """The generator's stored step costs on this machine, measured now if missing."""
     import torch
 
-    key = im2wav_key(gen, torch.get_num_threads())
-    costs = read_costs(key)
-    if costs is None:
-        costs = calibrate_im2wav(gen)
-        write_costs(key, costs)
-    return costs
+    return stored_costs(im2wav_key(gen, torch.get_num_threads()), lambda: calibrate_im2wav(gen))
 
 
 def calibrate_im2wav(gen: Any) -> dict[str, StepCost]:
@@ -212,10 +218,86 @@ def im2wav_estimate(gen: Any, seconds: float, takes: int, groups: int) -> JobEst
         Stage("decode", takes, costs["decode"].seconds(1) * up_tokens)])
 
 
-def estimate_request(gen: Any, request: Any) -> Optional[JobEstimate]:
-    """The estimate of a :class:`~foley_studio.requests.GenerationRequest` on ``gen``, or None for
-    a generator this module cannot calibrate yet."""
-    if not hasattr(gen, "hop_low") or request.mode not in ("foley", "text"):
-        return None
-    groups = gen.low_sampling(request.sync is not None, request.sampler).groups
-    return im2wav_estimate(gen, request.end - request.start, request.takes, groups)
+# ---------------------------------------------------------------------------- Visual Echoes
+def echoes_key(gen: Any, threads: int) -> str:
+    """Model part of the calibration key: name, transformer and codec shapes, dtype, device."""
+    c = gen.model.config
+    shapes = (c.dim, c.depth, c.decoder_dim, c.decoder_depth, c.audio_len, c.image_len,
+              gen.audio.rows, gen.window_cols, type(gen.audio.vocoder).__name__)
+    dtype = next(gen.model.parameters()).dtype
+    return f"echoes|{gen.name}|{shapes}|{dtype}|{gen.device}|{machine_key(threads)}"
+
+
+def echoes_costs(gen: Any) -> dict[str, StepCost]:
+    """The generator's stored step costs on this machine, measured now if missing."""
+    import torch
+
+    return stored_costs(echoes_key(gen, torch.get_num_threads()), lambda: calibrate_echoes(gen))
+
+
+def calibrate_echoes(gen: Any) -> dict[str, StepCost]:
+    """Time guided unmasking steps of one window at 1 and 4 takes (2 and 8 rows), and the decode
+    of one window (spectrogram VQGAN + vocoder) at 1 and 4 takes."""
+    return {"unmask": fit(*_unmask_step(gen, 1), *_unmask_step(gen, 4)),
+            "decode": fit(*_decode_window(gen, 1), *_decode_window(gen, 4))}
+
+
+def _unmask_step(gen: Any, takes: int) -> tuple[int, float]:
+    """2 · ``takes`` rows and the median seconds of a guided unmasking step of one window whose
+    audio is all unknown (the transformer pass over both rows, sampling and ranking)."""
+    import statistics
+
+    import torch
+
+    from foley_studio.models.echoes.canvas import WindowImages, fill_window
+    from foley_studio.sampling.maskgit import UnmaskSettings
+
+    c, device = gen.model.config, gen.device
+    audio = torch.zeros(takes, c.audio_len, dtype=torch.long, device=device)
+    image = torch.zeros(takes, c.image_len, dtype=torch.long, device=device)
+    cols = gen.model.default_frame_cols(takes, device) if c.frames > 1 else None
+    stamps = [time.perf_counter()]
+    with torch.no_grad():
+        fill_window(gen.model, audio, torch.ones_like(audio, dtype=torch.bool),
+                    WindowImages(image, torch.zeros_like(image, dtype=torch.bool), frame_cols=cols),
+                    settings=UnmaskSettings(steps=CALIBRATION_WARMUP + CALIBRATION_STEPS),
+                    guidance=3.0, generators=[torch.Generator(device).manual_seed(i) for i in range(takes)],
+                    progress=lambda d, t: stamps.append(time.perf_counter()))
+    steps = [b - a for a, b in zip(stamps, stamps[1:])]
+    return 2 * takes, statistics.median(steps[CALIBRATION_WARMUP:])
+
+
+def _decode_window(gen: Any, takes: int) -> tuple[int, float]:
+    """``takes`` rows and the seconds of decoding one window of them to a waveform."""
+    import torch
+
+    canvas = torch.zeros(takes, gen.audio.rows, gen.window_cols, dtype=torch.long, device=gen.device)
+    gen.decode_audio(canvas)  # warm-up
+    began = time.perf_counter()
+    gen.decode_audio(canvas)
+    return takes, time.perf_counter() - began
+
+
+def echoes_estimate(gen: Any, request: Any, window: float = 1.0) -> JobEstimate:
+    """Stages of a Visual Echoes job: the unmasking steps of its windows (2 rows per take when
+    guided), then its decoder windows; counted by the generator's own :meth:`work`."""
+    seconds = request.end - request.start
+    gap = None if request.gap is None else (request.gap[0] - request.start, request.gap[1] - request.start)
+    work = gen.work(request.mode, request.takes, request.sampler,
+                    seconds=request.extend if request.mode == "extend" else seconds,
+                    samples=int(round(seconds * gen.sample_rate)), gap=gap, window=window)
+    costs = echoes_costs(gen)
+    return JobEstimate([Stage("unmask", work.unmask_steps, costs["unmask"].seconds(work.rows)),
+                        Stage("decode", work.decodes, costs["decode"].seconds(work.takes))])
+
+
+def estimate_request(gen: Any, request: Any, window: float = 1.0) -> Optional[JobEstimate]:
+    """The estimate of a :class:`~foley_studio.requests.GenerationRequest` on ``gen`` (a
+    storyboard draws one picture per ``window`` s), or None for a generator or mode this module
+    cannot calibrate yet."""
+    if hasattr(gen, "hop_low") and request.mode in ("foley", "text"):
+        groups = gen.low_sampling(request.sync is not None, request.sampler).groups
+        return im2wav_estimate(gen, request.end - request.start, request.takes, groups)
+    if hasattr(gen, "work") and request.mode in gen.modes:
+        return echoes_estimate(gen, request, window)
+    return None

@@ -176,7 +176,7 @@ def _run(args: argparse.Namespace) -> int:
 
     api.check_request(request, window=getattr(args, "window", None))
     generator = api.load_generator(request.model)
-    plan = estimate_request(generator, request)  # None: no estimate for this generator yet
+    plan = estimate_request(generator, request, getattr(args, "window", 1.0))  # None: none yet
     if plan is not None:
         print(plan.line(), flush=True)
     scale = plan.total_s if plan is not None else 1000  # the bar counts estimated seconds of work

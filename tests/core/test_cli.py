@@ -7,7 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 
@@ -39,18 +38,6 @@ def no_model(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def silent(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(api, "load_generator", lambda name: SilentGenerator())
-
-
-@pytest.fixture(scope="module")
-def clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return make_video(tmp_path_factory.mktemp("clip") / "clip.mp4", seconds=3.0, fps=12)
-
-
-@pytest.fixture(scope="module")
-def still(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("still") / "still.png"
-    cv2.imwrite(str(path), np.full((32, 48, 3), 90, np.uint8))
-    return path
 
 
 def run(capsys: pytest.CaptureFixture, *argv: object) -> tuple[int, str]:

@@ -68,3 +68,19 @@ def test_generate_panel_shows_time_left(qtbot, jobs):
     job.future.result(5)
     panel.show_job(job)
     assert panel.eta.text() == ""
+
+
+@pytest.mark.parametrize("kind", ["takes", "storyboard"])
+def test_echoes_jobs_announce_their_estimate_and_end_on_it(jobs, world_clip, catalog, kind):
+    from ui.model.project import Project, VideoInfo
+    from ui.model.selection import Selection
+    from ui.services.generation import GenerateOptions, storyboard_job, takes_job
+
+    project = Project()
+    project.set_video(VideoInfo(str(world_clip), 25.0, 4.0))
+    project.set_selection(Selection(0.0, 2.0))
+    opts = GenerateOptions(generator="echoes-tiny", takes=1, window=1.0)
+    job = jobs.submit(kind, (takes_job if kind == "takes" else storyboard_job)(project, opts, catalog))
+    job.future.result(60)
+    assert job.estimate is not None and job.estimate.stages[0].name == "unmask"
+    assert job.progress == pytest.approx(1.0)  # the job's last step is the estimate's last

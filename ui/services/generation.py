@@ -120,8 +120,9 @@ def storyboard_job(project: Project, options: GenerateOptions, catalog: Generato
 
     def run(progress: ProgressFn, cancel: CancelToken) -> Storyboard:
         generator = catalog.load(options.generator)
-        from foley_studio import api
+        from foley_studio import api, estimate
 
+        estimate.announce(progress, estimate.estimate_request(generator, request, options.window))
         frames = api.storyboard(request, generator, window=options.window, progress=progress,
                                 cancel=cancel)  # (takes, windows, H, W, 3)
         return Storyboard(frames, (request.start, request.end), options.window, options.seed)

@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 
 from foley_studio.errors import ConfigError
+from foley_studio.progress import ProgressFn, report
 from foley_studio.models.echoes.mel import MelConfig, MelSpectrogram
 from foley_studio.models.echoes.vqgan import VQGAN
 
@@ -57,22 +58,24 @@ class AudioCodec:
         return ((self.vqgan.detokenize(tokens)[:, 0] + 1.0) / 2.0).clamp(0.0, 1.0)
 
     @torch.no_grad()
-    def waveform(self, tokens: torch.Tensor, window: int, overlap: int) -> torch.Tensor:
+    def waveform(self, tokens: torch.Tensor, window: int, overlap: int,
+                 progress: Optional[ProgressFn] = None) -> torch.Tensor:
         """Tokens ``(B, rows, N)`` → waveform ``(B, N · samples_per_col)``.
 
-        Decoded in windows of ``window`` columns overlapping by ``overlap`` columns; the
-        overlaps are joined by linear crossfades.
+        Decoded in windows of ``window`` columns overlapping by ``overlap`` columns (``progress``
+        is told after each); the overlaps are joined by linear crossfades.
         """
         n, spc = tokens.shape[-1], self.samples_per_col
         starts = window_starts(n, window, overlap)
         out = torch.zeros(tokens.shape[0], n * spc, device=tokens.device)
         weight = torch.zeros(n * spc, device=tokens.device)
-        for s in starts:
+        for i, s in enumerate(starts):
             stop = min(n, s + window)
             wave = self.vocoder(self.spectrogram_of(tokens[..., s:stop]))  # (B, (stop-s)·spc)
             ramp = _ramp((stop - s) * spc, overlap * spc, s > 0, stop < n, tokens.device)
             out[:, s * spc: stop * spc] += wave * ramp
             weight[s * spc: stop * spc] += ramp
+            report(progress, i + 1, len(starts))
         return out / weight.clamp_min(1e-8)
 
 

@@ -11,6 +11,7 @@ outside the gap, so audio there is sample-exact. Storyboards run the same model 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
@@ -19,13 +20,13 @@ import torch
 
 from foley_studio.errors import CheckpointError, ConfigError
 from foley_studio.generation import Conditioning, Generator
-from foley_studio.progress import CancelToken, ProgressFn, check_cancel, report, wrap_progress
+from foley_studio.progress import CancelToken, ProgressFn, check_cancel, report
 from foley_studio.requests import SamplerSettings
 from foley_studio.sampling.maskgit import UnmaskSettings
 from foley_studio.models.echoes import bundle as bundle_io
-from foley_studio.models.echoes.canvas import (WindowImages, fill_audio, fill_window, to_grid,
-                                               to_sequence)
-from foley_studio.models.echoes.codec import AudioCodec, ImageCodec
+from foley_studio.models.echoes.canvas import (WindowImages, count_windows, fill_audio,
+                                               fill_window, to_grid, to_sequence)
+from foley_studio.models.echoes.codec import AudioCodec, ImageCodec, window_starts
 from foley_studio.models.echoes.mel import MelConfig
 from foley_studio.models.echoes.melgan import GriffinLimVocoder, MelGANConfig, MelGANGenerator
 from foley_studio.models.echoes.transformer import EchoesConfig, EchoesTransformer
@@ -57,6 +58,29 @@ def splice(original: np.ndarray, generated: np.ndarray, start: int, stop: int,
         ramp[:fade], ramp[len(ramp) - fade:] = edge, edge[::-1]
     out[:, start:stop] = ramp * generated[:, start:stop] + (1.0 - ramp) * out[:, start:stop]
     return out
+
+
+@dataclass(frozen=True)
+class EchoesWork:
+    """What one job runs, in the units its progress reports: ``windows`` transformer windows of
+    ``steps`` unmasking steps, each a pass over ``rows`` rows, then ``decodes`` decoder windows
+    (spectrogram VQGAN + vocoder) over ``takes`` rows."""
+
+    windows: int
+    steps: int
+    rows: int
+    decodes: int
+    takes: int
+
+    @property
+    def unmask_steps(self) -> int:
+        """Progress steps of the transformer: one per unmasking step of each window."""
+        return self.windows * self.steps
+
+    @property
+    def total(self) -> int:
+        """Progress steps of the whole job."""
+        return self.unmask_steps + self.decodes
 
 
 class EchoesGenerator(Generator):
@@ -181,6 +205,79 @@ class EchoesGenerator(Generator):
         return UnmaskSettings(steps=sampler.steps, choice_temperature=sampler.choice_temperature,
                               temperature=sampler.temperature, top_k=sampler.top_k, top_p=sampler.top_p)
 
+    # ---- the work of a job (shared by the modes and the time estimate) ---------------------------
+
+    def work(self, mode: str, takes: int, sampler: SamplerSettings, *, seconds: float = 0.0,
+             samples: int = 0, gap: Optional[tuple[float, float]] = None,
+             window: float = 1.0) -> EchoesWork:
+        """What ``mode`` will run for ``seconds`` of new sound (foley, extend) or a soundtrack of
+        ``samples`` samples (inpaint with ``gap`` in seconds, extend, storyboard of ``window``-s
+        pictures), with pictures to follow, as the mode's own method counts it."""
+        if mode == "storyboard":
+            rows = takes if sampler.image_guidance == 1.0 else 2 * takes
+            return EchoesWork(self.pictures(samples, window), sampler.steps, rows, 0, takes)
+        if mode == "foley":
+            unknown = self.foley_unknown(seconds)
+        elif mode == "inpaint":
+            unknown = self.gap_unknown(samples, *self.gap_samples(samples, gap))
+        elif mode == "extend":
+            unknown = self.extend_unknown(samples, seconds)[1]
+        else:
+            raise ConfigError(f"Visual Echoes has no {mode!r} mode; its modes: {sorted(self.modes)}.")
+        return self.audio_work(unknown, takes, sampler)
+
+    def audio_work(self, unknown: torch.Tensor, takes: int, sampler: SamplerSettings) -> EchoesWork:
+        """The windows :func:`fill_audio` and :meth:`decode_audio` run for a canvas whose unknown
+        columns are ``unknown`` ``(N,)``; guided passes (guidance ≠ 1) run 2 rows per take."""
+        rows = takes if sampler.guidance == 1.0 else 2 * takes
+        windows = count_windows(unknown, self.window_cols, self.context_cols)
+        decodes = len(window_starts(len(unknown), self.window_cols, self.decode_overlap))
+        return EchoesWork(windows, sampler.steps, rows, decodes, takes)
+
+    def cols_for(self, seconds: float) -> int:
+        """Token columns holding ``seconds`` of audio (at least one)."""
+        return max(1, math.ceil(seconds / self.col_seconds - 1e-9))
+
+    def foley_unknown(self, seconds: float) -> torch.Tensor:
+        """Unknown columns ``(N,)`` of a new canvas for ``seconds`` of sound (all of them)."""
+        return torch.ones(max(self.cols_for(seconds), self.window_cols), dtype=torch.bool)
+
+    def gap_samples(self, samples: int, gap: Optional[tuple[float, float]]) -> tuple[int, int]:
+        """The gap ``(start, stop)`` in seconds as samples of a ``samples``-long soundtrack."""
+        if gap is None:
+            raise ConfigError("Inpainting needs a gap: select the part of the soundtrack to replace.")
+        start, stop = (min(samples, max(0, int(round(t * self.sample_rate)))) for t in gap)
+        if stop <= start:
+            raise ConfigError(f"The gap {gap[0]:.3f}–{gap[1]:.3f} s holds no audio of "
+                              f"the {samples / self.sample_rate:.3f}-s soundtrack.")
+        return start, stop
+
+    def gap_unknown(self, samples: int, start: int, stop: int) -> torch.Tensor:
+        """Unknown columns ``(N,)`` of an encoded ``samples``-long soundtrack with a gap in
+        samples ``[start, stop)`` (and the padding up to a window)."""
+        spc = self.audio.samples_per_col
+        n = max(1, -(-samples // spc))  # the columns AudioCodec.tokenize makes
+        unknown = torch.zeros(max(n, self.window_cols), dtype=torch.bool)
+        unknown[start // spc: -(-stop // spc)] = True
+        unknown[n:] = True
+        return unknown
+
+    def extend_unknown(self, samples: int, seconds: float) -> tuple[int, torch.Tensor]:
+        """Context columns kept from the end of a ``samples``-long soundtrack and the unknown
+        columns ``(N,)`` of a canvas that adds ``seconds`` after them."""
+        new = self.cols_for(seconds)
+        ctx = min(samples // self.audio.samples_per_col, max(self.context_cols, self.window_cols - new))
+        if ctx == 0:
+            raise ConfigError(f"Extending needs at least {self.col_seconds:.2f} s of soundtrack "
+                              f"before the end point; got {samples / self.sample_rate:.2f} s.")
+        return ctx, torch.arange(max(ctx + new, self.window_cols)) >= ctx
+
+    def pictures(self, samples: int, window: float) -> int:
+        """Storyboard pictures for a ``samples``-long soundtrack, one per ``window`` s."""
+        if window <= 0:
+            raise ConfigError(f"The storyboard window must be positive (got {window} s).")
+        return max(1, math.ceil(samples / self.sample_rate / window - 1e-9))
+
     # ---- conditioning images -----------------------------------------------------------------
 
     def images_for(self, cond: Conditioning, batch: int, offset: float, content_end: float):
@@ -251,10 +348,8 @@ class EchoesGenerator(Generator):
         if cond.frames is None:
             raise ConfigError("Visual Echoes makes sound for pictures: give it a video region "
                               "or an image (text prompts need IM2WAV).")
-        n = max(1, math.ceil(cond.duration / self.col_seconds - 1e-9))
-        width = max(n, self.window_cols)
-        canvas = torch.zeros(takes, self.audio.rows, width, dtype=torch.long, device=self.device)
-        unknown = torch.ones(width, dtype=torch.bool)
+        unknown = self.foley_unknown(cond.duration)
+        canvas = torch.zeros(takes, self.audio.rows, len(unknown), dtype=torch.long, device=self.device)
         images = self.timed(self.images_for(cond, takes, 0.0, cond.duration), cond, takes, 0.0)
         wave = self._fill_and_decode(canvas, unknown, images, takes, seed, sampler, progress, cancel)
         return wave[:, : int(round(cond.duration * self.sample_rate))]
@@ -265,12 +360,7 @@ class EchoesGenerator(Generator):
                 cancel: Optional[CancelToken] = None) -> np.ndarray:
         """``cond.audio`` with ``cond.gap`` regenerated; outside the gap the samples are the original's."""
         audio = self._context(cond, "inpaint")
-        if cond.gap is None:
-            raise ConfigError("Inpainting needs a gap: select the part of the soundtrack to replace.")
-        start, stop = (min(len(audio), max(0, int(round(t * self.sample_rate)))) for t in cond.gap)
-        if stop <= start:
-            raise ConfigError(f"The gap {cond.gap[0]:.3f}–{cond.gap[1]:.3f} s holds no audio of "
-                              f"the {len(audio) / self.sample_rate:.3f}-s soundtrack.")
+        start, stop = self.gap_samples(len(audio), cond.gap)
         canvas, unknown = self.inpaint_canvas(audio, start, stop, takes)
         images = self.timed(self.images_for(cond, takes, 0.0, cond.duration), cond, takes, 0.0)
         wave = self._fill_and_decode(canvas, unknown, images, takes, seed, sampler, progress, cancel)
@@ -280,13 +370,9 @@ class EchoesGenerator(Generator):
                        takes: int) -> tuple[torch.Tensor, torch.Tensor]:
         """Encoded soundtrack ``(B, rows, N)`` and unknown columns ``(N,)`` for a gap in samples."""
         tokens = self.audio.tokenize(torch.from_numpy(audio).float()[None])  # (1, R, n)
-        n, spc = tokens.shape[-1], self.audio.samples_per_col
-        width = max(n, self.window_cols)
-        canvas = torch.nn.functional.pad(tokens, (0, width - n)).expand(takes, -1, -1).clone()
-        unknown = torch.zeros(width, dtype=torch.bool)
-        unknown[start // spc: -(-stop // spc)] = True
-        unknown[n:] = True
-        return canvas.to(self.device), unknown
+        unknown = self.gap_unknown(len(audio), start, stop)
+        canvas = torch.nn.functional.pad(tokens, (0, len(unknown) - tokens.shape[-1]))
+        return canvas.expand(takes, -1, -1).clone().to(self.device), unknown
 
     @torch.no_grad()
     def extend(self, cond: Conditioning, *, takes: int, seed: int, sampler: SamplerSettings,
@@ -294,20 +380,14 @@ class EchoesGenerator(Generator):
                cancel: Optional[CancelToken] = None) -> np.ndarray:
         """``cond.duration`` s continuing ``cond.audio`` from a context window at its end."""
         audio = self._context(cond, "extend")
-        spc, w = self.audio.samples_per_col, self.window_cols
-        new = max(1, math.ceil(cond.duration / self.col_seconds - 1e-9))
-        ctx = min(len(audio) // spc, max(self.context_cols, w - new))
-        if ctx == 0:
-            raise ConfigError(f"Extending needs at least {self.col_seconds:.2f} s of soundtrack "
-                              f"before the end point; got {len(audio) / self.sample_rate:.2f} s.")
+        spc = self.audio.samples_per_col
+        ctx, unknown = self.extend_unknown(len(audio), cond.duration)
         tail = torch.from_numpy(audio[len(audio) - ctx * spc:]).float()[None]
-        width = max(ctx + new, w)
-        canvas = torch.zeros(takes, self.audio.rows, width, dtype=torch.long, device=self.device)
+        canvas = torch.zeros(takes, self.audio.rows, len(unknown), dtype=torch.long, device=self.device)
         canvas[..., :ctx] = self.audio.tokenize(tail).to(self.device)
-        unknown = torch.arange(width) >= ctx
         offset = len(audio) / self.sample_rate - ctx * self.col_seconds
-        images = self.timed(self.images_for(cond, takes, offset, offset + (ctx + new) * self.col_seconds),
-                            cond, takes, offset)
+        end = offset + (ctx + self.cols_for(cond.duration)) * self.col_seconds
+        images = self.timed(self.images_for(cond, takes, offset, end), cond, takes, offset)
         wave = self._fill_and_decode(canvas, unknown, images, takes, seed, sampler, progress, cancel)
         return wave[:, ctx * spc: ctx * spc + int(round(cond.duration * self.sample_rate))]
 
@@ -319,14 +399,14 @@ class EchoesGenerator(Generator):
     def _fill_and_decode(self, canvas: torch.Tensor, unknown: torch.Tensor, images, takes: int,
                          seed: int, sampler: SamplerSettings, progress: Optional[ProgressFn],
                          cancel: Optional[CancelToken]) -> np.ndarray:
+        """Fill and decode ``canvas``, reporting progress in the steps of :meth:`audio_work`."""
+        work = self.audio_work(unknown, takes, sampler)
         filled = fill_audio(self.model, canvas, unknown, images, context=self.context_cols,
                             settings=self._settings(sampler), guidance=sampler.guidance,
                             generators=seeded_generators(seed, takes, self.device),
-                            progress=wrap_progress(progress, 0.0, 0.95), cancel=cancel)
+                            progress=_steps_of(progress, 0, work.total), cancel=cancel)
         check_cancel(cancel)
-        wave = self.decode_audio(filled)
-        report(progress, 1000, 1000)
-        return wave
+        return self.decode_audio(filled, _steps_of(progress, work.unmask_steps, work.total))
 
     @torch.no_grad()
     def reconstruct(self, audio: np.ndarray) -> np.ndarray:
@@ -335,9 +415,15 @@ class EchoesGenerator(Generator):
         wave = torch.from_numpy(np.asarray(audio, np.float32)).to(self.device)
         return self.decode_audio(self.audio.tokenize(wave))[:, :wave.shape[1]]
 
-    def decode_audio(self, canvas: torch.Tensor) -> np.ndarray:
-        """Token canvas ``(B, rows, N)`` → waveform ``(B, N · samples_per_col)`` float32."""
-        wave = self.audio.waveform(canvas, self.window_cols, max(1, self.window_cols // 8))
+    @property
+    def decode_overlap(self) -> int:
+        """Columns shared by neighbouring decoder windows."""
+        return max(1, self.window_cols // 8)
+
+    def decode_audio(self, canvas: torch.Tensor, progress: Optional[ProgressFn] = None) -> np.ndarray:
+        """Token canvas ``(B, rows, N)`` → waveform ``(B, N · samples_per_col)`` float32
+        (``progress`` is told of each decoder window)."""
+        wave = self.audio.waveform(canvas, self.window_cols, self.decode_overlap, progress)
         return wave.clamp(-1.0, 1.0).float().cpu().numpy()
 
     # ---- image modes -------------------------------------------------------------------------
@@ -348,16 +434,13 @@ class EchoesGenerator(Generator):
                    cancel: Optional[CancelToken] = None) -> np.ndarray:
         """One picture per ``window`` s of ``cond.audio``: ``(takes, pictures, H, W, 3)`` uint8."""
         audio = self._context(cond, "storyboard")
-        if window <= 0:
-            raise ConfigError(f"The storyboard window must be positive (got {window} s).")
-        seconds = len(audio) / self.sample_rate
-        count = max(1, math.ceil(seconds / window - 1e-9))
+        work = self.work("storyboard", takes, sampler, samples=len(audio), window=window)
         spc, w = self.audio.samples_per_col, self.window_cols
         padded = np.pad(audio, (0, max(0, w * spc - len(audio))))
         canvas = self.audio.tokenize(torch.from_numpy(padded)[None]).to(self.device)  # (1, R, N)
         gens, pictures = seeded_generators(seed, takes, self.device), []
-        for j in range(count):
-            sub = wrap_progress(progress, j / count, (j + 1) / count)
+        for j in range(work.windows):  # a transformer window per picture
+            sub = _steps_of(progress, j * work.steps, work.total)
             pictures.append(self._picture(canvas, (j + 0.5) * window, takes, gens, sampler, sub, cancel))
         return np.stack(pictures, 1)
 
@@ -393,3 +476,11 @@ class EchoesGenerator(Generator):
         wave = self.decode_audio(to_grid(a, c.audio_rows))
         pictures = self.image.pictures(v.reshape(takes * c.frames, -1))
         return wave, pictures.reshape(takes, c.frames, *pictures.shape[1:])
+
+
+def _steps_of(progress: Optional[ProgressFn], base: int, total: int) -> Optional[ProgressFn]:
+    """A callback for a part of a job that reports its own ``done`` steps as ``base + done`` of
+    the job's ``total``, so the job's bar runs in the units of :class:`EchoesWork`."""
+    if progress is None:
+        return None
+    return lambda done, _total: report(progress, base + done, total)
