@@ -14,14 +14,15 @@ from pathlib import Path
 import numpy as np
 
 from foley_studio.errors import ConfigError
+from foley_studio.training.options import add_ranged
 
 
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``train timbre-judge``."""
     parser.add_argument("--data", required=True, type=Path, help="rendered world folder (vggsound.csv + video/)")
     parser.add_argument("--out", required=True, type=Path, help="the judge's JSON file")
-    parser.add_argument("--l2", type=float, default=1e-2, help="L2 weight of the regression; default %(default)s")
-    parser.add_argument("--seconds", type=float, default=4.0, help="clip length read from each video")
+    add_ranged(parser, "l2", 1e-2, "L2 weight of the regression")
+    add_ranged(parser, "seconds", 4.0, "clip length read from each video")
 
 
 def load_audio(root: Path, split: str, seconds: float) -> tuple[np.ndarray, np.ndarray, list[str]]:

@@ -85,6 +85,8 @@ LIMITS: dict[str, Limit] = {
     "timing_null_prob": Limit("--timing-null-prob", 0.0, 1.0),
     "label_smoothing": Limit("--label-smoothing", 0.0, 0.99),
     "clip_seconds": Limit("--clip-seconds", 0.0, 300.0),
+    # the timbre-only judge
+    "l2": Limit("--l2", 0.0, 100.0),
     # the learned sync detector
     "width": _whole("--width", 1, 1024),
     # weights import and download
