@@ -149,6 +149,7 @@ def test_comb_loss_sees_a_token_rate_comb_that_noise_of_the_same_power_does_not_
     stamp = torch.randn(32, generator=gen).repeat(128)[None] * 0.3  # one 32-sample shape per token
     noise = torch.randn(2, 4096, generator=gen) * stamp.std()
     assert comb_loss(target, target, 32).item() == 0.0
+    assert comb_loss(target, 0.5 * target, 32).item() < 1e-5  # level is not contrast
     assert comb_loss(target, target + stamp, 32) > 2 * comb_loss(target, target + noise, 32)
     with pytest.raises(ValueError, match="32 hops"):
         comb_loss(target[:, :512], target[:, :512], 32)
