@@ -21,6 +21,7 @@ export OMP_NUM_THREADS=${OMP_NUM_THREADS:-1} MKL_NUM_THREADS=${MKL_NUM_THREADS:-
 CLIP_STEPS=${CLIP_STEPS:-10000}; CLIP_BATCH=${CLIP_BATCH:-32}
 VQ_STEPS=${VQ_STEPS:-8000};     VQ_BATCH=${VQ_BATCH:-8}
 DEC_STEPS=${DEC_STEPS:-0};      LOW_STEPS=${LOW_STEPS:-5000};   LOW_BATCH=${LOW_BATCH:-16}
+DEC_LR=${DEC_LR:-6e-4};         COMB_WEIGHT=${COMB_WEIGHT:-0}
 UP_STEPS=${UP_STEPS:-8000};     UP_BATCH=${UP_BATCH:-8}
 SYNC_LOW_STEPS=${SYNC_LOW_STEPS:-1200}
 
@@ -46,12 +47,15 @@ wait "$clip_pid"; wait "$vq_pid"
 # 2. LOW and UP priors; UP reads the token cache LOW builds (same clips, encoder and VQ-VAE).
 #    Meanwhile the VQ-VAE's decoders train on (encoders and codebooks frozen: same tokens).
 #    DEC_STEPS=0 (the measured candidate) skips that and bundles the VQ-VAE as trained.
+#    COMB_WEIGHT > 0 adds the comb loss there (the decoder's 500-Hz comb; see the README's
+#    "Ear-like measures"): DEC_STEPS=100 DEC_LR=2e-4 COMB_WEIGHT=2 is the run measured there.
 dec_pid=
 if [ "$DEC_STEPS" -gt 0 ]; then
   mkdir -p "$DEC"
   [ -e "$DEC/cache" ] || ln -s "$(cd "$VQ" && pwd)/cache" "$DEC/cache"
   $FS train im2wav-vqvae --data "$WORLD" --out "$DEC" --preset world --init "$VQ" --decoders-only \
-    --segment 0.5 --steps "$DEC_STEPS" --batch-size "$VQ_BATCH" --lr 6e-4 --warmup 20 --save-every 100 \
+    --segment 0.5 --steps "$DEC_STEPS" --batch-size "$VQ_BATCH" --lr "$DEC_LR" --warmup 20 --save-every 100 \
+    --comb-weight "$COMB_WEIGHT" \
     $DEVICE_ARG &
   dec_pid=$!
 else

@@ -60,3 +60,50 @@ def _panel(panel: np.ndarray, title: str, vals: Sequence[Optional[float]]) -> No
         cv2.rectangle(panel, (x0, min(y, zero)), (x1, max(y, zero)), COLOURS[i % len(COLOURS)], -1)
         cv2.putText(panel, f"{v:.3g}", (x0, max(top - 4, min(y, zero) - 5)), font, 0.4, (0, 0, 0), 1,
                     cv2.LINE_AA)
+
+
+SHEET_CELL_W, SHEET_CELL_H, SHEET_LABEL_W, SHEET_HEAD_H = 240, 72, 90, 24
+SHEET_RANGE_DB = 70.0
+SHEET_LEVELS = 24  # colours per cell: few enough that the sheet stays a small PNG
+
+
+def spectrogram_image(audio: np.ndarray, rate: int, width: int = SHEET_CELL_W, height: int = SHEET_CELL_H,
+                      n_fft: int = 512) -> np.ndarray:
+    """A log-frequency spectrogram of mono ``audio`` ``(S,)`` as a BGR image ``(height, width, 3)``,
+    70 dB of range below the clip's peak in :data:`SHEET_LEVELS` steps, low frequencies at the
+    bottom."""
+    import cv2
+
+    x = np.asarray(audio, np.float64)
+    hop = max(1, len(x) // (2 * width))
+    frames = np.lib.stride_tricks.sliding_window_view(np.pad(x, (n_fft // 2, n_fft // 2)), n_fft)[::hop]
+    power = np.abs(np.fft.rfft(frames * np.hanning(n_fft), axis=1)) ** 2  # (T, K)
+    freqs = np.fft.rfftfreq(n_fft, 1.0 / rate)
+    rows = np.geomspace(60.0, rate / 2, height)  # log-spaced rows, 60 Hz to Nyquist
+    cols = np.stack([np.interp(rows, freqs, p) for p in power], axis=1)  # (height, T)
+    db = 10 * np.log10(cols + 1e-12)
+    level = np.clip((db - db.max() + SHEET_RANGE_DB) / SHEET_RANGE_DB, 0, 1)
+    level = np.round(level * (SHEET_LEVELS - 1)) / (SHEET_LEVELS - 1)
+    image = cv2.resize((255 * level[::-1]).astype(np.uint8), (width, height), interpolation=cv2.INTER_AREA)
+    return cv2.applyColorMap(image, cv2.COLORMAP_MAGMA)
+
+
+def spectrogram_sheet(cells: Mapping[tuple[str, str], np.ndarray], rows: Sequence[str],
+                      columns: Sequence[str], rate: int) -> np.ndarray:
+    """A grid of :func:`spectrogram_image` (one row per class, one column per source), with
+    names; ``cells[(row, column)]`` is a clip ``(S,)`` at ``rate`` (a missing cell stays blank)."""
+    import cv2
+
+    canvas = np.full((SHEET_HEAD_H + len(rows) * (SHEET_CELL_H + 4),
+                      SHEET_LABEL_W + len(columns) * (SHEET_CELL_W + 4), 3), 255, np.uint8)
+    font = cv2.FONT_HERSHEY_SIMPLEX
+    for j, col in enumerate(columns):
+        cv2.putText(canvas, col, (SHEET_LABEL_W + j * (SHEET_CELL_W + 4) + 4, 16), font, 0.45, (0, 0, 0), 1)
+    for i, row in enumerate(rows):
+        y = SHEET_HEAD_H + i * (SHEET_CELL_H + 4)
+        cv2.putText(canvas, row, (4, y + SHEET_CELL_H // 2 + 5), font, 0.45, (0, 0, 0), 1)
+        for j, col in enumerate(columns):
+            if (row, col) in cells:
+                x = SHEET_LABEL_W + j * (SHEET_CELL_W + 4)
+                canvas[y:y + SHEET_CELL_H, x:x + SHEET_CELL_W] = spectrogram_image(cells[(row, col)], rate)
+    return canvas

@@ -66,6 +66,7 @@ LIMITS: dict[str, Limit] = {
     "per_class": _whole("--per-class", 1, 1_000_000),
     # IM2WAV and its CLIP
     "segment_seconds": Limit("--segment", 0.1, 60.0),  # at least the VQ-VAE's largest hop
+    "comb_weight": Limit("--comb-weight", 0.0, 100.0),
     "timing_lr_scale": Limit("--timing-lr-scale", 0.0, 100.0),
     "embed_dim": _whole("--embed-dim", 1, 1024),
     "image_size": _whole("--image-size", 8, 512),  # the encoder cuts 8-pixel patches

@@ -57,3 +57,26 @@ def test_decoders_only_needs_a_model_to_start_from(world, tmp_path, capsys):
     assert main(["train", "im2wav-vqvae", "--data", str(world), "--out", str(tmp_path / "x"),
                  "--steps", "1", "--decoders-only", *COMMON]) != 0
     assert "--decoders-only needs --init" in capsys.readouterr().err
+
+
+def test_decoders_learn_against_the_comb_when_asked(world, tmp_path):
+    """--comb-weight adds the comb loss (logged per level) and is saved with the weights."""
+    first, second = tmp_path / "vq", tmp_path / "dec"
+    assert main(["train", "im2wav-vqvae", "--data", str(world), "--out", str(first), "--steps", "1",
+                 *COMMON]) == 0
+    assert main(["train", "im2wav-vqvae", "--data", str(world), "--out", str(second), "--steps", "2",
+                 "--init", str(first), "--decoders-only", "--comb-weight", "0.5", *COMMON,
+                 "--segment", "1.0"]) == 0
+    assert load_trained_vqvae(first).comb_weight == 0.0
+    assert load_trained_vqvae(second).comb_weight == 0.5
+    log = (second / "log.jsonl").read_text()
+    assert '"comb_l0"' in log and '"comb_l1"' in log
+
+
+def test_comb_loss_needs_long_enough_segments(world, tmp_path, capsys):
+    assert main(["train", "im2wav-vqvae", "--data", str(world), "--out", str(tmp_path / "x"),
+                 "--steps", "1", "--comb-weight", "1", *COMMON]) != 0
+    assert "comb loss needs segments" in capsys.readouterr().err
+    assert main(["train", "im2wav-vqvae", "--data", str(world), "--out", str(tmp_path / "y"),
+                 "--steps", "1", "--comb-weight", "-1", *COMMON]) != 0
+    assert "--comb-weight must lie in 0–100 (got -1.0)" in capsys.readouterr().err

@@ -14,6 +14,7 @@ import torch
 from foley_studio.errors import ConfigError
 from foley_studio.models.im2wav.data import load_cache, random_offsets, random_rows
 from foley_studio.models.im2wav.generator import TINY_VQVAE, WORLD_VQVAE
+from foley_studio.models.im2wav.losses import COMB_FFT_HOPS
 from foley_studio.models.im2wav.train_prior import load_trained_vqvae
 from foley_studio.models.im2wav.training import LoopSettings, add_loop_arguments, train_loop
 from foley_studio.models.im2wav.vqvae import VQVAE
@@ -34,6 +35,8 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--decoders-only", action="store_true",
                         help="train only the decoders: encoders and codebooks stay frozen, so the "
                              "tokens (and priors trained on them) stay valid (default off)")
+    add_ranged(parser, "comb_weight", None, "weight of the comb loss (log-spectral L1 at the "
+               "harmonics of each level's token rate)", "the preset's or --init's (0 = off)")
 
 
 def audio_batches(audio: torch.Tensor, batch: int, segment: int, hop: int, seed: int,
@@ -72,6 +75,8 @@ def initial_model(args: argparse.Namespace) -> VQVAE:
         raise ConfigError("--decoders-only needs --init FOLDER: the trained VQ-VAE whose decoders "
                           "to fine-tune.")
     model = VQVAE(**PRESETS[args.preset]) if args.init is None else load_trained_vqvae(args.init)
+    if args.comb_weight is not None:  # its range is checked as the command line is read
+        model.comb_weight = model.config["comb_weight"] = float(args.comb_weight)
     return freeze_tokenizer(model) if args.decoders_only else model
 
 
@@ -86,6 +91,10 @@ def run_train(args: argparse.Namespace) -> int:
         model = initial_model(args)
         audio = load_cache(args.data, args.out / "cache", info, seconds=args.seconds, fps=1.0)[0]["audio"]
         segment = int(round(args.segment * model.sample_rate / model.hops[-1])) * model.hops[-1]
+        if model.comb_weight and segment < COMB_FFT_HOPS * model.hops[-1]:
+            raise ConfigError(f"The comb loss needs segments of at least {COMB_FFT_HOPS} LOW hops "
+                              f"({COMB_FFT_HOPS * model.hops[-1] / model.sample_rate:.3f} s); "
+                              f"--segment {args.segment} is shorter.")
         batches = audio_batches(audio, args.batch_size, segment, model.hops[-1],
                                 args.seed + 1000 * info.rank, info.device)
         loss_fn = _decoder_loss if args.decoders_only else _loss

@@ -16,7 +16,7 @@ from torch import nn
 
 from foley_studio.errors import ConfigError
 from foley_studio.models.im2wav.layers import DownStack, UpStack
-from foley_studio.models.im2wav.losses import lmix_loss, multi_resolution_stft_loss
+from foley_studio.models.im2wav.losses import comb_loss, lmix_loss, multi_resolution_stft_loss
 
 DECODE_CHUNK = 4096
 """Tokens decoded at once; longer sequences go in chunks, so a minute of audio decodes in
@@ -137,7 +137,7 @@ class VQVAE(nn.Module):
                  linf_weight: float = 0.02, multispectral: float = 1.0,
                  stft_resolutions: Sequence[Sequence[int]] = ((2048, 240, 1200), (1024, 120, 600),
                                                               (512, 50, 240)),
-                 sample_rate: int = 16000) -> None:
+                 sample_rate: int = 16000, comb_weight: float = 0.0) -> None:
         config = {k: v for k, v in locals().items() if k not in ("self", "__class__")}
         super().__init__()
         self.config = config  # constructor arguments, saved with the weights
@@ -145,6 +145,7 @@ class VQVAE(nn.Module):
             raise ConfigError(f"VQ-VAE: need one down count and one stride per level ({levels}).")
         self.levels, self.l_bins, self.sample_rate = levels, l_bins, sample_rate
         self.commit, self.linf_weight, self.multispectral = commit, linf_weight, multispectral
+        self.comb_weight = comb_weight  # 0: the official losses only
         self.stft_resolutions = [tuple(r) for r in stft_resolutions]
         self.hops = [int(h) for h in np.cumprod([s ** d for s, d in zip(strides_t, downs_t)])]
         block = dict(width=width, depth=depth, m_conv=m_conv, growth=dilation_growth_rate,
@@ -208,6 +209,10 @@ class VQVAE(nn.Module):
             pred = decoder(quant)[:, 0]  # (B, S)
             level_recons = lmix_loss(target, pred, self.linf_weight)
             level_spec = multi_resolution_stft_loss(target, pred, self.stft_resolutions)
+            if self.comb_weight:
+                level_comb = comb_loss(target, pred, self.hops[level])
+                level_spec = level_spec + self.comb_weight * level_comb
+                metrics[f"comb_l{level}"] = level_comb.item()
             recons, spectral, commit = recons + level_recons, spectral + level_spec, commit + level_commit
             metrics.update({f"recons_l{level}": level_recons.item(), f"spectral_l{level}": level_spec.item(),
                             **{f"{k}_l{level}": v for k, v in stats.items()}})

@@ -139,3 +139,28 @@ def test_long_sequences_decode_in_chunks_exactly_as_whole() -> None:
         chunked = vq.decode(tokens, level=0, chunk=64, context=16)
     assert chunked.shape == whole.shape == (2, 300 * vq.hops[0])
     torch.testing.assert_close(chunked, whole, atol=1e-5, rtol=0)
+
+
+def test_comb_loss_sees_a_token_rate_comb_that_noise_of_the_same_power_does_not_make():
+    from foley_studio.models.im2wav.losses import comb_loss
+
+    gen = torch.Generator().manual_seed(0)
+    target = torch.randn(2, 4096, generator=gen)
+    stamp = torch.randn(32, generator=gen).repeat(128)[None] * 0.3  # one 32-sample shape per token
+    noise = torch.randn(2, 4096, generator=gen) * stamp.std()
+    assert comb_loss(target, target, 32).item() == 0.0
+    assert comb_loss(target, 0.5 * target, 32).item() < 1e-5  # level is not contrast
+    assert comb_loss(target, target + stamp, 32) > 2 * comb_loss(target, target + noise, 32)
+    with pytest.raises(ValueError, match="32 hops"):
+        comb_loss(target[:, :512], target[:, :512], 32)
+
+
+def test_comb_weight_is_off_by_default_and_adds_a_logged_term_when_on():
+    torch.manual_seed(0)
+    audio = torch.randn(2, 16384) * 0.1
+    plain = VQVAE(**TINY_VQVAE).eval()  # eval: the codebooks stay as they are between passes
+    assert plain.comb_weight == 0.0 and "comb_l0" not in plain(audio)["metrics"]
+    weighted = VQVAE(**{**TINY_VQVAE, "comb_weight": 1.0}).eval()
+    weighted.load_state_dict(plain.state_dict())
+    out = weighted(audio)["metrics"]
+    assert "comb_l0" in out and "comb_l1" in out and out["spectral"] > plain(audio)["metrics"]["spectral"]
