@@ -14,15 +14,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from foley_studio.commands import add_project_options
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``export`` subcommand."""
     parser = sub.add_parser("export", help="deliver takes at 48 kHz/24-bit with loudness and UCS names")
     parser.add_argument("takes", type=Path, nargs="*", help="take WAVs (Foley Studio or any WAV)")
-    parser.add_argument("--project", type=Path, default=None,
-                        help="deliver this project's lanes as stems, one WAV per lane, instead")
-    parser.add_argument("--lanes", default=None,
-                        help="with --project: lane names, comma-separated (default: all with clips)")
+    add_project_options(parser, "deliver this project's lanes as stems, one WAV per lane, instead")
     parser.add_argument("--out", type=Path, help="folder for the delivered files (required)")
     parser.add_argument("--rate", type=int, choices=(44100, 48000, 96000), default=48000,
                         help="sample rate in Hz (default 48000)")

@@ -13,6 +13,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from foley_studio.commands import add_project_options
+
 DESTINATIONS = ("reaper", "ableton", "otio", "xml", "edl")
 
 
@@ -20,10 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``send`` subcommand."""
     parser = sub.add_parser("send", help="place a take in REAPER or Live, or write it as a timeline")
     parser.add_argument("take", type=Path, nargs="?", help="the WAV (Broadcast WAV) to send")
-    parser.add_argument("--project", type=Path, default=None,
-                        help="send this project's lanes instead of one take, a track per lane")
-    parser.add_argument("--lanes", default=None,
-                        help="with --project: lane names, comma-separated (default: all with clips)")
+    add_project_options(parser, "send this project's lanes instead of one take, a track per lane")
     parser.add_argument("--to", choices=DESTINATIONS, required=True, help="where the take goes")
     parser.add_argument("--at", type=float, default=None,
                         help="position on the timeline in seconds, 0 to 86400 (a take: required)")
