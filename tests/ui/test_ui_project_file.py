@@ -71,6 +71,11 @@ def test_bad_files_name_the_problem(tmp_path: Path, text: str, match: str) -> No
         load_project(path)
 
 
+def test_a_folder_is_not_a_project(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="is a folder, not a project file"):
+        load_project(tmp_path)
+
+
 def test_missing_take_audio_is_reported(tmp_path: Path) -> None:
     path = save_project(_project(tmp_path / "v.mp4"), tmp_path / "p.foley.json")
     for wav in takes_dir(path).glob("*.wav"):

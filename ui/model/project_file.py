@@ -59,6 +59,9 @@ def save_project(project: Project, path: str | Path) -> Path:
 def load_project(path: str | Path) -> Project:
     """Read a project file of this or an older schema into a new :class:`Project`."""
     path = Path(path)
+    if path.is_dir():
+        raise ConfigError(f"{path} is a folder, not a project file; choose the project's "
+                          ".foley.json file inside it.")
     if not path.is_file():
         raise MissingFileError(f"The project {path} does not exist; choose another file.")
     try:
