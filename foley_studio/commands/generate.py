@@ -17,6 +17,7 @@ from foley_studio import outputs
 from foley_studio.errors import ConfigError, FoleyStudioError
 from foley_studio.requests import LIMITS, MAX_SECONDS, GenerationRequest, SamplerSettings
 from foley_studio.sync import SyncTrack
+from foley_studio.training.options import Ranged
 
 VERBS = {
     "generate": ("foley", "Foley for a video region or an image (or --prompt text alone)"),
@@ -75,10 +76,11 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
                         help="replace files of the same name in --out (default: refuse)")
 
 
-def _ranged(parser: argparse.ArgumentParser, flag: str, field: str, kind: type, what: str,
+def _ranged(parser: argparse.ArgumentParser, flag: str, field: str, what: str,
             default: object, shown: object = None) -> None:
-    """An option whose help gives its range (from LIMITS) and its default."""
-    parser.add_argument(flag, type=kind, default=default,
+    """An option whose help gives its range (from LIMITS) and its default; a value outside it,
+    or one that is no number, is refused in one line as the command line is read."""
+    parser.add_argument(flag, type=Ranged(LIMITS[field]), default=default,
                         help=f"{what}; {LIMITS[field].span}, default {default if shown is None else shown}")
 
 
@@ -108,40 +110,40 @@ def _model_help(default: str) -> str:
 
 def _add_region(parser: argparse.ArgumentParser, verb: str) -> None:
     if verb == "outpaint":
-        _ranged(parser, "--end", "end", float, f"where the new audio starts (s); the "
+        _ranged(parser, "--end", "end", f"where the new audio starts (s); the "
                 f"{REGION_SECONDS:g} s before it are the context", REGION_SECONDS)
-        _ranged(parser, "--seconds", "extend", float, "seconds of audio to add", 2.0)
+        _ranged(parser, "--seconds", "extend", "seconds of audio to add", 2.0)
     else:
-        _ranged(parser, "--start", "start", float, "region start in the source (s)", 0.0)
-        _ranged(parser, "--end", "end", float, f"region end (s), after --start and at most "
+        _ranged(parser, "--start", "start", "region start in the source (s)", 0.0)
+        _ranged(parser, "--end", "end", f"region end (s), after --start and at most "
                 f"{MAX_SECONDS:g} s after it", None, f"--start + {REGION_SECONDS:g}")
     if verb == "inpaint":
         parser.add_argument("--gap", nargs=2, type=float, metavar=("A", "B"), required=True,
                             help="the gap to replace, seconds in the source, A < B inside the "
                                  "region (required)")
     if verb == "storyboard":
-        _ranged(parser, "--window", "window", float, "seconds of sound per picture", 1.0)
-    _ranged(parser, "--takes", "takes", int, "how many takes", 1)
-    _ranged(parser, "--seed", "seed", int, "seed of the first take (take i uses seed + i)", 0)
+        _ranged(parser, "--window", "window", "seconds of sound per picture", 1.0)
+    _ranged(parser, "--takes", "takes", "how many takes", 1)
+    _ranged(parser, "--seed", "seed", "seed of the first take (take i uses seed + i)", 0)
 
 
 def _add_sampler(parser: argparse.ArgumentParser, verb: str) -> None:
     if verb == "storyboard":
-        _ranged(parser, "--image-guidance", "image_guidance", float,
+        _ranged(parser, "--image-guidance", "image_guidance",
                 "guidance of the pictures on their sound (1 = none)", None, SAMPLER.image_guidance)
     else:
-        _ranged(parser, "--guidance", "guidance", float, "guidance of the sound on its picture "
+        _ranged(parser, "--guidance", "guidance", "guidance of the sound on its picture "
                 "or prompt (0 = unguided, 1 = none)", None, SAMPLER.guidance)
-        _ranged(parser, "--sync-guidance", "sync_guidance", float, "IM2WAV's guidance of the "
+        _ranged(parser, "--sync-guidance", "sync_guidance", "IM2WAV's guidance of the "
                 "sound on its --sync track apart from the picture", None,
                 "--guidance" if SAMPLER.sync_guidance is None else SAMPLER.sync_guidance)
-    _ranged(parser, "--temperature", "temperature", float, "sampling temperature", None,
+    _ranged(parser, "--temperature", "temperature", "sampling temperature", None,
             SAMPLER.temperature)
-    _ranged(parser, "--top-k", "top_k", int, "keep the k likeliest tokens (0 = off)", None,
+    _ranged(parser, "--top-k", "top_k", "keep the k likeliest tokens (0 = off)", None,
             SAMPLER.top_k)
-    _ranged(parser, "--top-p", "top_p", float, "keep the likeliest tokens up to this "
+    _ranged(parser, "--top-p", "top_p", "keep the likeliest tokens up to this "
             "probability (0 = off)", None, SAMPLER.top_p)
-    _ranged(parser, "--steps", "steps", int, "unmasking steps (Visual Echoes only)", None,
+    _ranged(parser, "--steps", "steps", "unmasking steps (Visual Echoes only)", None,
             SAMPLER.steps)
 
 

@@ -62,6 +62,10 @@ BAD_VALUES = [
     ("--start", "nan", "start must lie in 0–86400"),
     ("--end", "inf", "end must lie in 0–86400"),
     ("--end", "250000", "end must lie in 0–86400"),
+    ("--sync-guidance", "nan", "sync-guidance must lie in 0–20"),
+    ("--sync-guidance", "-1", "sync-guidance must lie in 0–20"),
+    ("--sync-guidance", "abc", "sync-guidance must be a number in 0–20 (got 'abc')"),
+    ("--takes", "1.5", "takes must be a whole number in 1–64 (got '1.5')"),
 ]
 
 
@@ -69,7 +73,7 @@ BAD_VALUES = [
 def test_meaningless_values_are_refused_before_the_model_loads(
         no_model, capsys, clip: Path, tmp_path: Path, flag: str, value: str, message: str) -> None:
     code, err = run(capsys, "generate", clip, flag, value, "--out", tmp_path / "out")
-    assert code == 2 and message in err and "Traceback" not in err
+    assert code == 2 and message in err and "Traceback" not in err and err.count("\n") == 1
     assert not (tmp_path / "out").exists()
 
 
