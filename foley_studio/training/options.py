@@ -68,6 +68,8 @@ LIMITS: dict[str, Limit] = {
     "segment_seconds": Limit("--segment", 0.1, 60.0),  # at least the VQ-VAE's largest hop
     "comb_weight": Limit("--comb-weight", 0.0, 100.0),
     "timing_lr_scale": Limit("--timing-lr-scale", 0.0, 100.0),
+    "picture_shift": Limit("--picture-shift", 0.0, 1.0),
+    "picture_shift_prob": Limit("--picture-shift-prob", 0.0, 1.0),
     "embed_dim": _whole("--embed-dim", 1, 1024),
     "image_size": _whole("--image-size", 8, 512),  # the encoder cuts 8-pixel patches
     "text_width": Multiple("--text-width", 2, 2048, integer=True, of=2),  # two attention heads

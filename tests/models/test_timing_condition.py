@@ -15,7 +15,7 @@ from foley_studio.models.echoes.train_transformer import TokenItems, freeze_enco
 from foley_studio.models.echoes.transformer import EchoesTransformer, MaskingConfig, masked_loss
 from foley_studio.models.im2wav.generator import TINY_LOW, Im2WavGenerator
 from foley_studio.models.im2wav.prior import LowPrior
-from foley_studio.models.im2wav.train_low import window_timing
+from foley_studio.models.im2wav.train_low import PictureShift, shift_pictures, window_timing
 from foley_studio.models.im2wav.train_prior import init_prior
 from foley_studio.models.timing import (FEATURES, TimingEmbedding, drop_timing, envelope_levels,
                                         load_with_new_timing, padded_events, param_groups, rms_db,
@@ -139,6 +139,26 @@ def test_training_windows_carry_their_events_and_envelope() -> None:
     assert f.shape == (1, 64, FEATURES)
     hit = int(np.flatnonzero(f[0, :, 1].numpy())[0])
     assert abs(0.4 + hit * 0.008 - 0.5) < 0.008 and f[0, :, 9].mean() == pytest.approx(50 / 80)
+
+
+def test_moved_pictures_shift_within_range_and_keep_their_timing() -> None:
+    index = torch.arange(10, 20)[None].repeat(2000, 1)  # (B, K) frames 10…19 of a 25-frame clip
+    gen = torch.Generator().manual_seed(0)
+    moved_index, moved = shift_pictures(index, 25, 25.0, PictureShift(0.2, 0.3), gen)
+    steps = (moved_index - index)[:, 0]  # (B,)
+    assert 0.25 < moved.float().mean() < 0.35
+    assert (steps[~moved] == 0).all() and (steps[moved] != 0).all()
+    assert steps.abs().max() == 5 and (steps < 0).any() and (steps > 0).any()  # 0.2 s at 25 fps
+    assert moved_index.max() == 24  # clamped to the clip's last frame
+
+    prior = _low(True).train()
+    feats, frames, full, offset, timing = _low_inputs(prior)
+    prior.null_prob, prior.timing_null_prob = 0.0, 1.0  # timing dropped wherever it may be
+    tokens = torch.randint(0, prior.bins, (2, prior.n_ctx))
+    prior.loss(tokens, feats, frames, full, offset, timing).backward()
+    assert prior.timing.net[-1].weight.grad is None or prior.timing.net[-1].weight.grad.abs().sum() == 0
+    prior.loss(tokens, feats, frames, full, offset, timing, keep_timing=torch.tensor([True, False])).backward()
+    assert prior.timing.net[-1].weight.grad.abs().sum() > 0  # the moved row kept its sync track
 
 
 # ---- IM2WAV generator ---------------------------------------------------------------------------

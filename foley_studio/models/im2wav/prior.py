@@ -113,17 +113,22 @@ class LowPrior(Prior):
 
     def loss(self, tokens: torch.Tensor, features: torch.Tensor, token_frames: torch.Tensor,
              total_length: torch.Tensor, offset: torch.Tensor,
-             timing: Optional[torch.Tensor] = None) -> torch.Tensor:
-        """Training loss; each row's conditioning is swapped for the null one with ``null_prob``."""
+             timing: Optional[torch.Tensor] = None,
+             keep_timing: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """Training loss; each row's conditioning is swapped for the null one with ``null_prob``.
+        Rows marked in ``keep_timing`` (B,) bool lose their timing only with their pictures."""
         null = torch.rand(tokens.shape[0], device=tokens.device) < self.null_prob if self.guidance else None
         if timing is not None:
-            timing = self._timing_dropout(timing, null)
+            timing = self._timing_dropout(timing, null, keep_timing)
         start, x_cond = self.conditioning(features, token_frames, total_length, offset, null, timing)
         return self.cross_entropy(tokens, start, x_cond)
 
-    def _timing_dropout(self, timing: torch.Tensor, null: Optional[torch.Tensor]) -> torch.Tensor:
+    def _timing_dropout(self, timing: torch.Tensor, null: Optional[torch.Tensor],
+                        keep: Optional[torch.Tensor] = None) -> torch.Tensor:
         rows = timing.shape[0]
         drop = torch.rand(rows, device=timing.device) < self.timing_null_prob
+        if keep is not None:
+            drop = drop & ~keep
         if null is not None:
             drop = drop | null
         return drop_timing(timing, drop, torch.rand(rows, device=timing.device) < 0.5)
