@@ -13,7 +13,7 @@ from foley_studio.generation import Conditioning
 from foley_studio.models.echoes.generator import EchoesGenerator
 from foley_studio.models.echoes.train_transformer import TokenItems, freeze_encoder
 from foley_studio.models.echoes.transformer import EchoesTransformer, MaskingConfig, masked_loss
-from foley_studio.models.im2wav.generator import TINY_LOW, Im2WavGenerator
+from foley_studio.models.im2wav.generator import NEAR_HIT_S, TINY_LOW, Im2WavGenerator
 from foley_studio.models.im2wav.prior import LowPrior
 from foley_studio.models.im2wav.train_low import PictureShift, shift_pictures, window_timing
 from foley_studio.models.im2wav.train_prior import init_prior
@@ -307,11 +307,11 @@ def test_im2wav_sync_guidance_rows_are_picture_and_sync_picture_alone_and_neithe
     b = gen.generate(_video(sync=dense), takes=1, seed=0,
                      sampler=SamplerSettings(guidance=3.0, sync_guidance=None, steps=2))
     assert not np.array_equal(a, b)
-    near = gen.near_hits(job, window)  # hits at 0.1 and 0.4 s: tokens within 30 ms of them
+    near = gen.near_hits(job, window)  # hits at 0.1 and 0.4 s: tokens within NEAR_HIT_S of them
     cell = gen.hop_low / gen.sample_rate
     times = np.arange(gen.low.n_ctx) * cell  # token starts
     expect = np.zeros(len(times), bool)
     for hit in (0.1, 0.4):
-        expect |= (times > hit - 0.03 - 1e-9) & (times < hit + 0.03 + cell)
+        expect |= (times > hit - NEAR_HIT_S - 1e-9) & (times < hit + NEAR_HIT_S + cell)
     assert near.shape == times.shape and near.any() and not near.all()
     assert (near == expect).mean() > 0.95  # the edges follow the decaying features

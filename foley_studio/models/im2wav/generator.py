@@ -43,7 +43,7 @@ from foley_studio.models.timing import TAUS, envelope_levels, timing_features
 from foley_studio.version import __version__
 
 FRAME_BATCH = 32
-NEAR_HIT_S = 0.03  # seconds either side of a hit where the sync guidance applies
+NEAR_HIT_S = 0.2  # seconds either side of a hit where the sync guidance applies (see README)
 """Frames decoded and encoded together while conditioning."""
 
 
@@ -247,8 +247,8 @@ class Im2WavGenerator(Generator):
         if job.sync is None or not self.follows_sync:
             return None
         feats = self._window_features_of_sync(job, window)
-        close = math.exp(-NEAR_HIT_S / TAUS[0])  # features 4 and 6 decay with τ = TAUS[0]
-        return (feats[:, 1] > 0) | (feats[:, 4] >= close) | (feats[:, 6] >= close)
+        close = math.exp(-NEAR_HIT_S / TAUS[1])  # features 5 and 7 decay with τ = TAUS[1]
+        return (feats[:, 1] > 0) | (feats[:, 5] >= close) | (feats[:, 7] >= close)
 
     def sample_low(self, job: _Job, plan: list[Window], sampler: SamplerSettings) -> torch.Tensor:
         """LOW tokens (N, T_low), window by window, with classifier-free guidance."""
