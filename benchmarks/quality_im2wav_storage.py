@@ -96,14 +96,17 @@ def main() -> None:
     parser.add_argument("--per-class", type=int, default=2)
     parser.add_argument("--judges", type=Path, default=None)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--storages", default=",".join(STORAGES[1:]),
+                        help="comma-separated storages to compare with fp32")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    gens = {s: Im2WavGenerator.from_bundle(args.bundle, device="cpu", storage=s) for s in STORAGES}
+    names = ["fp32"] + [s for s in args.storages.split(",") if s != "fp32"]
+    gens = {s: Im2WavGenerator.from_bundle(args.bundle, device="cpu", storage=s) for s in names}
     items = load_items(args.data, gens["fp32"], args.per_class, SECONDS)
     print(f"{len(items)} held-out clips; load average {os.getloadavg()[0]:.2f}", flush=True)
     report = {"bundle": str(args.bundle), "clips": len(items), "kl": {}, "accuracy": {}}
-    for storage in STORAGES[1:]:
+    for storage in names[1:]:
         report["kl"][storage] = mean_kl(gens["fp32"], gens[storage], items)
         print(f"{storage}: mean KL vs fp32  LOW {report['kl'][storage]['low']:.5f}  "
               f"UP {report['kl'][storage]['up']:.5f} nats", flush=True)

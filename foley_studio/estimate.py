@@ -145,9 +145,9 @@ def fit(rows_a: int, secs_a: float, rows_b: int, secs_b: float) -> StepCost:
 
 # ---------------------------------------------------------------------------- IM2WAV
 def im2wav_key(gen: Any, threads: int) -> str:
-    """Model part of the calibration key: name, prior shapes and storage."""
+    """Model part of the calibration key: name, prior shapes, storage and activation dtype."""
     shapes = [(p.width, len(p.transformer.blocks), p.n_ctx) for p in (gen.low, gen.up)]
-    return f"im2wav|{gen.name}|{shapes}|{gen.storage}|{machine_key(threads)}"
+    return f"im2wav|{gen.name}|{shapes}|{gen.storage}|{gen.dtype}|{machine_key(threads)}"
 
 
 def im2wav_costs(gen: Any) -> dict[str, StepCost]:

@@ -6,33 +6,31 @@ reads fewer bytes per token:
 
 * ``fp32`` — the weights as trained (4 bytes each).
 * ``bf16`` — the whole prior in bfloat16 (2 bytes), activations too; LayerNorm stays float32.
-* ``int8`` — the transformer's linear layers quantised with torch's dynamic quantisation
-  (int8 weights with one scale per tensor, activations quantised per step; 1 byte each); the
-  embeddings, conditioning and output projection stay float32.
+* ``int8`` — weight-only int8: the transformer's linear layers keep int8 weights with one
+  bfloat16 scale per output channel (1 byte each) and multiply bfloat16 activations with torch's
+  ``_weight_int8pack_mm`` CPU kernel; everything else is bfloat16 as in ``bf16``.
 
 On a CPU the default is :data:`CPU_LARGE_STORAGE` for priors whose transformer weights
 outgrow the last-level cache (:data:`CACHE_BOUND_BYTES`), where the bytes read per step set the
-speed, and float32 below that, where the weights stay in cache and quantising activations only
-adds work. The choice and its measurements (speed at paper size, mean KL against float32 on the
-starter priors) are in the README's "IM2WAV on a CPU" section and
-``benchmarks/bench_im2wav_cpu.py``.
+speed, and float32 below that, where the weights stay in cache and bfloat16 arithmetic
+(emulated on CPUs without AVX-512 BF16) only adds work. The choice and its measurements (speed
+at paper size, mean KL against float32 on the starter priors) are in the README's "IM2WAV on a
+CPU" section and ``benchmarks/bench_im2wav_cpu.py``.
 """
 from __future__ import annotations
 
 import copy
-import warnings
 from typing import Optional
 
 import torch
 from torch import nn
-from torch.ao.nn.quantized import Linear as QuantizedLinear
 
 from foley_studio.errors import ConfigError
 
 STORAGES = ("fp32", "bf16", "int8")
 CPU_LARGE_STORAGE = "int8"
 CACHE_BOUND_BYTES = 64 << 20  # fp32 transformer weights above this are read from DRAM each step
-_DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "int8": torch.float32}
+_DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "int8": torch.bfloat16}
 
 
 def activation_dtype(storage: str) -> torch.dtype:
@@ -75,28 +73,53 @@ def to_storage(prior: nn.Module, storage: str, device: torch.device) -> nn.Modul
         return prior.to(device, _DTYPES[storage])
     if device.type != "cpu":
         raise ConfigError("int8 storage uses torch's CPU kernels; on a GPU use bf16 or fp32.")
-    quantised = copy.copy(prior)  # a shallow copy: only the transformer is replaced
-    quantised._modules = dict(prior._modules)
-    quantised.transformer = quantized_linears(prior.transformer.float())
-    return quantised.float()
+    return int8_copy(prior.float().cpu())
 
 
-def quantized_linears(module: nn.Module) -> nn.Module:
-    """A copy of ``module`` whose ``nn.Linear`` layers are torch's dynamic int8 ones."""
-    with warnings.catch_warnings():  # torch announces a move of this API to torchao; 2.11 has it
-        warnings.simplefilter("ignore", DeprecationWarning)
-        return torch.ao.quantization.quantize_dynamic(module, {nn.Linear}, dtype=torch.qint8)
+class Int8Linear(nn.Module):
+    """A linear map with int8 weights ``(N, K)``, one scale per output channel ``(N,)`` and a
+    bias, all fixed; bfloat16 inputs ``(..., K)`` give bfloat16 ``(..., N)`` through torch's
+    ``_weight_int8pack_mm`` CPU kernel."""
+
+    def __init__(self, linear: nn.Linear) -> None:
+        super().__init__()
+        weight = linear.weight.detach().float()  # (N, K)
+        scale = weight.abs().amax(1).clamp_min(1e-12) / 127  # (N,) symmetric, per channel
+        codes = (weight / scale[:, None]).round().clamp(-127, 127).to(torch.int8).contiguous()
+        self.in_features, self.out_features = linear.in_features, linear.out_features
+        self.register_buffer("weight", codes)
+        self.register_buffer("scales", scale.to(torch.bfloat16))
+        self.register_buffer("bias", None if linear.bias is None else linear.bias.detach().to(torch.bfloat16))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = torch._weight_int8pack_mm(x.reshape(-1, self.in_features), self.weight, self.scales)  # (M, N)
+        y = y.reshape(*x.shape[:-1], self.out_features)
+        return y if self.bias is None else y.add_(self.bias)
+
+
+def int8_copy(module: nn.Module, quantise: bool = False) -> nn.Module:
+    """A bfloat16 copy of ``module`` whose ``nn.Linear`` layers inside its ``transformer`` (or
+    everywhere with ``quantise``) are :class:`Int8Linear`; ``module`` itself is left untouched."""
+    if quantise and isinstance(module, nn.Linear):
+        return Int8Linear(module)
+    clone = copy.copy(module)
+    cast = lambda t: t.detach().to(torch.bfloat16) if t.is_floating_point() else t  # noqa: E731
+    clone._parameters = {k: None if p is None else nn.Parameter(cast(p), p.requires_grad)
+                         for k, p in module._parameters.items()}
+    clone._buffers = {k: None if b is None else cast(b) for k, b in module._buffers.items()}
+    clone._modules = {k: None if m is None else int8_copy(m, quantise or k == "transformer")
+                      for k, m in module._modules.items()}
+    return clone
 
 
 def weight_bytes(module: nn.Module) -> int:
     """Bytes of weights (and biases) ``module`` reads in one pass, as they are stored."""
     total = 0
     for sub in module.modules():
-        if isinstance(sub, QuantizedLinear):  # int8 weight (one scale), float32 bias
-            weight, bias = sub.weight(), sub.bias()
-            total += weight.numel() * weight.element_size() + (0 if bias is None else bias.numel() * 4)
-        else:
-            total += sum(p.numel() * p.element_size() for p in sub.parameters(recurse=False))
+        tensors = list(sub.parameters(recurse=False))
+        if isinstance(sub, Int8Linear):  # int8 weight, per-channel scales and bias as buffers
+            tensors += list(sub.buffers(recurse=False))
+        total += sum(t.numel() * t.element_size() for t in tensors)
     return total
 
 

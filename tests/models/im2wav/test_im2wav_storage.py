@@ -10,8 +10,9 @@ from foley_studio.errors import ConfigError
 from foley_studio.generation import Conditioning
 from foley_studio.models.im2wav.generator import TINY_LOW, Im2WavGenerator
 from foley_studio.models.im2wav.prior import LowPrior
-from foley_studio.models.im2wav.storage import (CACHE_BOUND_BYTES, CPU_LARGE_STORAGE, choose_storage,
-                                                default_storage, to_storage, weight_bytes)
+from foley_studio.models.im2wav.storage import (CACHE_BOUND_BYTES, CPU_LARGE_STORAGE, Int8Linear,
+                                                choose_storage, default_storage, to_storage,
+                                                weight_bytes)
 from foley_studio.requests import SamplerSettings
 
 CPU = torch.device("cpu")
@@ -28,7 +29,7 @@ def _step_log_probs(prior, dtype):
 
 
 @torch.no_grad()
-@pytest.mark.parametrize("storage, dtype", [("int8", torch.float32), ("bf16", torch.bfloat16)])
+@pytest.mark.parametrize("storage, dtype", [("int8", torch.bfloat16), ("bf16", torch.bfloat16)])
 def test_reduced_storage_steps_close_to_float32(storage, dtype):
     torch.manual_seed(0)
     prior = LowPrior(**{**TINY_LOW, "width": 64}).eval()
@@ -39,13 +40,25 @@ def test_reduced_storage_steps_close_to_float32(storage, dtype):
     assert 0 < kl < 0.01
 
 
-def test_int8_reads_a_quarter_of_the_linear_weights():
+def test_int8_reads_a_byte_per_linear_weight():
     prior = LowPrior(**{**TINY_LOW, "width": 64}).eval()
     quantised = to_storage(prior, "int8", CPU)
-    linear = sum(m.weight.numel() for m in prior.transformer.modules() if isinstance(m, torch.nn.Linear))
-    saved = weight_bytes(prior.transformer) - weight_bytes(quantised.transformer)
-    assert saved == 3 * linear  # 4 bytes → 1 byte per weight; biases and norms unchanged
+    linears = [m for m in prior.transformer.modules() if isinstance(m, torch.nn.Linear)]
+    weights = sum(m.weight.numel() for m in linears)
+    channels = sum(m.out_features for m in linears)  # one bf16 scale and one bf16 bias each
+    others = weight_bytes(prior.transformer) // 4 - weights - channels  # norms, in bf16
+    assert weight_bytes(quantised.transformer) == weights + 2 * channels * 2 + 2 * others
     assert isinstance(prior.transformer.blocks[0].attn.c_attn, torch.nn.Linear)  # the original stays
+    assert next(prior.parameters()).dtype == torch.float32
+
+
+def test_int8_linear_matches_its_float_layer():
+    torch.manual_seed(0)
+    layer = torch.nn.Linear(64, 48)
+    x = torch.randn(3, 2, 64)
+    y = Int8Linear(layer)(x.bfloat16()).float()  # (3, 2, 48)
+    assert y.shape == (3, 2, 48)
+    assert torch.allclose(y, layer(x), atol=0.03, rtol=0.03)
 
 
 def test_cpu_default_is_int8_only_where_weights_outgrow_the_cache():
@@ -64,7 +77,7 @@ def test_an_int8_generator_samples_and_refuses_to_save(tmp_path):
     gen = Im2WavGenerator.tiny(0)
     gen.save_bundle(tmp_path / "b", name="t")
     int8 = Im2WavGenerator.from_bundle(tmp_path / "b", device="cpu", storage="int8")
-    assert int8.storage == "int8" and int8.dtype == torch.float32
+    assert int8.storage == "int8" and int8.dtype == torch.bfloat16
     frame = np.full((1, 32, 32, 3), 128, np.uint8)
     out = int8.generate(Conditioning(0.3, frames=frame, frame_times=np.zeros(1)), takes=2, seed=0,
                         sampler=SamplerSettings())
