@@ -43,8 +43,9 @@ from foley_studio.models.timing import TAUS, envelope_levels, timing_features
 from foley_studio.version import __version__
 
 FRAME_BATCH = 32
-NEAR_HIT_S = 0.2  # seconds either side of a hit where the sync guidance applies (see README)
 """Frames decoded and encoded together while conditioning."""
+NEAR_HIT_S = 0.2
+"""Seconds either side of a hit where the sync guidance applies (see the README)."""
 
 
 @dataclass
