@@ -15,9 +15,13 @@ from __future__ import annotations
 import argparse
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING, Optional, Sequence
 
 from foley_studio.requests import LIMITS as REQUEST_LIMITS
 from foley_studio.requests import Limit, SamplerSettings
+
+if TYPE_CHECKING:
+    from foley_studio.evaluation.timbre import TimbreJudge
 
 SAMPLER = SamplerSettings()
 
@@ -99,7 +103,7 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _timbre_judge(path, classes):
+def _timbre_judge(path: Optional[Path], classes: Sequence[str]) -> Optional[TimbreJudge]:
     """The timbre judge at ``path``, or the shipped one if it knows every class of the world
     (None otherwise: a world of other classes needs its own, 'train timbre-judge')."""
     from foley_studio.errors import ConfigError

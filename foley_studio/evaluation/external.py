@@ -26,6 +26,7 @@ from torch import nn
 
 from foley_studio.errors import CheckpointError, ConfigError, ModelUnavailableError
 from foley_studio.evaluation.interfaces import check_audio_batch, check_frame_batch
+from foley_studio.evaluation.spectrum import mel_matrix
 from foley_studio.models.weights import load_into
 
 VGGISH_RATE = 16000
@@ -34,21 +35,10 @@ PASST_FILE = "passt-s-f128-p16-s10-ap.476-swa.pt"
 WAV2CLIP_FILE = "Wav2CLIP.pt"
 
 
-def hertz_to_mel(hz: np.ndarray) -> np.ndarray:
-    """HTK mel scale: 1127 ln(1 + f / 700)."""
-    return 1127.0 * np.log1p(np.asarray(hz, np.float64) / 700.0)
-
-
 def vggish_mel_matrix(n_mels: int = 64, n_bins: int = 257, rate: int = VGGISH_RATE,
                       lo: float = 125.0, hi: float = 7500.0) -> np.ndarray:
-    """Triangular mel weights ``(n_bins, n_mels)``, linear in mel, with a zero DC row."""
-    bins_mel = hertz_to_mel(np.linspace(0.0, rate / 2, n_bins))[:, None]  # (K, 1)
-    edges = np.linspace(hertz_to_mel(lo), hertz_to_mel(hi), n_mels + 2)
-    lower, centre, upper = edges[:-2], edges[1:-1], edges[2:]  # (M,) each
-    weights = np.maximum(0.0, np.minimum((bins_mel - lower) / (centre - lower),
-                                         (upper - bins_mel) / (upper - centre)))
-    weights[0, :] = 0.0
-    return weights
+    """VGGish's triangular mel weights ``(n_bins, n_mels)`` (see :func:`.spectrum.mel_matrix`)."""
+    return mel_matrix(n_mels, n_bins, rate, lo, hi)
 
 
 def vggish_examples(audio: np.ndarray) -> np.ndarray:

@@ -8,6 +8,7 @@ balance of a set is
 
 pooled over each set's clips, so it does not depend on loudness or on the sample rate (as long
 as the band lies below Nyquist). 0 dB is right; −10 dB means a tenth of the high band's share.
+The module also holds the HTK mel filterbank that the timbre judge and VGGish read spectra with.
 """
 from __future__ import annotations
 
@@ -19,6 +20,23 @@ from foley_studio.errors import ConfigError
 
 HIGH_BAND_HZ = (2000.0, 8000.0)
 _FLOOR = 1e-12  # share of a set with no energy in the band: about −110 dB against a typical clip
+
+
+def hertz_to_mel(hz: np.ndarray) -> np.ndarray:
+    """HTK mel scale: 1127 ln(1 + f / 700)."""
+    return 1127.0 * np.log1p(np.asarray(hz, np.float64) / 700.0)
+
+
+def mel_matrix(n_mels: int, n_bins: int, rate: int, lo: float, hi: float) -> np.ndarray:
+    """Triangular mel weights ``(n_bins, n_mels)`` over ``lo``–``hi`` Hz, linear in mel, for the
+    ``n_bins`` bins of a real FFT at ``rate``, with a zero DC row."""
+    bins_mel = hertz_to_mel(np.linspace(0.0, rate / 2, n_bins))[:, None]  # (K, 1)
+    edges = np.linspace(hertz_to_mel(lo), hertz_to_mel(hi), n_mels + 2)
+    lower, centre, upper = edges[:-2], edges[1:-1], edges[2:]  # (M,) each
+    weights = np.maximum(0.0, np.minimum((bins_mel - lower) / (centre - lower),
+                                         (upper - bins_mel) / (upper - centre)))
+    weights[0, :] = 0.0
+    return weights
 
 
 def band_share(audio: np.ndarray, rate: int, band: tuple[float, float] = HIGH_BAND_HZ) -> Optional[float]:

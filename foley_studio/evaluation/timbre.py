@@ -30,6 +30,7 @@ import numpy as np
 
 from foley_studio.atomic import write_text_atomic
 from foley_studio.errors import CheckpointError, ConfigError
+from foley_studio.evaluation.spectrum import mel_matrix
 
 JUDGE_RATE = 16000
 N_FFT, HOP = 512, 128  # 32-ms frames every 8 ms
@@ -41,16 +42,7 @@ SHIPPED = Path(__file__).with_name("timbre_judge.json")
 KIND = "timbre-judge"
 
 
-def _mel_matrix() -> np.ndarray:
-    """Triangular HTK-mel weights ``(N_FFT/2+1, N_MELS)``."""
-    mel = lambda hz: 1127.0 * np.log1p(np.asarray(hz, np.float64) / 700.0)  # noqa: E731
-    bins = mel(np.linspace(0, JUDGE_RATE / 2, N_FFT // 2 + 1))[:, None]
-    edges = np.linspace(mel(MEL_LO), mel(MEL_HI), N_MELS + 2)
-    lo, mid, hi = edges[:-2], edges[1:-1], edges[2:]
-    return np.maximum(0.0, np.minimum((bins - lo) / (mid - lo), (hi - bins) / (hi - mid)))
-
-
-_MEL = _mel_matrix()
+_MEL = mel_matrix(N_MELS, N_FFT // 2 + 1, JUDGE_RATE, MEL_LO, MEL_HI)  # (F, N_MELS)
 
 
 def _power_frames(x: np.ndarray) -> np.ndarray:

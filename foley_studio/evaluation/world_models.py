@@ -15,7 +15,6 @@ from typing import Sequence
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 import torchaudio
 from torch import nn
 
