@@ -36,7 +36,8 @@ import torch
 from foley_studio.atomic import write_text_atomic
 from foley_studio.estimate import prior_step_times
 from foley_studio.models.im2wav.prior import LowPrior, Prior, UpPrior
-from foley_studio.models.im2wav.storage import STORAGES, activation_dtype, to_storage, weight_bytes
+from foley_studio.models.im2wav.storage import (STORAGES, activation_dtype, name_list, to_storage,
+                                                weight_bytes)
 from foley_studio.models.im2wav.transformer import COLUMN, DENSE, PREV_ROW, ROW
 
 DEFAULT_OUT = Path(__file__).resolve().parent / "results" / "bench_im2wav_cpu.json"
@@ -143,8 +144,10 @@ def summary(results: list[dict]) -> dict:
 def main() -> None:
     """Run the benchmark and write its JSON."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--levels", default="low,up", help="comma-separated: low, up")
-    parser.add_argument("--storages", default=",".join(STORAGES), help="comma-separated storages")
+    parser.add_argument("--levels", type=name_list(("low", "up")), default="low,up",
+                        help="comma-separated: low, up")
+    parser.add_argument("--storages", type=name_list(STORAGES), default=",".join(STORAGES),
+                        help="comma-separated storages")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--steps", type=int, default=24, help="timed steps per configuration")
     parser.add_argument("--warmup", type=int, default=4)
@@ -157,8 +160,7 @@ def main() -> None:
     print(f"memory: read {bw['read_gbs']:.1f} GB/s, copy {bw['copy_gbs']:.1f} GB/s "
           f"({args.threads} threads, OMP_WAIT_POLICY {policy}); load average {load_before[0]:.2f}",
           flush=True)
-    results = [measure(level, storage, args, bw) for level in args.levels.split(",")
-               for storage in args.storages.split(",")]
+    results = [measure(level, storage, args, bw) for level in args.levels for storage in args.storages]
     takes = summary(results)
     for storage, by_takes in takes.items():
         print(f"4-s take at paper size, {storage}: " + ", ".join(

@@ -28,7 +28,7 @@ from foley_studio.atomic import write_text_atomic
 from foley_studio.generation import Conditioning
 from foley_studio.models.im2wav.generator import Im2WavGenerator
 from foley_studio.models.im2wav.stepper import PriorStepper
-from foley_studio.models.im2wav.storage import STORAGES
+from foley_studio.models.im2wav.storage import STORAGES, name_list
 from foley_studio.registry import STARTER_DIR
 from foley_studio.requests import SamplerSettings
 
@@ -96,12 +96,12 @@ def main() -> None:
     parser.add_argument("--per-class", type=int, default=2)
     parser.add_argument("--judges", type=Path, default=None)
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--storages", default=",".join(STORAGES[1:]),
+    parser.add_argument("--storages", type=name_list(STORAGES), default=",".join(STORAGES[1:]),
                         help="comma-separated storages to compare with fp32")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    names = ["fp32"] + [s for s in args.storages.split(",") if s != "fp32"]
+    names = ["fp32"] + [s for s in args.storages if s != "fp32"]
     gens = {s: Im2WavGenerator.from_bundle(args.bundle, device="cpu", storage=s) for s in names}
     items = load_items(args.data, gens["fp32"], args.per_class, SECONDS)
     print(f"{len(items)} held-out clips; load average {os.getloadavg()[0]:.2f}", flush=True)

@@ -19,8 +19,9 @@ CPU" section and ``benchmarks/bench_im2wav_cpu.py``.
 """
 from __future__ import annotations
 
+import argparse
 import copy
-from typing import Optional
+from typing import Optional, Sequence
 
 import torch
 from torch import nn
@@ -121,6 +122,18 @@ def weight_bytes(module: nn.Module) -> int:
             tensors += list(sub.buffers(recurse=False))
         total += sum(t.numel() * t.element_size() for t in tensors)
     return total
+
+
+def name_list(allowed: Sequence[str]):
+    """An argparse ``type``: comma-separated names, each one of ``allowed`` (else one line, exit 2)."""
+    def parse(text: str) -> list[str]:
+        names = [n.strip() for n in text.split(",") if n.strip()]
+        unknown = [n for n in names if n not in allowed]
+        if unknown or not names:
+            raise argparse.ArgumentTypeError(f"use one or more of {', '.join(allowed)} "
+                                             f"(got {text!r})")
+        return names
+    return parse
 
 
 def _check(storage: str) -> None:

@@ -84,3 +84,18 @@ def test_an_int8_generator_samples_and_refuses_to_save(tmp_path):
     assert out.shape == (2, 4800) and np.isfinite(out).all()
     with pytest.raises(ConfigError, match="int8"):
         int8.save_bundle(tmp_path / "c")
+
+
+def test_storage_lists_are_checked_as_the_command_line_is_read(capsys):
+    import argparse
+
+    from foley_studio.models.im2wav.storage import STORAGES, name_list
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--storages", type=name_list(STORAGES), default="fp32,int8")
+    assert parser.parse_args([]).storages == ["fp32", "int8"]
+    assert parser.parse_args(["--storages", " bf16 "]).storages == ["bf16"]
+    for bad in ("fp8", "", "int8,fp16"):
+        with pytest.raises(SystemExit) as exit_:
+            parser.parse_args(["--storages", bad])
+        assert exit_.value.code == 2 and "use one or more of fp32, bf16, int8" in capsys.readouterr().err
