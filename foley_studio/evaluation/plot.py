@@ -37,12 +37,17 @@ def _legend(canvas: np.ndarray, runs: Sequence[str]) -> None:
         x += 34 + 9 * len(run)
 
 
+ASCII_MARKS = str.maketrans({"↑": "(higher better)", "↓": "(lower better)", "→": "->", "×": "x ",
+                             "–": "-", "−": "-"})
+"""OpenCV's Hershey fonts draw only ASCII: the metric titles' marks, spelled out."""
+
+
 def _panel(panel: np.ndarray, title: str, vals: Sequence[Optional[float]]) -> None:
     """Bars scaled to the largest absolute value, zero line at the bottom (or middle if negative)."""
     import cv2
 
     font = cv2.FONT_HERSHEY_SIMPLEX
-    cv2.putText(panel, title, (10, 22), font, 0.5, (0, 0, 0), 1, cv2.LINE_AA)
+    cv2.putText(panel, title.translate(ASCII_MARKS), (10, 22), font, 0.5, (0, 0, 0), 1, cv2.LINE_AA)
     top, bottom, left, right = 40, PANEL_H - 30, 20, PANEL_W - 20
     finite = [abs(v) for v in vals if v is not None and np.isfinite(v)]
     scale = max(finite) if finite and max(finite) > 0 else 1.0

@@ -25,3 +25,11 @@ def test_sheet_places_each_cell_and_leaves_missing_ones_blank() -> None:
     ball = sheet[SHEET_HEAD_H:SHEET_HEAD_H + SHEET_CELL_H, SHEET_LABEL_W:SHEET_LABEL_W + SHEET_CELL_W]
     bird = sheet[SHEET_HEAD_H + SHEET_CELL_H + 4:, SHEET_LABEL_W:]
     assert ball.std() > 5 and (bird == 255).all()
+
+
+def test_every_chart_title_is_drawn_in_ascii():
+    from foley_studio.evaluation.plot import ASCII_MARKS
+    from foley_studio.evaluation.report import METRICS, _heading
+
+    for metric in METRICS:
+        assert _heading(metric).translate(ASCII_MARKS).isascii(), _heading(metric)
