@@ -140,9 +140,8 @@ class ResAttnBlock(nn.Module):
 
     def forward(self, x: torch.Tensor, cache: Optional[tuple[torch.Tensor, torch.Tensor]] = None,
                 pos: int = 0) -> torch.Tensor:
-        a = self.attn(self.ln_0(x), cache, pos)
-        m = self.mlp.c_proj(quick_gelu(self.mlp.c_fc(self.ln_1(x + a))))
-        return x + a + m
+        h = x + self.attn(self.ln_0(x), cache, pos)
+        return h + self.mlp.c_proj(quick_gelu(self.mlp.c_fc(self.ln_1(h))))
 
 
 class Transformer(nn.Module):

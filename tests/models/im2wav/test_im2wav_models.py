@@ -164,3 +164,21 @@ def test_comb_weight_is_off_by_default_and_adds_a_logged_term_when_on():
     weighted.load_state_dict(plain.state_dict())
     out = weighted(audio)["metrics"]
     assert "comb_l0" in out and "comb_l1" in out and out["spectral"] > plain(audio)["metrics"]["spectral"]
+
+
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
+def test_layer_norm_of_reduced_precision_input_is_the_float32_result_rounded_once(dtype):
+    from foley_studio.models.im2wav.layers import FP32LayerNorm
+
+    torch.manual_seed(0)
+    ln = FP32LayerNorm(512)
+    torch.nn.init.normal_(ln.weight)
+    torch.nn.init.normal_(ln.bias)
+    ln = ln.to(dtype).requires_grad_(False)  # the weights as a reduced-precision storage keeps them
+    x = (torch.randn(64, 512) * 3 + 1).to(dtype)  # (N, W), a large mean as residual streams have
+    exact = torch.nn.functional.layer_norm(x.float(), (512,), ln.weight.float(), ln.bias.float()).to(dtype)
+    got = ln(x)
+    assert got.dtype == dtype
+    ulp = torch.finfo(dtype).eps * exact.float().abs().clamp_min(1.0)
+    assert ((got.float() - exact.float()).abs() <= ulp).all()  # within one rounding step
+    assert (got != exact).float().mean() < 0.001
