@@ -53,6 +53,23 @@ def test_decoder_fine_tuning_keeps_the_tokens(world, tmp_path):
     assert any(not torch.equal(before[k], after[k]) for k in decoders)
 
 
+def test_decoders_can_be_rebuilt_with_linear_upsampling_on_the_same_tokens(world, tmp_path, capsys):
+    first, second = tmp_path / "vq", tmp_path / "dec"
+    assert main(["train", "im2wav-vqvae", "--data", str(world), "--out", str(first), "--steps", "1",
+                 *COMMON]) == 0
+    assert main(["train", "im2wav-vqvae", "--data", str(world), "--out", str(second), "--steps", "2",
+                 "--init", str(first), "--decoders-only", "--upsample", "linear", *COMMON]) == 0
+    assert "decoders rebuilt with linear upsampling" in capsys.readouterr().out
+    old, new = load_trained_vqvae(first), load_trained_vqvae(second)
+    assert old.config.get("upsample", "transpose") == "transpose" and new.config["upsample"] == "linear"
+    audio = torch.randn(1, 8000) * 0.2
+    assert all(torch.equal(a, b) for a, b in zip(old.encode(audio), new.encode(audio)))
+    with pytest.raises(SystemExit) as bad:
+        main(["train", "im2wav-vqvae", "--data", str(world), "--out", str(tmp_path / "x"),
+              "--upsample", "cubic"])
+    assert bad.value.code == 2 and "invalid choice: 'cubic'" in capsys.readouterr().err
+
+
 def test_decoders_only_needs_a_model_to_start_from(world, tmp_path, capsys):
     assert main(["train", "im2wav-vqvae", "--data", str(world), "--out", str(tmp_path / "x"),
                  "--steps", "1", "--decoders-only", *COMMON]) != 0

@@ -4,6 +4,13 @@ The module names (``model``, ``blocks``) follow the Jukebox layout so that relea
 map onto these modules one to one: a residual stack is ``model.{d}.model.{1,3}`` (two convs
 around ReLUs), a downsampling stage is ``model.{i}.{0: conv, 1: residual stack}`` and an
 upsampling stage ``model.{i}.{0: residual stack, 1: transposed conv}``.
+
+``upsample="linear"`` or ``"nearest"`` replaces each transposed conv by that interpolation and a
+k3 conv (``model.{i}.{0: residual stack, 1: interpolation, 2: conv}``). A transposed conv turns a
+steady input into a pattern repeating every ``stride`` samples, so a decoder of such stages stamps
+its token rate on the output as a harmonic comb (500 Hz at hop 32); interpolation keeps a steady
+input steady and has a null at each stage's input rate (Pons et al., "Upsampling artifacts in
+neural audio synthesis", 2021).
 """
 from __future__ import annotations
 
@@ -90,20 +97,32 @@ class DownStack(nn.Module):
         return self.model(x)
 
 
+UPSAMPLERS = ("transpose", "linear", "nearest")
+
+
+def upsampler(kind: str, in_ch: int, out_ch: int, stride: int) -> list[nn.Module]:
+    """One ×``stride`` upsampling step: a transposed conv (Jukebox) or interpolation + k3 conv."""
+    if kind == "transpose":
+        return [nn.ConvTranspose1d(in_ch, out_ch, 2 * stride, stride, stride // 2)]
+    if kind in ("linear", "nearest"):
+        interpolate = dict(mode="linear", align_corners=False) if kind == "linear" else dict(mode="nearest")
+        return [nn.Upsample(scale_factor=stride, **interpolate), nn.Conv1d(in_ch, out_ch, 3, 1, 1)]
+    raise ValueError(f"unknown upsampler {kind!r}; use one of {', '.join(UPSAMPLERS)}")
+
+
 class UpStack(nn.Module):
-    """A k3 conv from ``in_ch`` to ``width``, then ``down`` × (residual stack, transposed conv)."""
+    """A k3 conv from ``in_ch`` to ``width``, then ``down`` × (residual stack, ×``stride`` upsampler)."""
 
     def __init__(self, in_ch: int, out_ch: int, down: int, stride: int, width: int, depth: int,
                  m_conv: float, growth: int, cycle: int | None, reverse: bool,
-                 list_layout: bool = False) -> None:
+                 list_layout: bool = False, upsample: str = "transpose") -> None:
         super().__init__()
-        kernel, pad = 2 * stride, stride // 2
         stages: list[nn.Module] = [nn.Conv1d(in_ch, width, 3, 1, 1)]
         for i in range(down):
             last = i == down - 1
             stages.append(nn.Sequential(
                 Resnet1D(width, depth, m_conv, growth, cycle, reverse, list_layout),
-                nn.ConvTranspose1d(width, out_ch if last else width, kernel, stride, pad)))
+                *upsampler(upsample, width, out_ch if last else width, stride)))
         self.model = nn.Sequential(*stages)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, in, T) → (B, out, T · stride**down)

@@ -14,6 +14,7 @@ import torch
 from foley_studio.errors import ConfigError
 from foley_studio.models.im2wav.data import load_cache, random_offsets, random_rows
 from foley_studio.models.im2wav.generator import TINY_VQVAE, WORLD_VQVAE
+from foley_studio.models.im2wav.layers import UPSAMPLERS
 from foley_studio.models.im2wav.losses import COMB_FFT_HOPS
 from foley_studio.models.im2wav.train_prior import load_trained_vqvae
 from foley_studio.models.im2wav.training import LoopSettings, add_loop_arguments, train_loop
@@ -35,6 +36,12 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--decoders-only", action="store_true",
                         help="train only the decoders: encoders and codebooks stay frozen, so the "
                              "tokens (and priors trained on them) stay valid (default off)")
+    parser.add_argument("--upsample", choices=UPSAMPLERS, default=None,
+                        help="the decoders' upsampling: 'transpose' (Jukebox's transposed convs), "
+                             "or 'linear' or 'nearest' interpolation + conv (no token-rate comb "
+                             "by construction); with --init, a "
+                             "change rebuilds the decoders' upsamplers from scratch (default: the "
+                             "preset's or --init's)")
     add_ranged(parser, "comb_weight", None, "weight of the comb loss (log-spectral L1 at the "
                "harmonics of each level's token rate)", "the preset's or --init's (0 = off)")
 
@@ -74,10 +81,27 @@ def initial_model(args: argparse.Namespace) -> VQVAE:
     if args.decoders_only and args.init is None:
         raise ConfigError("--decoders-only needs --init FOLDER: the trained VQ-VAE whose decoders "
                           "to fine-tune.")
-    model = VQVAE(**PRESETS[args.preset]) if args.init is None else load_trained_vqvae(args.init)
+    if args.init is None:
+        model = VQVAE(**PRESETS[args.preset], **({"upsample": args.upsample} if args.upsample else {}))
+    else:
+        model = with_upsampler(load_trained_vqvae(args.init), args.upsample)
     if args.comb_weight is not None:  # its range is checked as the command line is read
         model.comb_weight = model.config["comb_weight"] = float(args.comb_weight)
     return freeze_tokenizer(model) if args.decoders_only else model
+
+
+def with_upsampler(model: VQVAE, kind: str | None) -> VQVAE:
+    """``model``, or a copy whose decoders upsample by ``kind``: every weight whose name and shape
+    still fit is kept (encoders, codebooks, residual stacks), the new upsampling convs start fresh."""
+    if kind is None or kind == model.config.get("upsample", "transpose"):
+        return model
+    rebuilt = VQVAE(**{**model.config, "upsample": kind})
+    fresh = rebuilt.state_dict()
+    kept = {k: v for k, v in model.state_dict().items() if k in fresh and fresh[k].shape == v.shape}
+    rebuilt.load_state_dict(kept, strict=False)
+    print(f"{KIND}: decoders rebuilt with {kind} upsampling; {len(fresh) - len(kept)} of "
+          f"{len(fresh)} tensors start fresh")
+    return rebuilt
 
 
 def run_train(args: argparse.Namespace) -> int:

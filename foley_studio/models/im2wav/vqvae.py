@@ -15,7 +15,7 @@ import torch.distributed as dist
 from torch import nn
 
 from foley_studio.errors import ConfigError
-from foley_studio.models.im2wav.layers import DownStack, UpStack
+from foley_studio.models.im2wav.layers import UPSAMPLERS, DownStack, UpStack
 from foley_studio.models.im2wav.losses import comb_loss, lmix_loss, multi_resolution_stft_loss
 
 DECODE_CHUNK = 4096
@@ -46,10 +46,10 @@ class Decoder(nn.Module):
     """Level-L latents → waveform through the stages ``L..0`` and an output conv."""
 
     def __init__(self, emb_width: int, downs: Sequence[int], strides: Sequence[int],
-                 block: dict, reverse_dilation: bool) -> None:
+                 block: dict, reverse_dilation: bool, upsample: str = "transpose") -> None:
         super().__init__()
         self.level_blocks = nn.ModuleList(
-            UpStack(emb_width, emb_width, d, s, reverse=reverse_dilation, **block)
+            UpStack(emb_width, emb_width, d, s, reverse=reverse_dilation, upsample=upsample, **block)
             for d, s in zip(downs, strides))
         self.out = nn.Conv1d(emb_width, 1, 3, 1, 1)
 
@@ -137,12 +137,15 @@ class VQVAE(nn.Module):
                  linf_weight: float = 0.02, multispectral: float = 1.0,
                  stft_resolutions: Sequence[Sequence[int]] = ((2048, 240, 1200), (1024, 120, 600),
                                                               (512, 50, 240)),
-                 sample_rate: int = 16000, comb_weight: float = 0.0) -> None:
+                 sample_rate: int = 16000, comb_weight: float = 0.0,
+                 upsample: str = "transpose") -> None:
         config = {k: v for k, v in locals().items() if k not in ("self", "__class__")}
         super().__init__()
         self.config = config  # constructor arguments, saved with the weights
         if not len(downs_t) == len(strides_t) == levels:
             raise ConfigError(f"VQ-VAE: need one down count and one stride per level ({levels}).")
+        if upsample not in UPSAMPLERS:
+            raise ConfigError(f"VQ-VAE: upsample {upsample!r} is not one of {', '.join(UPSAMPLERS)}.")
         self.levels, self.l_bins, self.sample_rate = levels, l_bins, sample_rate
         self.commit, self.linf_weight, self.multispectral = commit, linf_weight, multispectral
         self.comb_weight = comb_weight  # 0: the official losses only
@@ -153,7 +156,8 @@ class VQVAE(nn.Module):
         self.encoders = nn.ModuleList(Encoder(emb_width, downs_t[:lv + 1], strides_t[:lv + 1], block)
                                       for lv in range(levels))
         self.decoders = nn.ModuleList(
-            Decoder(emb_width, downs_t[:lv + 1], strides_t[:lv + 1], block, reverse_decoder_dilation)
+            Decoder(emb_width, downs_t[:lv + 1], strides_t[:lv + 1], block, reverse_decoder_dilation,
+                    upsample)
             for lv in range(levels))
         self.bottleneck = nn.Module()
         self.bottleneck.level_blocks = nn.ModuleList(Codebook(l_bins, emb_width, mu)

@@ -131,8 +131,9 @@ def test_conventions_round_trip_and_refuse_unknown_rules():
         FrameConvention.from_dict({"fps": 30})
 
 
-def test_long_sequences_decode_in_chunks_exactly_as_whole() -> None:
-    vq = VQVAE(**TINY_VQVAE).eval()
+@pytest.mark.parametrize("upsample", ["transpose", "linear", "nearest"])
+def test_long_sequences_decode_in_chunks_exactly_as_whole(upsample) -> None:
+    vq = VQVAE(**TINY_VQVAE, upsample=upsample).eval()
     tokens = torch.randint(0, vq.bottleneck.level_blocks[0].k.shape[0], (2, 300))  # (B, T)
     with torch.no_grad():
         whole = vq.decode(tokens, level=0, chunk=10_000)  # one span
@@ -164,6 +165,49 @@ def test_comb_weight_is_off_by_default_and_adds_a_logged_term_when_on():
     weighted.load_state_dict(plain.state_dict())
     out = weighted(audio)["metrics"]
     assert "comb_l0" in out and "comb_l1" in out and out["spectral"] > plain(audio)["metrics"]["spectral"]
+
+
+def _steady_sound(upsample: str) -> tuple[torch.Tensor, int]:
+    """One latent held for 64 tokens through a fresh level-0 decoder: the middle 32 tokens' samples."""
+    torch.manual_seed(0)
+    vq = VQVAE(**TINY_VQVAE, upsample=upsample).eval()
+    latent = torch.randn(1, TINY_VQVAE["emb_width"], 1).expand(-1, -1, 64)  # (B, E, T)
+    hop = vq.hops[0]
+    with torch.no_grad():
+        return vq.decoders[0](latent)[0, 0, 16 * hop:48 * hop], hop  # (32·hop,)
+
+
+def test_transposed_conv_decoders_stamp_the_hop_on_a_steady_latent():
+    stamped, hop = _steady_sound("transpose")
+    shapes = stamped.reshape(-1, hop)  # one row per token
+    torch.testing.assert_close(shapes, shapes[:1].expand_as(shapes))  # the same shape every token...
+    assert shapes[0].std() > 0.1 * shapes[0].abs().mean()  # ...and not a flat one: a comb at sr / hop
+
+
+@pytest.mark.parametrize("upsample", ["linear", "nearest"])
+def test_interpolating_decoders_keep_a_steady_latent_steady(upsample):
+    steady, _ = _steady_sound(upsample)
+    torch.testing.assert_close(steady, steady[:1].expand_as(steady), atol=1e-6, rtol=0)
+
+
+def test_unknown_upsampler_is_refused_by_name():
+    with pytest.raises(ConfigError, match="upsample 'cubic' is not one of transpose, linear, nearest"):
+        VQVAE(**TINY_VQVAE, upsample="cubic")
+
+
+def test_rebuilding_the_upsamplers_keeps_the_tokens_and_every_weight_that_still_fits():
+    from foley_studio.models.im2wav.train_vqvae import with_upsampler
+
+    torch.manual_seed(0)
+    old = VQVAE(**TINY_VQVAE).eval()
+    new = with_upsampler(old, "linear").eval()
+    assert new.config["upsample"] == "linear" and with_upsampler(old, "transpose") is old
+    audio = torch.randn(2, 4096) * 0.3
+    assert all(torch.equal(a, b) for a, b in zip(old.encode(audio), new.encode(audio)))
+    before, after = old.state_dict(), new.state_dict()
+    shared = [k for k in after if k in before and before[k].shape == after[k].shape]
+    assert shared and all(torch.equal(before[k], after[k]) for k in shared)
+    assert any(k.startswith("decoders.") and k.endswith(".2.weight") for k in set(after) - set(before))
 
 
 @pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
