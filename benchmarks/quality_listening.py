@@ -62,7 +62,7 @@ def echoes_runs(bundle: Path, data: Path, per_class: int, classes: tuple[str, ..
     gl = EchoesGenerator.from_bundle(bundle, vocoder="griffin-lim", device="cpu")
     items = load_items(data, gen, per_class, Protocol().seconds, classes)
     canvases, decode = [], gen.decode_audio
-    gen.decode_audio = lambda canvas: (canvases.append(canvas), decode(canvas))[1]
+    gen.decode_audio = lambda canvas, *rest: (canvases.append(canvas), decode(canvas, *rest))[1]
     for i, item in enumerate(items):
         gen.generate(_video(item), takes=1, seed=i, sampler=Protocol().sampler())
     gen.decode_audio = decode  # keep no more canvases
