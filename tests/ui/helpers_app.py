@@ -1,4 +1,4 @@
-"""Shared pieces of the document-safety tests: scripted answers, a saved project, a crash."""
+"""Shared pieces of the app tests: scripted answers, a saved project, a crash, a finished job."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -76,3 +76,11 @@ def abandon(slot: AutosaveSlot) -> None:
     """What a crash leaves behind: the slot on disk with its OS lock released."""
     slot._lock.close()
     slot._lock = None
+
+
+def click_and_finish(qtbot, w, button, timeout: int = 60000) -> None:
+    """Click ``button`` (which starts a job) and wait until the window has handled the job's end."""
+    from PyQt6.QtCore import Qt
+
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.settled, timeout=timeout)

@@ -17,6 +17,8 @@ from ui.qt.main_window import MainWindow
 from ui.qt.qt_timeline import RULER_H
 from ui.services import autosave
 
+from helpers_app import click_and_finish
+
 pytestmark = pytest.mark.qt
 
 
@@ -73,8 +75,7 @@ def generate(qtbot, w: MainWindow, mode: str, generator: str, takes: int = 2) ->
     w.generate_panel.set_mode(mode)
     w.generate_panel.set_generator(generator)
     w.generate_panel.takes.setValue(takes)
-    qtbot.mouseClick(w.generate_panel.button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not w.jobs.busy and w.cancel_button.isEnabled() is False, timeout=60000)
+    click_and_finish(qtbot, w, w.generate_panel.button)
 
 
 def timeline_x(w: MainWindow, seconds: float) -> int:
@@ -328,6 +329,19 @@ def test_lost_connection_shows_a_dialog_not_a_crash(qtbot, window, tmp_path) -> 
     qtbot.waitUntil(lambda: len(w.errors.shown) == 1, timeout=20000)
     assert "REAPER is not running" in w.errors.shown[0][1] and w.isVisible()  # nothing listens there
     assert "not connected" in w.link_label.text()
+
+
+def test_the_window_is_settled_only_once_it_has_handled_a_jobs_outcome(qtbot, window) -> None:
+    import time
+
+    w, done = window, []
+    w.submit("quick", lambda progress, cancel: 42, done.append)
+    deadline = time.monotonic() + 20
+    while w.jobs.busy and time.monotonic() < deadline:  # no Qt events run here: the end is queued
+        time.sleep(0.01)
+    assert not w.jobs.busy and not w.settled and done == []
+    qtbot.waitUntil(lambda: w.settled, timeout=20000)
+    assert done == [42]
 
 
 def test_errors_become_dialogs_and_the_app_keeps_running(qtbot, window, tmp_path) -> None:

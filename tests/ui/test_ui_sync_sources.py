@@ -19,7 +19,7 @@ pytestmark = pytest.mark.qt
 
 
 def idle(qtbot, w: MainWindow) -> None:
-    qtbot.waitUntil(lambda: not w.jobs.busy and not w.cancel_button.isEnabled(), timeout=60000)
+    qtbot.waitUntil(lambda: w.settled, timeout=60000)  # the outcome handled, not just the job gone
 
 
 def hits(w: MainWindow) -> list[float]:

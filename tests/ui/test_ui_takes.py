@@ -19,6 +19,8 @@ from ui.model.selection import Selection
 from ui.model.storyboard import Storyboard
 from ui.qt.qt_storyboard_panel import LABEL_H, SHEET_WIDTH
 
+from helpers_app import click_and_finish
+
 pytestmark = pytest.mark.qt
 LEFT = Qt.MouseButton.LeftButton
 
@@ -27,8 +29,7 @@ def generate(qtbot, w, mode: str, generator: str, takes: int) -> None:
     w.generate_panel.set_mode(mode)
     w.generate_panel.set_generator(generator)
     w.generate_panel.takes.setValue(takes)
-    qtbot.mouseClick(w.generate_panel.button, LEFT)
-    qtbot.waitUntil(lambda: not w.jobs.busy and not w.cancel_button.isEnabled(), timeout=60000)
+    click_and_finish(qtbot, w, w.generate_panel.button)
     assert w.errors.shown == []
 
 

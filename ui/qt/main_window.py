@@ -187,6 +187,12 @@ class MainWindow(QMainWindow):
         self._on_done[job.id] = (on_done, on_failed)
         return job
 
+    @property
+    def settled(self) -> bool:
+        """No job queued or running, and the window has handled every submitted job's outcome
+        (the worker lets go of a job before its end reaches the GUI thread)."""
+        return not self.jobs.busy and not self._on_done
+
     def _on_job_changed(self, job: Job) -> None:
         busy = not job.finished
         self.progress.setVisible(busy)
