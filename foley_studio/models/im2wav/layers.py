@@ -6,15 +6,13 @@ around ReLUs), a downsampling stage is ``model.{i}.{0: conv, 1: residual stack}`
 upsampling stage ``model.{i}.{0: residual stack, 1: transposed conv}``.
 
 ``upsample="linear"`` or ``"nearest"`` replaces each transposed conv by that interpolation and a
-k3 conv (``"nearest-coarse"``: all but the last two, see :func:`stage_upsamplers`) (``model.{i}.{0: residual stack, 1: interpolation, 2: conv}``). A transposed conv turns a
+k3 conv (``model.{i}.{0: residual stack, 1: interpolation, 2: conv}``). A transposed conv turns a
 steady input into a pattern repeating every ``stride`` samples, so a decoder of such stages stamps
 its token rate on the output as a harmonic comb (500 Hz at hop 32); interpolation keeps a steady
 input steady and has a null at each stage's input rate (Pons et al., "Upsampling artifacts in
 neural audio synthesis", 2021).
 """
 from __future__ import annotations
-
-from typing import Sequence
 
 import torch
 from torch import nn
@@ -99,23 +97,7 @@ class DownStack(nn.Module):
         return self.model(x)
 
 
-UPSAMPLERS = ("transpose", "linear", "nearest", "nearest-coarse")
-FINE_TRANSPOSED = 2
-"""Stages at the end of a decoder that keep their transposed convs under ``"nearest-coarse"``."""
-
-
-def stage_upsamplers(upsample: str, down: int, finest: bool) -> list[str]:
-    """The upsampler of each of an :class:`UpStack`'s ``down`` stages (coarse to fine).
-
-    ``"nearest-coarse"`` interpolates everywhere except the last :data:`FINE_TRANSPOSED` stages of
-    the decoder (those of its ``finest`` stack): a steady latent then repeats a shape only every
-    ``stride**FINE_TRANSPOSED`` samples (4 at stride 2, a comb at multiples of 4 kHz at 16 kHz
-    instead of 500 Hz), while the fine stages keep the attacks transposed convs make.
-    """
-    if upsample != "nearest-coarse":
-        return [upsample] * down
-    keep = min(FINE_TRANSPOSED, down) if finest else 0
-    return ["nearest"] * (down - keep) + ["transpose"] * keep
+UPSAMPLERS = ("transpose", "linear", "nearest")
 
 
 def upsampler(kind: str, in_ch: int, out_ch: int, stride: int) -> list[nn.Module]:
@@ -133,15 +115,14 @@ class UpStack(nn.Module):
 
     def __init__(self, in_ch: int, out_ch: int, down: int, stride: int, width: int, depth: int,
                  m_conv: float, growth: int, cycle: int | None, reverse: bool,
-                 list_layout: bool = False, upsample: str | Sequence[str] = "transpose") -> None:
+                 list_layout: bool = False, upsample: str = "transpose") -> None:
         super().__init__()
-        kinds = [upsample] * down if isinstance(upsample, str) else list(upsample)
         stages: list[nn.Module] = [nn.Conv1d(in_ch, width, 3, 1, 1)]
-        for i, kind in enumerate(kinds):
+        for i in range(down):
             last = i == down - 1
             stages.append(nn.Sequential(
                 Resnet1D(width, depth, m_conv, growth, cycle, reverse, list_layout),
-                *upsampler(kind, width, out_ch if last else width, stride)))
+                *upsampler(upsample, width, out_ch if last else width, stride)))
         self.model = nn.Sequential(*stages)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # (B, in, T) → (B, out, T · stride**down)

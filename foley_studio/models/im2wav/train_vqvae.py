@@ -39,8 +39,7 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--upsample", choices=UPSAMPLERS, default=None,
                         help="the decoders' upsampling: 'transpose' (Jukebox's transposed convs), "
                              "or 'linear' or 'nearest' interpolation + conv (no token-rate comb "
-                             "by construction), or 'nearest-coarse' (nearest but for the last two "
-                             "stages); with --init, a "
+                             "by construction); with --init, a "
                              "change rebuilds the decoders' upsamplers from scratch (default: the "
                              "preset's or --init's)")
     add_ranged(parser, "comb_weight", None, "weight of the comb loss (log-spectral L1 at the "

@@ -15,7 +15,7 @@ import torch.distributed as dist
 from torch import nn
 
 from foley_studio.errors import ConfigError
-from foley_studio.models.im2wav.layers import UPSAMPLERS, DownStack, UpStack, stage_upsamplers
+from foley_studio.models.im2wav.layers import UPSAMPLERS, DownStack, UpStack
 from foley_studio.models.im2wav.losses import comb_loss, lmix_loss, multi_resolution_stft_loss
 
 DECODE_CHUNK = 4096
@@ -49,9 +49,8 @@ class Decoder(nn.Module):
                  block: dict, reverse_dilation: bool, upsample: str = "transpose") -> None:
         super().__init__()
         self.level_blocks = nn.ModuleList(
-            UpStack(emb_width, emb_width, d, s, reverse=reverse_dilation,
-                    upsample=stage_upsamplers(upsample, d, finest=lv == 0), **block)
-            for lv, (d, s) in enumerate(zip(downs, strides)))
+            UpStack(emb_width, emb_width, d, s, reverse=reverse_dilation, upsample=upsample, **block)
+            for d, s in zip(downs, strides))
         self.out = nn.Conv1d(emb_width, 1, 3, 1, 1)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:  # (B, E, T) → (B, 1, T · hop)

@@ -131,7 +131,7 @@ def test_conventions_round_trip_and_refuse_unknown_rules():
         FrameConvention.from_dict({"fps": 30})
 
 
-@pytest.mark.parametrize("upsample", ["transpose", "linear", "nearest", "nearest-coarse"])
+@pytest.mark.parametrize("upsample", ["transpose", "linear", "nearest"])
 def test_long_sequences_decode_in_chunks_exactly_as_whole(upsample) -> None:
     vq = VQVAE(**TINY_VQVAE, upsample=upsample).eval()
     tokens = torch.randint(0, vq.bottleneck.level_blocks[0].k.shape[0], (2, 300))  # (B, T)
@@ -167,10 +167,10 @@ def test_comb_weight_is_off_by_default_and_adds_a_logged_term_when_on():
     assert "comb_l0" in out and "comb_l1" in out and out["spectral"] > plain(audio)["metrics"]["spectral"]
 
 
-def _steady_sound(upsample: str, **sizes) -> tuple[torch.Tensor, int]:
+def _steady_sound(upsample: str) -> tuple[torch.Tensor, int]:
     """One latent held for 64 tokens through a fresh level-0 decoder: the middle 32 tokens' samples."""
     torch.manual_seed(0)
-    vq = VQVAE(**{**TINY_VQVAE, **sizes}, upsample=upsample).eval()
+    vq = VQVAE(**TINY_VQVAE, upsample=upsample).eval()
     latent = torch.randn(1, TINY_VQVAE["emb_width"], 1).expand(-1, -1, 64)  # (B, E, T)
     hop = vq.hops[0]
     with torch.no_grad():
@@ -190,20 +190,8 @@ def test_interpolating_decoders_keep_a_steady_latent_steady(upsample):
     torch.testing.assert_close(steady, steady[:1].expand_as(steady), atol=1e-6, rtol=0)
 
 
-def test_nearest_coarse_keeps_only_the_last_two_transposed_convs_and_their_short_period():
-    from foley_studio.models.im2wav.layers import stage_upsamplers
-
-    assert stage_upsamplers("nearest-coarse", 5, finest=True) == ["nearest"] * 3 + ["transpose"] * 2
-    assert stage_upsamplers("nearest-coarse", 2, finest=False) == ["nearest"] * 2
-    assert stage_upsamplers("linear", 3, finest=True) == ["linear"] * 3
-    sound, hop = _steady_sound("nearest-coarse", downs_t=(4, 1), strides_t=(2, 4))
-    shapes = sound.reshape(-1, 4)  # stride 2, two transposed stages: a shape every 4 samples
-    torch.testing.assert_close(shapes, shapes[:1].expand_as(shapes), atol=1e-6, rtol=0)
-    assert hop == 16 and shapes[0].std() > 0.01 * shapes[0].abs().mean()
-
-
 def test_unknown_upsampler_is_refused_by_name():
-    with pytest.raises(ConfigError, match="upsample 'cubic' is not one of transpose, linear, nearest, nearest-coarse"):
+    with pytest.raises(ConfigError, match="upsample 'cubic' is not one of transpose, linear, nearest"):
         VQVAE(**TINY_VQVAE, upsample="cubic")
 
 
