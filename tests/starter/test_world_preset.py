@@ -64,6 +64,9 @@ def test_decoders_can_be_rebuilt_with_linear_upsampling_on_the_same_tokens(world
     assert old.config.get("upsample", "transpose") == "transpose" and new.config["upsample"] == "linear"
     audio = torch.randn(1, 8000) * 0.2
     assert all(torch.equal(a, b) for a, b in zip(old.encode(audio), new.encode(audio)))
+    assert main(["train", "im2wav-vqvae", "--data", str(world), "--out", str(tmp_path / "fresh"),
+                 "--steps", "1", "--upsample", "nearest", *COMMON]) == 0  # from scratch, too
+    assert load_trained_vqvae(tmp_path / "fresh").config["upsample"] == "nearest"
     with pytest.raises(SystemExit) as bad:
         main(["train", "im2wav-vqvae", "--data", str(world), "--out", str(tmp_path / "x"),
               "--upsample", "cubic"])

@@ -38,10 +38,9 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
                              "tokens (and priors trained on them) stay valid (default off)")
     parser.add_argument("--upsample", choices=UPSAMPLERS, default=None,
                         help="the decoders' upsampling: 'transpose' (Jukebox's transposed convs), "
-                             "or 'linear' or 'nearest' interpolation + conv (no token-rate comb "
-                             "by construction); with --init, a "
-                             "change rebuilds the decoders' upsamplers from scratch (default: the "
-                             "preset's or --init's)")
+                             "or 'linear' or 'nearest' interpolation + conv (no token-rate comb by "
+                             "construction); with --init, a change rebuilds the decoders' "
+                             "upsamplers from scratch (default: the preset's or --init's)")
     add_ranged(parser, "comb_weight", None, "weight of the comb loss (log-spectral L1 at the "
                "harmonics of each level's token rate)", "the preset's or --init's (0 = off)")
 
@@ -82,7 +81,7 @@ def initial_model(args: argparse.Namespace) -> VQVAE:
         raise ConfigError("--decoders-only needs --init FOLDER: the trained VQ-VAE whose decoders "
                           "to fine-tune.")
     if args.init is None:
-        model = VQVAE(**PRESETS[args.preset], **({"upsample": args.upsample} if args.upsample else {}))
+        model = VQVAE(**{**PRESETS[args.preset], "upsample": args.upsample or "transpose"})
     else:
         model = with_upsampler(load_trained_vqvae(args.init), args.upsample)
     if args.comb_weight is not None:  # its range is checked as the command line is read
